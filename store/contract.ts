@@ -1,0 +1,222 @@
+/**
+ * The storage contract: everything the chat must not lose.
+ *
+ * Two implementations pass the same contract suite (`contract-suite.ts`):
+ * embedded LMDB (`lmdb/`) and ScyllaDB/Cassandra (`cassandra/`).
+ *
+ * Owners and fencing. A user's inbox and a group's log are written only by the
+ * actor that owns the key (`user:alice`, `group:g1`). Before writing, the owner
+ * takes an epoch with `acquireEpoch`; the epoch is strictly increasing per key.
+ * Every write that issues a sequence number carries the epoch, and the store
+ * refuses it (ParleyError code `fenced`, class `FencedError`) when a newer epoch
+ * was taken since. So two owners in a split brain can never issue the same
+ * `seq` twice: the older one's writes fail.
+ *
+ * Sequences. `seq` per user inbox and per group log starts at 1 and is
+ * gapless and strictly increasing. An append is idempotent on `key`: the same
+ * key appended again returns the `seq` it got the first time (`duplicate:
+ * true`) and writes nothing, even when the rest of the record differs.
+ *
+ * Atomicity. One `appendInbox` call is all-or-nothing: its entries, their key
+ * index, their history rows and the outbound `pending` marks are written
+ * together or not at all. Once the promise resolves, the write survives a
+ * crash of the process (and, for Cassandra, of a node at the chosen
+ * consistency).
+ *
+ * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
+ * epoch), `unavailable` (the database cannot be reached or timed out; nothing
+ * is known to be written), `indeterminate` (a write may or may not have
+ * happened: re-read before retrying), `invalid_argument` (a caller bug).
+ */
+
+/** Content of a chat message: opaque to the store, JSON-serialisable. */
+export type Content = { readonly type: string } & Record<string, unknown>;
+
+/** One message as kept in a user's inbox (and copied into history). */
+export interface InboxRecord {
+  /** Idempotency key: the sender's message key, `${from}/${id}` for 1:1 and own-copy, `${group}/${gseq}` style keys for groups. */
+  readonly key: string;
+  readonly from: string;
+  /** Client message id chosen by the sender. */
+  readonly id: string;
+  /** Set for 1:1 messages: the recipient user. */
+  readonly to?: string;
+  /** Set for group messages: the group id. */
+  readonly group?: string;
+  /** Server time of the `sent` ack, ms since epoch. */
+  readonly ts: number;
+  readonly content: Content;
+}
+
+export interface InboxEntry extends InboxRecord {
+  readonly user: string;
+  readonly seq: number;
+}
+
+export interface InboxAppend {
+  readonly record: InboxRecord;
+  /**
+   * Conversation this entry belongs to in the user's history: `u:<peer>` for
+   * 1:1 (the other party, also for own sends), `g:<group>` for groups.
+   */
+  readonly conversation: string;
+  /**
+   * Outbound marks written in the same atomic step: recipients (user ids) that
+   * must still confirm this message. Cleared with `clearPending`.
+   */
+  readonly pendingFor?: readonly string[];
+}
+
+export interface AppendResult {
+  readonly seq: number;
+  /** True when the key was already present: nothing was written. */
+  readonly duplicate: boolean;
+}
+
+/** An outbound message the owner must still forward to `recipient`. */
+export interface PendingForward {
+  readonly recipient: string;
+  readonly entry: InboxEntry;
+}
+
+export const ReceiptStatus = { Delivered: 'delivered', Read: 'read' } as const;
+export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
+
+/** A recipient's receipt for a message that `sender` sent. */
+export interface Receipt {
+  /** The client message id of the sender's message. */
+  readonly id: string;
+  /** The recipient whose receipt this is. */
+  readonly by: string;
+  readonly group?: string;
+  readonly status: ReceiptStatus;
+  readonly ts: number;
+}
+
+/** A receipt as kept in the sender's receipt log (its own gapless `rseq`). */
+export interface ReceiptEntry extends Receipt {
+  readonly rseq: number;
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  readonly entries: readonly InboxEntry[];
+  /** Pass as `beforeSeq` for the next older page; null when there is none. */
+  readonly nextBeforeSeq: number | null;
+}
+
+export interface GroupMeta {
+  readonly id: string;
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly admins: readonly string[];
+  readonly createdBy: string;
+  readonly createdTs: number;
+  /** Bumped on every change; `saveGroup` is a compare-and-set on it. */
+  readonly version: number;
+}
+
+export interface GroupLogRecord {
+  /** Idempotency key: `${from}/${id}`. */
+  readonly key: string;
+  readonly from: string;
+  readonly id: string;
+  readonly ts: number;
+  readonly content: Content;
+}
+
+export interface GroupLogEntry extends GroupLogRecord {
+  readonly group: string;
+  readonly gseq: number;
+}
+
+export interface MediaMeta {
+  readonly id: string;
+  readonly owner: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly ts: number;
+}
+
+export interface Retention {
+  /** Inbox entries expire after this; default 30 days. */
+  readonly inboxTtlMs: number;
+  /** Group log entries expire after this; default 90 days. */
+  readonly groupLogTtlMs: number;
+  /** History rows expire after this; 0 = keep forever (the default). */
+  readonly historyTtlMs: number;
+}
+
+export const DEFAULT_RETENTION: Retention = {
+  inboxTtlMs: 30 * 24 * 3600 * 1000,
+  groupLogTtlMs: 90 * 24 * 3600 * 1000,
+  historyTtlMs: 0,
+};
+
+export interface Store {
+  // ---- fencing --------------------------------------------------------------
+  /** Takes a new epoch for `owner` (`user:alice`, `group:g1`): greater than every epoch taken before. */
+  acquireEpoch(owner: string): Promise<number>;
+
+  // ---- per-user inbox (offline mailbox) -------------------------------------
+  /** Appends in order, atomically; returns one result per item. Fenced by `epoch` of `user:<user>`. */
+  appendInbox(user: string, epoch: number, items: readonly InboxAppend[]): Promise<AppendResult[]>;
+  /** Entries with `seq > afterSeq`, ascending, at most `limit`. */
+  readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]>;
+  /** The highest `seq` issued for `user` (0 when none). */
+  inboxHead(user: string): Promise<number>;
+  /** The entry appended under `key`, if any (dedupe of client message ids). */
+  findByKey(user: string, key: string): Promise<InboxEntry | undefined>;
+
+  // ---- outbound state --------------------------------------------------------
+  /** Messages of `user` not yet confirmed by some recipient, oldest first. */
+  listPending(user: string, limit: number): Promise<PendingForward[]>;
+  /** Clears the pending mark of (`seq`, `recipient`); idempotent. */
+  clearPending(user: string, seq: number, recipient: string): Promise<void>;
+
+  // ---- per-device delivery cursors (cumulative) -----------------------------
+  /** Moves the device's cursor to `max(current, seq)`; returns the cursor after. */
+  advanceCursor(user: string, device: string, seq: number): Promise<number>;
+  /** Every device's cursor for `user`. */
+  cursors(user: string): Promise<Record<string, number>>;
+
+  // ---- receipts --------------------------------------------------------------
+  /**
+   * Records receipts for messages `sender` sent. Monotonic: a receipt that
+   * does not raise the stored status of (id, by) is ignored. Returns the ones
+   * that raised it, with their new `rseq` (gapless per sender). Fenced by the
+   * epoch of `user:<sender>`.
+   */
+  recordReceipts(sender: string, epoch: number, receipts: readonly Receipt[]): Promise<ReceiptEntry[]>;
+  /** Receipt log of `sender` after `afterRseq`, ascending, at most `limit`. */
+  readReceipts(sender: string, afterRseq: number, limit: number): Promise<ReceiptEntry[]>;
+  /** The stored status of (`id`, `by`) for `sender`'s message, if any. */
+  receiptStatus(sender: string, id: string, by: string): Promise<ReceiptStatus | undefined>;
+
+  // ---- history ---------------------------------------------------------------
+  /** Pages back through `user`'s conversation (`u:<peer>` or `g:<group>`): entries with seq < beforeSeq (all when null), newest `limit`, returned oldest first. */
+  history(user: string, conversation: string, beforeSeq: number | null, limit: number): Promise<HistoryPage>;
+
+  // ---- groups ----------------------------------------------------------------
+  getGroup(id: string): Promise<GroupMeta | undefined>;
+  /** Creates (expectedVersion 0) or updates a group if its stored version equals `expectedVersion`; the saved meta has version+1. Rejects `already_exists`/`fenced` on mismatch. */
+  saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta>;
+  /** Appends to the group log in group order, atomically, idempotent on key; fenced by the epoch of `group:<id>`. */
+  appendGroupLog(group: string, epoch: number, records: readonly GroupLogRecord[]): Promise<AppendResult[]>;
+  readGroupLog(group: string, afterGseq: number, limit: number): Promise<GroupLogEntry[]>;
+  /** Pages back through the group log: gseq < beforeGseq (all when null), newest `limit`, returned oldest first. */
+  groupHistory(group: string, beforeGseq: number | null, limit: number): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }>;
+
+  // ---- media metadata (bytes live in a BlobStore) ----------------------------
+  putMedia(meta: MediaMeta): Promise<void>;
+  getMedia(id: string): Promise<MediaMeta | undefined>;
+
+  close(): Promise<void>;
+}
+
+/** Where media bytes live: the filesystem by default. */
+export interface BlobStore {
+  put(id: string, bytes: Uint8Array): Promise<void>;
+  /** The bytes, or undefined when there is no such blob. */
+  get(id: string): Promise<Uint8Array | undefined>;
+}
