@@ -1,0 +1,573 @@
+/**
+ * A cell is one live actor: its behavior and state, its mailboxes, links,
+ * monitors and timers. It is also the actor's `ActorContext`.
+ *
+ * Invariants:
+ * - At most one message is being handled at a time: `RUNNING` while a
+ *   synchronous handler runs, `BUSY` while a returned promise is pending.
+ *   No message is handled while either is set.
+ * - System messages (exit signals, downs, link bookkeeping) are handled before
+ *   any user message waiting at the same time.
+ * - The cell is in the scheduler's queue at most once (`SCHEDULED`).
+ * - Once `DEAD`, nothing more runs, and links, monitors, timers and the name
+ *   have been released; later sends become dead letters.
+ */
+import type {
+  Behavior,
+  Down,
+  ExitMessage,
+  MailboxOptions,
+  SpawnOptions,
+  TimerRef,
+} from './behavior.ts';
+import type { TimerHandle } from './clock.ts';
+import { ErrorCode, ParleyError, quote } from './errors.ts';
+import { type ExitReason, errorReason, formatReason } from './exit-reason.ts';
+import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
+import type { Runnable } from './scheduler.ts';
+import type { ActorSystem } from './system.ts';
+
+const SCHEDULED = 1;
+const RUNNING = 2;
+const BUSY = 4;
+const DEAD = 8;
+const TRAP_EXIT = 16;
+const STOPPING = 32;
+const TERMINATING = 64;
+
+/** System messages: delivered ahead of user messages. */
+export type SystemMessage =
+  | {
+      readonly k: 'exit';
+      readonly from: AnyRef;
+      readonly reason: ExitReason;
+      readonly link: boolean;
+    }
+  | {
+      readonly k: 'down';
+      readonly monitor: MonitorRef;
+      readonly from: AnyRef;
+      readonly reason: ExitReason;
+    }
+  | { readonly k: 'link'; readonly from: AnyRef }
+  | { readonly k: 'unlink'; readonly from: AnyRef }
+  | { readonly k: 'monitor'; readonly from: AnyRef; readonly monitor: MonitorRef }
+  | { readonly k: 'demonitor'; readonly monitor: MonitorRef };
+
+export class MailboxFullError extends ParleyError {
+  override readonly name = 'MailboxFullError';
+  constructor(ref: AnyRef, capacity: number) {
+    super(
+      ErrorCode.ResourceExhausted,
+      `mailbox of ${ref} is full (capacity ${capacity}); slow down or raise the actor's mailbox capacity`,
+    );
+  }
+}
+
+export class Cell<M = unknown, S = unknown> implements Runnable {
+  readonly ref: Ref<M>;
+  flags = 0;
+  state: S = undefined as S;
+  current: unknown = undefined;
+  /** User messages; `qh` is the index of the next one. */
+  private q: unknown[] | null = null;
+  private qh = 0;
+  private sys: SystemMessage[] | null = null;
+  private links: Map<string, AnyRef> | null = null;
+  /** Who watches me: monitor ref → watcher. */
+  private watchers: Map<MonitorRef, AnyRef> | null = null;
+  /** Whom I watch: monitor ref → target. */
+  private watching: Map<MonitorRef, AnyRef> | null = null;
+  private timers: Map<TimerRef, TimerHandle> | null = null;
+  name: string | null = null;
+  parent: AnyRef | null = null;
+  stopReason: ExitReason = 'normal';
+
+  constructor(
+    readonly system: ActorSystem,
+    id: number,
+    readonly behavior: Behavior<M, S>,
+    private readonly limits: MailboxOptions,
+  ) {
+    this.ref = new Ref<M>(system.node, id, this);
+  }
+
+  // ---- ActorContext -----------------------------------------------------------
+
+  get self(): Ref<M> {
+    return this.ref;
+  }
+  get node(): string {
+    return this.system.node;
+  }
+  get clock() {
+    return this.system.clock;
+  }
+  get random() {
+    return this.system.random;
+  }
+  send<T>(to: Ref<T>, msg: T): void {
+    this.system.send(to, msg);
+  }
+  ask<T, R>(to: Ref<T>, make: (replyTo: Ref<R>) => T, timeoutMs?: number): Promise<R> {
+    return this.system.ask(to, make, timeoutMs);
+  }
+  spawn<T, S2>(behavior: Behavior<T, S2>, options?: SpawnOptions): Ref<T> {
+    return this.system.spawn(behavior, options);
+  }
+  spawnLink<T, S2>(behavior: Behavior<T, S2>, options?: SpawnOptions): Ref<T> {
+    return this.system.spawnInternal(behavior, options, this.ref);
+  }
+  link(to: AnyRef): void {
+    if (to.equals(this.ref) || this.flags & DEAD) return;
+    (this.links ??= new Map()).set(to.key, to);
+    this.system.deliverSystem(to, { k: 'link', from: this.ref });
+  }
+  unlink(to: AnyRef): void {
+    if (this.links?.delete(to.key)) this.system.deliverSystem(to, { k: 'unlink', from: this.ref });
+  }
+  monitor(to: AnyRef): MonitorRef {
+    const monitor = this.system.nextMonitorRef();
+    (this.watching ??= new Map()).set(monitor, to);
+    this.system.trackRemote(this, to);
+    this.system.deliverSystem(to, { k: 'monitor', from: this.ref, monitor });
+    return monitor;
+  }
+  demonitor(monitor: MonitorRef): void {
+    const to = this.watching?.get(monitor);
+    if (to === undefined) return;
+    this.watching!.delete(monitor);
+    this.system.deliverSystem(to, { k: 'demonitor', monitor });
+  }
+  trapExit(on: boolean): void {
+    this.flags = on ? this.flags | TRAP_EXIT : this.flags & ~TRAP_EXIT;
+  }
+  exit(to: AnyRef, reason: ExitReason): void {
+    this.system.exit(to, reason, this.ref);
+  }
+  stop(reason: ExitReason = 'normal'): void {
+    this.stopReason = reason;
+    this.flags |= STOPPING;
+  }
+  sendAfter(delayMs: number, msg: M): TimerRef {
+    const timer = {} as TimerRef;
+    const timers = (this.timers ??= new Map());
+    timers.set(
+      timer,
+      this.system.clock.setTimer(delayMs, () => {
+        if (timers.delete(timer)) this.enqueue(msg);
+      }),
+    );
+    return timer;
+  }
+  cancelTimer(timer: TimerRef): void {
+    const handle = this.timers?.get(timer);
+    if (handle === undefined) return;
+    this.timers!.delete(timer);
+    this.system.clock.clearTimer(handle);
+  }
+
+  // ---- mailbox ----------------------------------------------------------------
+
+  get alive(): boolean {
+    return (this.flags & DEAD) === 0;
+  }
+
+  get trapsExit(): boolean {
+    return (this.flags & TRAP_EXIT) !== 0;
+  }
+
+  /** User messages waiting. */
+  get depth(): number {
+    return this.q === null ? 0 : this.q.length - this.qh;
+  }
+
+  /** Hot path: every local send ends here. */
+  enqueue(msg: unknown, failSender = false): void {
+    if (this.flags & DEAD) {
+      this.system.deadLetter(this.ref, msg, 'dead');
+      return;
+    }
+    let q = this.q;
+    if (q === null) q = this.q = [];
+    if (q.length - this.qh >= this.limits.capacity) {
+      this.overflow(msg, failSender);
+      return;
+    }
+    q.push(msg);
+    if ((this.flags & (SCHEDULED | RUNNING | BUSY)) === 0) {
+      this.flags |= SCHEDULED;
+      this.system.scheduler.schedule(this);
+    }
+  }
+
+  private overflow(msg: unknown, failSender: boolean): void {
+    const { overflow, capacity } = this.limits;
+    if (overflow === 'fail_sender' && failSender) throw new MailboxFullError(this.ref, capacity);
+    this.system.deadLetter(this.ref, msg, 'mailbox_full');
+    if (overflow === 'crash') {
+      this.crash(
+        new ParleyError(
+          ErrorCode.ResourceExhausted,
+          `mailbox_overflow: ${this.ref} held ${capacity} messages`,
+        ),
+        msg,
+      );
+    }
+  }
+
+  enqueueSystem(msg: SystemMessage): void {
+    if (this.flags & DEAD) {
+      this.system.systemToDead(this.ref, msg);
+      return;
+    }
+    // An exit signal that will not be trapped acts at once, even mid-handler (as in Erlang).
+    if (
+      msg.k === 'exit' &&
+      ((msg.reason === 'kill' && !msg.link) || (this.flags & TRAP_EXIT) === 0)
+    ) {
+      this.onExitSignal(msg.from, msg.reason, msg.link);
+      return;
+    }
+    (this.sys ??= []).push(msg);
+    if ((this.flags & (SCHEDULED | RUNNING | BUSY)) === 0) {
+      this.flags |= SCHEDULED;
+      this.system.scheduler.schedule(this);
+    }
+  }
+
+  get wantsMore(): boolean {
+    const f = this.flags;
+    if (f & (DEAD | BUSY)) {
+      this.flags = f & ~SCHEDULED;
+      return false;
+    }
+    if (
+      (this.sys !== null && this.sys.length > 0) ||
+      (this.q !== null && this.qh < this.q.length)
+    ) {
+      return true;
+    }
+    this.flags = f & ~SCHEDULED;
+    return false;
+  }
+
+  // ---- running ----------------------------------------------------------------
+
+  /** Runs `init`; called once by the system right after spawn. */
+  start(): void {
+    const init = this.behavior.init;
+    if (init === undefined) return;
+    this.flags |= RUNNING;
+    try {
+      const r = init.call(this.behavior, this);
+      if (r instanceof Promise) {
+        this.flags |= BUSY;
+        this.await(r);
+      } else {
+        this.state = r;
+      }
+    } catch (err) {
+      this.flags &= ~RUNNING;
+      this.crash(err, '(init)');
+      return;
+    }
+    this.flags &= ~RUNNING;
+  }
+
+  run(budget: number): number {
+    let n = 0;
+    this.flags |= RUNNING;
+    const behavior = this.behavior;
+    while (n < budget) {
+      const sys = this.sys;
+      if (sys !== null && sys.length > 0) {
+        n++;
+        this.handleSystem(sys.shift()!);
+        if (this.flags & (DEAD | BUSY)) break;
+        continue;
+      }
+      const q = this.q;
+      if (q === null || this.qh === q.length) break;
+      const msg = q[this.qh];
+      q[this.qh++] = undefined;
+      if (this.qh === q.length) {
+        q.length = 0;
+        this.qh = 0;
+      } else if (this.qh > 1024 && this.qh * 2 > q.length) {
+        q.splice(0, this.qh);
+        this.qh = 0;
+      }
+      n++;
+      this.current = msg;
+      try {
+        const r = behavior.receive(this.state, msg as M, this);
+        if (r instanceof Promise) {
+          this.flags |= BUSY;
+          this.await(r);
+          break;
+        }
+        this.state = r;
+      } catch (err) {
+        this.flags &= ~RUNNING;
+        this.crash(err, msg);
+        return n;
+      }
+      if (this.flags & (STOPPING | DEAD)) {
+        this.flags &= ~RUNNING;
+        if ((this.flags & DEAD) === 0) this.terminate(this.stopReason);
+        return n;
+      }
+    }
+    this.flags &= ~RUNNING;
+    return n;
+  }
+
+  /** Closures are made per async call, not per cell: idle actors stay small. */
+  private await(r: Promise<S>): void {
+    r.then(
+      (next) => this.onSettled(next),
+      (err) => this.onRejected(err),
+    );
+  }
+
+  private onSettled(next: S): void {
+    if (this.flags & (DEAD | TERMINATING)) return;
+    this.state = next;
+    this.flags &= ~BUSY;
+    if (this.flags & STOPPING) {
+      this.terminate(this.stopReason);
+      return;
+    }
+    this.resume();
+  }
+
+  private onRejected(err: unknown): void {
+    if (this.flags & (DEAD | TERMINATING)) return;
+    this.flags &= ~BUSY;
+    this.crash(err, this.current);
+  }
+
+  private resume(): void {
+    if ((this.flags & (SCHEDULED | DEAD | BUSY)) === 0 && this.wantsMore) {
+      this.flags |= SCHEDULED;
+      this.system.scheduler.schedule(this);
+    }
+  }
+
+  private handleSystem(msg: SystemMessage): void {
+    switch (msg.k) {
+      case 'exit':
+        this.onExitSignal(msg.from, msg.reason, msg.link);
+        return;
+      case 'down': {
+        if (this.watching === null || !this.watching.delete(msg.monitor)) return;
+        const handler = this.behavior.down;
+        if (handler === undefined) {
+          this.system.log.warn(
+            { actor: String(this.ref), behavior: this.behavior.name, monitor: msg.monitor },
+            'down message with no down handler: ignored',
+          );
+          return;
+        }
+        const down: Down = {
+          type: 'down',
+          monitor: msg.monitor,
+          ref: msg.from,
+          reason: msg.reason,
+        };
+        this.invoke(() => handler.call(this.behavior, this.state, down, this), down);
+        return;
+      }
+      case 'link':
+        (this.links ??= new Map()).set(msg.from.key, msg.from);
+        this.system.trackRemote(this, msg.from);
+        return;
+      case 'unlink':
+        this.links?.delete(msg.from.key);
+        return;
+      case 'monitor':
+        (this.watchers ??= new Map()).set(msg.monitor, msg.from);
+        this.system.trackRemote(this, msg.from);
+        return;
+      case 'demonitor':
+        this.watchers?.delete(msg.monitor);
+        return;
+    }
+  }
+
+  /** OTP's rules for an incoming exit signal. */
+  private onExitSignal(from: AnyRef, reason: ExitReason, link: boolean): void {
+    if (link && this.links !== null && !this.links.delete(from.key)) {
+      // A link signal from an actor we already unlinked: dropped, as in Erlang.
+      return;
+    }
+    if (reason === 'kill' && !link) {
+      this.die('killed');
+      return;
+    }
+    if (this.flags & TRAP_EXIT) {
+      // Like gen_server: an exit from the parent stops a trapping actor (running terminate).
+      if (this.parent !== null && from.equals(this.parent)) {
+        this.terminate(reason);
+        return;
+      }
+      const handler = this.behavior.exit;
+      const exit: ExitMessage = { type: 'exit', from, reason };
+      if (handler === undefined) {
+        this.system.log.warn(
+          {
+            actor: String(this.ref),
+            behavior: this.behavior.name,
+            from: String(from),
+            reason: formatReason(reason),
+          },
+          'trapped exit with no exit handler: ignored',
+        );
+        return;
+      }
+      this.invoke(() => handler.call(this.behavior, this.state, exit, this), exit);
+      return;
+    }
+    if (reason === 'normal') return;
+    this.die(reason);
+  }
+
+  private invoke(call: () => S | Promise<S>, what: unknown): void {
+    this.current = what;
+    try {
+      const r = call();
+      if (r instanceof Promise) {
+        this.flags |= BUSY;
+        this.await(r);
+        return;
+      }
+      this.state = r;
+    } catch (err) {
+      this.crash(err, what);
+      return;
+    }
+    if (this.flags & STOPPING) this.terminate(this.stopReason);
+  }
+
+  // ---- dying ------------------------------------------------------------------
+
+  crash(err: unknown, msg: unknown): void {
+    if (this.flags & (DEAD | TERMINATING)) return;
+    const reason = errorReason(err);
+    this.system.crashReport(this, reason, msg);
+    this.terminate(reason);
+  }
+
+  /** Runs `terminate` (awaiting it when async), then dies. */
+  terminate(reason: ExitReason): void {
+    if (this.flags & (DEAD | TERMINATING)) return;
+    this.flags |= TERMINATING;
+    const t = this.behavior.terminate;
+    if (t !== undefined && reason !== 'killed') {
+      try {
+        const r = t.call(this.behavior, this.state, reason, this);
+        if (r instanceof Promise) {
+          this.flags |= BUSY;
+          r.then(
+            () => this.die(reason),
+            (err) => {
+              this.system.log.error(
+                { actor: String(this.ref), err: errorReason(err) },
+                'terminate failed',
+              );
+              this.die(reason);
+            },
+          );
+          return;
+        }
+      } catch (err) {
+        this.system.log.error(
+          { actor: String(this.ref), err: errorReason(err) },
+          'terminate failed',
+        );
+      }
+    }
+    this.die(reason);
+  }
+
+  /** Releases everything and tells links and watchers. Idempotent. */
+  die(reason: ExitReason): void {
+    if (this.flags & DEAD) return;
+    this.flags = (this.flags | DEAD) & ~(SCHEDULED | BUSY | STOPPING);
+    const ref = this.ref;
+    if (this.timers !== null) {
+      for (const handle of this.timers.values()) this.system.clock.clearTimer(handle);
+      this.timers = null;
+    }
+    this.system.release(this);
+    const left = this.depth;
+    if (left > 0) this.system.deadLetter(ref, this.q![this.qh], 'exited_with_mailbox', left);
+    this.q = null;
+    this.sys = null;
+    const propagated = reason === 'kill' ? 'killed' : reason;
+    if (this.links !== null) {
+      for (const to of this.links.values()) {
+        this.system.deliverSystem(to, { k: 'exit', from: ref, reason: propagated, link: true });
+      }
+      this.links = null;
+    }
+    if (this.watchers !== null) {
+      for (const [monitor, watcher] of this.watchers) {
+        this.system.deliverSystem(watcher, { k: 'down', monitor, from: ref, reason: propagated });
+      }
+      this.watchers = null;
+    }
+    if (this.watching !== null) {
+      for (const [monitor, to] of this.watching)
+        this.system.deliverSystem(to, { k: 'demonitor', monitor });
+      this.watching = null;
+    }
+    this.system.afterDeath(this, propagated);
+  }
+
+  /** The node `node` is gone: every link and monitor to it fires `noconnection`. */
+  nodeDown(node: string): void {
+    if (this.flags & DEAD) return;
+    if (this.watching !== null) {
+      for (const [monitor, to] of this.watching) {
+        if (to.node === node)
+          this.enqueueSystem({ k: 'down', monitor, from: to, reason: 'noconnection' });
+      }
+    }
+    if (this.watchers !== null) {
+      for (const [monitor, w] of this.watchers) if (w.node === node) this.watchers.delete(monitor);
+    }
+    if (this.links !== null) {
+      for (const to of this.links.values()) {
+        if (to.node === node)
+          this.enqueueSystem({ k: 'exit', from: to, reason: 'noconnection', link: true });
+      }
+    }
+  }
+
+  /** Refs this actor is linked to (for inspection and supervisors). */
+  linkedRefs(): AnyRef[] {
+    return this.links === null ? [] : [...this.links.values()];
+  }
+
+  describe(): {
+    ref: string;
+    name: string | null;
+    behavior: string;
+    depth: number;
+    trapExit: boolean;
+  } {
+    return {
+      ref: String(this.ref),
+      name: this.name,
+      behavior: this.behavior.name ?? 'anonymous',
+      depth: this.depth,
+      trapExit: this.trapsExit,
+    };
+  }
+
+  toString(): string {
+    return `${this.ref}${this.name ? `(${this.name})` : ''} ${quote(this.behavior.name ?? 'anonymous')}`;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Dead letters: messages that reached no actor (dead or unknown target, full
+ * mailbox, lost node, a late ask reply). Every one is counted; they are logged
+ * at `warn`, at most `perSecond` lines a second, the next line saying how many
+ * were suppressed, so overload cannot flood the log and nothing is silent.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import { quote } from './errors.ts';
+
+export type DeadLetterReason =
+  | 'dead'
+  | 'mailbox_full'
+  | 'exited_with_mailbox'
+  | 'noconnection'
+  | 'no_such_name'
+  | 'late_reply';
+
+export class DeadLetters {
+  /** Total dead letters since start, by reason. */
+  readonly counts: Record<DeadLetterReason, number> = {
+    dead: 0,
+    mailbox_full: 0,
+    exited_with_mailbox: 0,
+    noconnection: 0,
+    no_such_name: 0,
+    late_reply: 0,
+  };
+  total = 0;
+  private windowStartMs = 0;
+  private loggedInWindow = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly clock: Clock,
+    private readonly perSecond = 10,
+  ) {}
+
+  record(to: string, msg: unknown, reason: DeadLetterReason, count = 1): void {
+    this.counts[reason] += count;
+    this.total += count;
+    const now = this.clock.now();
+    if (now - this.windowStartMs >= 1000) {
+      this.windowStartMs = now;
+      this.loggedInWindow = 0;
+    }
+    if (this.loggedInWindow >= this.perSecond) {
+      this.suppressed += count;
+      return;
+    }
+    this.loggedInWindow++;
+    const suppressed = this.suppressed;
+    this.suppressed = 0;
+    this.log.warn(
+      { to, reason, count, message: quote(msg), ...(suppressed > 0 ? { suppressed } : {}) },
+      'dead letter',
+    );
+  }
+}

@@ -1,0 +1,453 @@
+/**
+ * The actor system of one node: spawns actors, routes messages to local cells
+ * or through the transport, keeps the name registry, runs `ask`, counts dead
+ * letters and writes crash reports.
+ *
+ * Guarantees (see DESIGN.md): one message at a time per actor; per-pair FIFO
+ * locally and across nodes (the transport is FIFO per node pair and the
+ * receiver enqueues in arrival order); at-most-once delivery; a lost node fires
+ * `noconnection` for every link and monitor that crossed to it.
+ */
+import pino, { type Logger } from 'pino';
+import { type Behavior, DEFAULT_MAILBOX, type SpawnOptions } from './behavior.ts';
+import { Cell, type SystemMessage } from './cell.ts';
+import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { Codec } from './codec.ts';
+import { type DeadLetterReason, DeadLetters } from './dead-letters.ts';
+import { ErrorCode, ParleyError, quote } from './errors.ts';
+import { type ErrorReason, type ExitReason, formatReason } from './exit-reason.ts';
+import { IdTable } from './internal/id-table.ts';
+import { type Random, systemRandom } from './random.ts';
+import { type AnyRef, type Mailbox, type MonitorRef, Ref } from './ref.ts';
+import { FairScheduler, type Scheduler } from './scheduler.ts';
+import type { Transport } from './transport.ts';
+
+export const DEFAULT_ASK_TIMEOUT_MS = 5000;
+
+export class AskTimeoutError extends ParleyError {
+  override readonly name = 'AskTimeoutError';
+  constructor(to: AnyRef, timeoutMs: number) {
+    super(ErrorCode.Timeout, `ask to ${to} got no reply within ${timeoutMs} ms`);
+  }
+}
+
+export class NoProcError extends ParleyError {
+  override readonly name = 'NoProcError';
+  constructor(to: AnyRef | string) {
+    super(
+      ErrorCode.NotFound,
+      `no actor ${typeof to === 'string' ? quote(to) : to}: it is not alive`,
+    );
+  }
+}
+
+export class NameTakenError extends ParleyError {
+  override readonly name = 'NameTakenError';
+  constructor(name: string, holder: AnyRef) {
+    super(ErrorCode.AlreadyExists, `name ${quote(name)} is already registered to ${holder}`);
+  }
+}
+
+export interface ActorSystemOptions {
+  /** Node name, unique in the cluster; default `local`. */
+  readonly node?: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Default: a `FairScheduler` on `clock`. */
+  readonly scheduler?: Scheduler;
+  /** Default: pino at `PARLEY_LOG_LEVEL` (info). */
+  readonly logger?: Logger;
+  readonly transport?: Transport;
+}
+
+/** Wire envelopes: [0, to, msg] user message; [1, to, system message]. `to` is an id or a registered name. */
+type Envelope = readonly [0, number | string, unknown] | readonly [1, number, SystemMessage];
+
+/** A pending `ask`: a mailbox that resolves a promise with the first message. */
+class AskSlot implements Mailbox {
+  timer: TimerHandle | undefined;
+  constructor(
+    readonly id: number,
+    readonly system: ActorSystem,
+    readonly resolve: (value: unknown) => void,
+  ) {}
+  enqueue(msg: unknown): void {
+    this.system.settleAsk(this, msg);
+  }
+}
+
+export class ActorSystem {
+  readonly node: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly scheduler: Scheduler;
+  readonly log: Logger;
+  readonly deadLetters: DeadLetters;
+  readonly stats = { spawned: 0, crashed: 0, exited: 0 };
+  private readonly cells = new IdTable<Cell<any, any> | AskSlot>();
+  private readonly names = new Map<string, Cell<any, any>>();
+  private readonly remoteTouching = new Set<Cell<any, any>>();
+  private readonly transport: Transport | undefined;
+  private readonly codec: Codec;
+  private readonly deathHooks = new Set<(cell: Cell<any, any>, reason: ExitReason) => void>();
+  private nextId = 1;
+  private nextMonitor = 1;
+  private readonly sysRef: AnyRef;
+
+  constructor(options: ActorSystemOptions = {}) {
+    this.node = options.transport?.node ?? options.node ?? 'local';
+    if (
+      options.node !== undefined &&
+      options.transport !== undefined &&
+      options.node !== options.transport.node
+    ) {
+      throw new ParleyError(
+        ErrorCode.InvalidArgument,
+        `node ${quote(options.node)} differs from the transport's node ${quote(options.transport.node)}`,
+      );
+    }
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? systemRandom;
+    this.scheduler = options.scheduler ?? new FairScheduler(this.clock);
+    this.log =
+      options.logger ??
+      pino({ level: process.env.PARLEY_LOG_LEVEL ?? 'info', base: { node: this.node } });
+    this.deadLetters = new DeadLetters(this.log, this.clock);
+    this.sysRef = new Ref(this.node, 0);
+    this.codec = new Codec((node, id) => this.resolveRef(node, id));
+    this.transport = options.transport;
+    this.transport?.attach({
+      onFrame: (from, frame) => this.onFrame(from, frame),
+      onNodeDown: (node) => this.onNodeDown(node),
+    });
+  }
+
+  // ---- spawning -----------------------------------------------------------------
+
+  spawn<M, S>(behavior: Behavior<M, S>, options?: SpawnOptions): Ref<M> {
+    return this.spawnInternal(behavior, options, null);
+  }
+
+  /** Spawns, optionally linked to `parent` (before init runs, so an init crash reaches it). */
+  spawnInternal<M, S>(
+    behavior: Behavior<M, S>,
+    options: SpawnOptions | undefined,
+    parent: AnyRef | null,
+  ): Ref<M> {
+    const mailbox =
+      options?.mailbox === undefined ? DEFAULT_MAILBOX : { ...DEFAULT_MAILBOX, ...options.mailbox };
+    if (!(mailbox.capacity >= 1) || !Number.isInteger(mailbox.capacity)) {
+      throw new ParleyError(
+        ErrorCode.InvalidArgument,
+        `mailbox capacity must be a positive integer, got ${quote(mailbox.capacity)}`,
+      );
+    }
+    const cell = new Cell<M, S>(this, this.nextId++, behavior, mailbox);
+    this.cells.set(cell.ref.id, cell);
+    this.stats.spawned++;
+    if (options !== undefined) {
+      if (options.trapExit) cell.trapExit(true);
+      if (options.name !== undefined) this.register(options.name, cell.ref);
+    }
+    if (parent !== null) {
+      cell.parent = parent;
+      const parentCell = this.localCell(parent);
+      if (parentCell !== undefined) {
+        this.link(parentCell, cell.ref);
+      }
+    }
+    cell.start();
+    return cell.ref;
+  }
+
+  private link(from: Cell<any, any>, to: AnyRef): void {
+    from.link(to);
+  }
+
+  // ---- sending ------------------------------------------------------------------
+
+  /** Sends `msg` to `to`. Never throws for a dead or remote target (it becomes a dead letter), except `fail_sender` overflow. */
+  send<M>(to: Ref<M>, msg: M): void {
+    const cell = to._cell;
+    if (cell !== undefined) {
+      (cell as Cell).enqueue(msg, true);
+      return;
+    }
+    this.sendSlow(to, msg);
+  }
+
+  private sendSlow(to: AnyRef, msg: unknown): void {
+    if (to.node === this.node) {
+      const cell = this.cells.get(to.id);
+      if (cell === undefined) this.deadLetter(to, msg, 'dead');
+      else {
+        to._cell = cell;
+        cell instanceof Cell ? cell.enqueue(msg, true) : cell.enqueue(msg);
+      }
+      return;
+    }
+    this.sendRemote(to.node, [0, to.id, msg], to, msg);
+  }
+
+  /** Sends to the actor registered as `name` on `node` (default: this node). */
+  sendNamed(name: string, msg: unknown, node: string = this.node): void {
+    if (node === this.node) {
+      const cell = this.names.get(name);
+      if (cell === undefined) this.deadLetters.record(`${name}@${node}`, msg, 'no_such_name');
+      else cell.enqueue(msg, true);
+      return;
+    }
+    this.sendRemote(node, [0, name, msg], name, msg);
+  }
+
+  private sendRemote(node: string, envelope: Envelope, to: AnyRef | string, msg: unknown): void {
+    const transport = this.transport;
+    if (transport === undefined || !transport.reachable(node)) {
+      this.deadLetters.record(String(to), msg, 'noconnection');
+      return;
+    }
+    transport.send(node, this.codec.encode(envelope));
+  }
+
+  /** Delivers a system message locally or across nodes; a missing target answers as OTP does. */
+  deliverSystem(to: AnyRef, msg: SystemMessage): void {
+    if (to.node === this.node) {
+      if (to.id === 0) return;
+      const cell = this.cells.get(to.id);
+      if (cell instanceof Cell) cell.enqueueSystem(msg);
+      else this.systemToDead(to, msg);
+      return;
+    }
+    const transport = this.transport;
+    if (transport === undefined || !transport.reachable(to.node)) {
+      this.answerDead(to, msg, 'noconnection');
+      return;
+    }
+    transport.send(to.node, this.codec.encode([1, to.id, msg] satisfies Envelope));
+  }
+
+  /** A system message reached no actor: links and monitors get `noproc`. */
+  systemToDead(to: AnyRef, msg: SystemMessage): void {
+    this.answerDead(to, msg, 'noproc');
+  }
+
+  private answerDead(to: AnyRef, msg: SystemMessage, reason: 'noproc' | 'noconnection'): void {
+    if (msg.k === 'link') this.deliverSystem(msg.from, { k: 'exit', from: to, reason, link: true });
+    else if (msg.k === 'monitor')
+      this.deliverSystem(msg.from, { k: 'down', monitor: msg.monitor, from: to, reason });
+  }
+
+  /** Sends an exit signal to `to`, as `from` (default: the system). */
+  exit(to: AnyRef, reason: ExitReason, from: AnyRef = this.sysRef): void {
+    this.deliverSystem(to, { k: 'exit', from, reason, link: false });
+  }
+
+  // ---- ask ----------------------------------------------------------------------
+
+  /**
+   * Request/reply: `make` builds the request around a reply ref; the promise
+   * takes the first message sent to that ref. Rejects with `AskTimeoutError`
+   * after `timeoutMs` (default 5000), or `NoProcError` at once when a local
+   * target is not alive. A reply after the timeout is a dead letter (`late_reply`).
+   */
+  ask<M, R>(
+    to: Ref<M>,
+    make: (replyTo: Ref<R>) => M,
+    timeoutMs = DEFAULT_ASK_TIMEOUT_MS,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (to.node === this.node && !(this.cells.get(to.id) instanceof Cell)) {
+        reject(new NoProcError(to));
+        return;
+      }
+      const slot = new AskSlot(this.nextId++, this, resolve as (v: unknown) => void);
+      this.cells.set(slot.id, slot);
+      slot.timer = this.clock.setTimer(timeoutMs, () => {
+        if (this.cells.delete(slot.id)) reject(new AskTimeoutError(to, timeoutMs));
+      });
+      const replyTo = new Ref<R>(this.node, slot.id, slot);
+      let request: M;
+      try {
+        request = make(replyTo);
+      } catch (err) {
+        this.cells.delete(slot.id);
+        this.clock.clearTimer(slot.timer);
+        reject(err);
+        return;
+      }
+      this.send(to, request);
+    });
+  }
+
+  settleAsk(slot: AskSlot, msg: unknown): void {
+    if (this.cells.get(slot.id) !== slot) {
+      this.deadLetters.record(`<${this.node}.${slot.id}>`, msg, 'late_reply');
+      return;
+    }
+    this.cells.delete(slot.id);
+    if (slot.timer !== undefined) this.clock.clearTimer(slot.timer);
+    slot.resolve(msg);
+  }
+
+  // ---- registry -------------------------------------------------------------------
+
+  /** Registers a live local actor under `name`. One name per actor; the name dies with it. */
+  register(name: string, ref: AnyRef): void {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+      throw new ParleyError(
+        ErrorCode.InvalidArgument,
+        `actor name must be 1..255 characters, got ${quote(name)}`,
+      );
+    }
+    const cell = this.localCell(ref);
+    if (cell === undefined) throw new NoProcError(ref);
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new NameTakenError(name, holder.ref);
+    if (cell.name !== null) {
+      throw new ParleyError(
+        ErrorCode.AlreadyExists,
+        `${ref} is already registered as ${quote(cell.name)}`,
+      );
+    }
+    cell.name = name;
+    this.names.set(name, cell);
+  }
+
+  unregister(name: string): void {
+    const cell = this.names.get(name);
+    if (cell === undefined) return;
+    this.names.delete(name);
+    cell.name = null;
+  }
+
+  whereis<M = unknown>(name: string): Ref<M> | undefined {
+    return this.names.get(name)?.ref as Ref<M> | undefined;
+  }
+
+  registered(): string[] {
+    return [...this.names.keys()];
+  }
+
+  // ---- inspection ---------------------------------------------------------------
+
+  isAlive(ref: AnyRef): boolean {
+    return this.localCell(ref)?.alive ?? false;
+  }
+
+  /** The live local cell behind `ref`, if any. */
+  localCell(ref: AnyRef): Cell<any, any> | undefined {
+    if (ref.node !== this.node) return undefined;
+    const cell = this.cells.get(ref.id);
+    return cell instanceof Cell && cell.alive ? cell : undefined;
+  }
+
+  /** Live local actors. */
+  get actorCount(): number {
+    let n = 0;
+    for (const c of this.cells.values()) if (c instanceof Cell) n++;
+    return n;
+  }
+
+  actors(): Cell<any, any>[] {
+    const out: Cell<any, any>[] = [];
+    for (const c of this.cells.values()) if (c instanceof Cell) out.push(c);
+    return out;
+  }
+
+  /** Calls `hook` after every actor death on this node (supervision views, metrics). Returns an unsubscribe. */
+  onDeath(hook: (cell: Cell<any, any>, reason: ExitReason) => void): () => void {
+    this.deathHooks.add(hook);
+    return () => this.deathHooks.delete(hook);
+  }
+
+  // ---- bookkeeping called by cells ------------------------------------------------
+
+  deadLetter(to: AnyRef, msg: unknown, reason: DeadLetterReason, count = 1): void {
+    this.deadLetters.record(String(to), msg, reason, count);
+  }
+
+  nextMonitorRef(): MonitorRef {
+    return `${this.node}#${this.nextMonitor++}`;
+  }
+
+  trackRemote(cell: Cell<any, any>, other: AnyRef): void {
+    if (other.node !== this.node) this.remoteTouching.add(cell);
+  }
+
+  release(cell: Cell<any, any>): void {
+    this.cells.delete(cell.ref.id);
+    if (cell.name !== null) {
+      this.names.delete(cell.name);
+    }
+    this.remoteTouching.delete(cell);
+  }
+
+  afterDeath(cell: Cell<any, any>, reason: ExitReason): void {
+    this.stats.exited++;
+    for (const hook of this.deathHooks) hook(cell, reason);
+  }
+
+  crashReport(cell: Cell<any, any>, reason: ErrorReason, msg: unknown): void {
+    this.stats.crashed++;
+    this.log.error(
+      {
+        actor: String(cell.ref),
+        name: cell.name ?? undefined,
+        behavior: cell.behavior.name ?? 'anonymous',
+        parent: cell.parent === null ? undefined : String(cell.parent),
+        message: quote(msg),
+        reason: formatReason(reason),
+        stack: reason.stack,
+      },
+      'crash report',
+    );
+  }
+
+  // ---- remote -------------------------------------------------------------------
+
+  private resolveRef(node: string, id: number): AnyRef {
+    if (node === this.node) {
+      const cell = this.cells.get(id);
+      if (cell instanceof Cell) return cell.ref;
+    }
+    return new Ref(node, id);
+  }
+
+  private onFrame(from: string, frame: Uint8Array): void {
+    let envelope: Envelope;
+    try {
+      envelope = this.codec.decode(frame) as Envelope;
+    } catch (err) {
+      this.log.error({ from, err: String(err), bytes: frame.length }, 'undecodable frame dropped');
+      return;
+    }
+    if (envelope[0] === 0) {
+      const to = envelope[1];
+      if (typeof to === 'string') this.sendNamed(to, envelope[2]);
+      else {
+        const cell = this.cells.get(to);
+        if (cell === undefined)
+          this.deadLetters.record(`<${this.node}.${to}>`, envelope[2], 'dead');
+        else cell instanceof Cell ? cell.enqueue(envelope[2]) : cell.enqueue(envelope[2]);
+      }
+      return;
+    }
+    this.deliverSystem(new Ref(this.node, envelope[1]), envelope[2]);
+  }
+
+  private onNodeDown(node: string): void {
+    for (const cell of [...this.remoteTouching]) cell.nodeDown(node);
+  }
+
+  // ---- shutdown -----------------------------------------------------------------
+
+  /** Kills every actor on this node and closes the transport. */
+  async shutdown(): Promise<void> {
+    for (const cell of this.actors()) cell.die('killed');
+    for (const slot of [...this.cells.values()]) {
+      if (slot instanceof AskSlot && slot.timer !== undefined) this.clock.clearTimer(slot.timer);
+    }
+    this.cells.clear();
+    await this.transport?.close();
+  }
+}
