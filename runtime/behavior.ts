@@ -9,6 +9,7 @@
  * ordinary messages. `terminate` runs once when the actor stops for any
  * reason but `killed`.
  */
+import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import type { ExitReason } from './exit-reason.ts';
 import type { Random } from './random.ts';
@@ -77,6 +78,8 @@ export interface ActorContext<M> {
   readonly node: string;
   readonly clock: Clock;
   readonly random: Random;
+  /** The node's logger. */
+  readonly log: Logger;
   send<T>(to: Ref<T>, msg: T): void;
   ask<T, R>(to: Ref<T>, make: (replyTo: Ref<R>) => T, timeoutMs?: number): Promise<R>;
   spawn<T, S2>(behavior: Behavior<T, S2>, options?: SpawnOptions): Ref<T>;
@@ -91,6 +94,10 @@ export interface ActorContext<M> {
   exit(to: AnyRef, reason: ExitReason): void;
   /** Stops this actor after the current message, with `reason` (default `normal`). */
   stop(reason?: ExitReason): void;
+  /** Whether the local actor `ref` is alive (false for remote refs). */
+  isAlive(ref: AnyRef): boolean;
+  /** Resolves with the exit reason of the local actor `ref` once it is dead (`noproc` if it already is). */
+  awaitExit(ref: AnyRef): Promise<ExitReason>;
   /** Sends `msg` to self after `delayMs`; cancelled when the actor stops. */
   sendAfter(delayMs: number, msg: M): TimerRef;
   cancelTimer(timer: TimerRef): void;

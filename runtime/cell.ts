@@ -106,6 +106,9 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   get random() {
     return this.system.random;
   }
+  get log() {
+    return this.system.log;
+  }
   send<T>(to: Ref<T>, msg: T): void {
     this.system.send(to, msg);
   }
@@ -148,6 +151,12 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   stop(reason: ExitReason = 'normal'): void {
     this.stopReason = reason;
     this.flags |= STOPPING;
+  }
+  isAlive(ref: AnyRef): boolean {
+    return this.system.isAlive(ref);
+  }
+  awaitExit(ref: AnyRef): Promise<ExitReason> {
+    return this.system.awaitExit(ref);
   }
   sendAfter(delayMs: number, msg: M): TimerRef {
     const timer = {} as TimerRef;

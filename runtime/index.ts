@@ -44,3 +44,4 @@ export {
   NoProcError,
 } from './system.ts';
 export type { Transport, TransportHandler } from './transport.ts';
+export * from './supervisor/index.ts';

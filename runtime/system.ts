@@ -90,6 +90,7 @@ export class ActorSystem {
   private readonly transport: Transport | undefined;
   private readonly codec: Codec;
   private readonly deathHooks = new Set<(cell: Cell<any, any>, reason: ExitReason) => void>();
+  private readonly exitWaiters = new Map<number, ((reason: ExitReason) => void)[]>();
   private nextId = 1;
   private nextMonitor = 1;
   private readonly sysRef: AnyRef;
@@ -382,8 +383,27 @@ export class ActorSystem {
     this.remoteTouching.delete(cell);
   }
 
+  /**
+   * Resolves with the exit reason once the local actor `ref` is dead (at once,
+   * with `noproc`, if it is not alive). Lets a supervisor wait for a child it
+   * has unlinked, without a message.
+   */
+  awaitExit(ref: AnyRef): Promise<ExitReason> {
+    if (this.localCell(ref) === undefined) return Promise.resolve('noproc');
+    return new Promise((resolve) => {
+      const list = this.exitWaiters.get(ref.id);
+      if (list === undefined) this.exitWaiters.set(ref.id, [resolve]);
+      else list.push(resolve);
+    });
+  }
+
   afterDeath(cell: Cell<any, any>, reason: ExitReason): void {
     this.stats.exited++;
+    const waiters = this.exitWaiters.get(cell.ref.id);
+    if (waiters !== undefined) {
+      this.exitWaiters.delete(cell.ref.id);
+      for (const w of waiters) w(reason);
+    }
     for (const hook of this.deathHooks) hook(cell, reason);
   }
 
