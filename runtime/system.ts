@@ -15,7 +15,7 @@ import { type Clock, systemClock, type TimerHandle } from './clock.ts';
 import { Codec } from './codec.ts';
 import { type DeadLetterReason, DeadLetters } from './dead-letters.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
-import { type ErrorReason, type ExitReason, formatReason } from './exit-reason.ts';
+import { type ErrorReason, type ExitReason, errorReason, formatReason } from './exit-reason.ts';
 import { IdTable } from './internal/id-table.ts';
 import { type Random, systemRandom } from './random.ts';
 import { type AnyRef, type Mailbox, type MonitorRef, Ref } from './ref.ts';
@@ -26,7 +26,7 @@ export const DEFAULT_ASK_TIMEOUT_MS = 5000;
 
 export class AskTimeoutError extends ParleyError {
   override readonly name = 'AskTimeoutError';
-  constructor(to: AnyRef, timeoutMs: number) {
+  constructor(to: AnyRef | string, timeoutMs: number) {
     super(ErrorCode.Timeout, `ask to ${to} got no reply within ${timeoutMs} ms`);
   }
 }
@@ -70,6 +70,9 @@ class AskSlot implements Mailbox {
     readonly id: number,
     readonly system: ActorSystem,
     readonly resolve: (value: unknown) => void,
+    readonly reject: (err: unknown) => void,
+    /** The asked actor, for error messages. */
+    readonly target: string,
   ) {}
   enqueue(msg: unknown): void {
     this.system.settleAsk(this, msg);
@@ -143,6 +146,8 @@ export class ActorSystem {
         `mailbox capacity must be a positive integer, got ${quote(mailbox.capacity)}`,
       );
     }
+    // A bad or taken name fails the spawn before any actor exists.
+    if (options?.name !== undefined) this.checkName(options.name);
     const cell = new Cell<M, S>(this, this.nextId++, behavior, mailbox);
     this.cells.set(cell.ref.id, cell);
     this.stats.spawned++;
@@ -155,6 +160,10 @@ export class ActorSystem {
       const parentCell = this.localCell(parent);
       if (parentCell !== undefined) {
         this.link(parentCell, cell.ref);
+      } else {
+        // The parent is dead (an async handler outlived its actor): linking to it answers
+        // `noproc`, as a link to any dead actor does, so the child is not left an orphan.
+        cell.link(parent);
       }
     }
     cell.start();
@@ -170,7 +179,8 @@ export class ActorSystem {
   /** Sends `msg` to `to`. Never throws for a dead or remote target (it becomes a dead letter), except `fail_sender` overflow. */
   send<M>(to: Ref<M>, msg: M): void {
     const cell = to._cell;
-    if (cell !== undefined) {
+    // The node check keeps a ref made by another in-process node on the network path.
+    if (cell !== undefined && to.node === this.node) {
       (cell as Cell).enqueue(msg, true);
       return;
     }
@@ -256,27 +266,55 @@ export class ActorSystem {
     make: (replyTo: Ref<R>) => M,
     timeoutMs = DEFAULT_ASK_TIMEOUT_MS,
   ): Promise<R> {
+    if (to.node === this.node && !(this.cells.get(to.id) instanceof Cell)) {
+      return Promise.reject(new NoProcError(to));
+    }
+    return this.askVia(String(to), (request) => this.send(to, request), make, timeoutMs);
+  }
+
+  /** `ask` the actor registered as `name` on `node` (default: this node). */
+  askNamed<M, R>(
+    name: string,
+    make: (replyTo: Ref<R>) => M,
+    timeoutMs = DEFAULT_ASK_TIMEOUT_MS,
+    node: string = this.node,
+  ): Promise<R> {
+    if (node === this.node && !this.names.has(name)) return Promise.reject(new NoProcError(name));
+    return this.askVia(
+      `${name}@${node}`,
+      (request) => this.sendNamed(name, request, node),
+      make,
+      timeoutMs,
+    );
+  }
+
+  private askVia<M, R>(
+    target: string,
+    deliver: (request: M) => void,
+    make: (replyTo: Ref<R>) => M,
+    timeoutMs: number,
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      if (to.node === this.node && !(this.cells.get(to.id) instanceof Cell)) {
-        reject(new NoProcError(to));
-        return;
-      }
-      const slot = new AskSlot(this.nextId++, this, resolve as (v: unknown) => void);
+      const slot = new AskSlot(
+        this.nextId++,
+        this,
+        resolve as (v: unknown) => void,
+        reject,
+        target,
+      );
       this.cells.set(slot.id, slot);
       slot.timer = this.clock.setTimer(timeoutMs, () => {
-        if (this.cells.delete(slot.id)) reject(new AskTimeoutError(to, timeoutMs));
+        if (this.cells.delete(slot.id)) reject(new AskTimeoutError(target, timeoutMs));
       });
       const replyTo = new Ref<R>(this.node, slot.id, slot);
-      let request: M;
       try {
-        request = make(replyTo);
+        deliver(make(replyTo));
       } catch (err) {
+        // `make` threw, or a full `fail_sender` mailbox refused the request.
         this.cells.delete(slot.id);
         this.clock.clearTimer(slot.timer);
         reject(err);
-        return;
       }
-      this.send(to, request);
     });
   }
 
@@ -294,16 +332,9 @@ export class ActorSystem {
 
   /** Registers a live local actor under `name`. One name per actor; the name dies with it. */
   register(name: string, ref: AnyRef): void {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
-      throw new ParleyError(
-        ErrorCode.InvalidArgument,
-        `actor name must be 1..255 characters, got ${quote(name)}`,
-      );
-    }
+    this.checkName(name);
     const cell = this.localCell(ref);
     if (cell === undefined) throw new NoProcError(ref);
-    const holder = this.names.get(name);
-    if (holder !== undefined) throw new NameTakenError(name, holder.ref);
     if (cell.name !== null) {
       throw new ParleyError(
         ErrorCode.AlreadyExists,
@@ -312,6 +343,18 @@ export class ActorSystem {
     }
     cell.name = name;
     this.names.set(name, cell);
+  }
+
+  /** Throws unless `name` is a valid name that is free. */
+  private checkName(name: string): void {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+      throw new ParleyError(
+        ErrorCode.InvalidArgument,
+        `actor name must be 1..255 characters, got ${quote(name)}`,
+      );
+    }
+    const holder = this.names.get(name);
+    if (holder !== undefined) throw new NameTakenError(name, holder.ref);
   }
 
   unregister(name: string): void {
@@ -404,7 +447,13 @@ export class ActorSystem {
       this.exitWaiters.delete(cell.ref.id);
       for (const w of waiters) w(reason);
     }
-    for (const hook of this.deathHooks) hook(cell, reason);
+    for (const hook of this.deathHooks) {
+      try {
+        hook(cell, reason);
+      } catch (err) {
+        this.log.error({ actor: String(cell.ref), err: errorReason(err) }, 'death hook failed');
+      }
+    }
   }
 
   crashReport(cell: Cell<any, any>, reason: ErrorReason, msg: unknown): void {
@@ -443,8 +492,13 @@ export class ActorSystem {
     }
     if (envelope[0] === 0) {
       const to = envelope[1];
-      if (typeof to === 'string') this.sendNamed(to, envelope[2]);
-      else {
+      if (typeof to === 'string') {
+        // Not `sendNamed`: a remote sender is never failed (`fail_sender` drops its message).
+        const cell = this.names.get(to);
+        if (cell === undefined)
+          this.deadLetters.record(`${to}@${this.node}`, envelope[2], 'no_such_name');
+        else cell.enqueue(envelope[2]);
+      } else {
         const cell = this.cells.get(to);
         if (cell === undefined)
           this.deadLetters.record(`<${this.node}.${to}>`, envelope[2], 'dead');
@@ -465,7 +519,14 @@ export class ActorSystem {
   async shutdown(): Promise<void> {
     for (const cell of this.actors()) cell.die('killed');
     for (const slot of [...this.cells.values()]) {
-      if (slot instanceof AskSlot && slot.timer !== undefined) this.clock.clearTimer(slot.timer);
+      if (!(slot instanceof AskSlot)) continue;
+      if (slot.timer !== undefined) this.clock.clearTimer(slot.timer);
+      slot.reject(
+        new ParleyError(
+          ErrorCode.Stopped,
+          `ask to ${slot.target} got no reply: node ${quote(this.node)} shut down`,
+        ),
+      );
     }
     this.cells.clear();
     await this.transport?.close();

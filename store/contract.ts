@@ -46,6 +46,10 @@ export interface InboxRecord {
   /** Server time of the `sent` ack, ms since epoch. */
   readonly ts: number;
   readonly content: Content;
+  /** The sender's device that sent it (its own copies are not pushed back to it). Stored and returned as given. */
+  readonly device?: string;
+  /** For group messages: the group's order of this message. Stored and returned as given. */
+  readonly gseq?: number;
 }
 
 export interface InboxEntry extends InboxRecord {
@@ -123,6 +127,8 @@ export interface GroupLogRecord {
   readonly id: string;
   readonly ts: number;
   readonly content: Content;
+  /** The sender's device. Stored and returned as given. */
+  readonly device?: string;
 }
 
 export interface GroupLogEntry extends GroupLogRecord {

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import type { Ref } from '../../runtime/index.ts';
+import { Deterministic, probe } from '../../runtime/testing/index.ts';
+import { MemoryStore } from '../../store/memory/memory-store.ts';
+import type { ClientFrame } from '../protocol/index.ts';
+import { ACTIVATOR_NAME, activator, VirtualDirectory } from '../virtual/index.ts';
+import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
+import { groupActor } from './group-actor.ts';
+import type { EdgeMsg } from './messages.ts';
+import { userActor } from './user-actor.ts';
+
+const seed = Number(process.env.FC_SEED);
+
+function world(s = seed) {
+  const det = new Deterministic(s);
+  const system = det.system();
+  const store = new MemoryStore();
+  const directory = new VirtualDirectory(system, () => system.node);
+  const env: ChatEnv = { store, directory, config: DEFAULT_CHAT_CONFIG };
+  system.spawn(
+    activator({
+      user: (id, act) => userActor(id, env, act),
+      group: (id, act) => groupActor(id, env, act),
+    }),
+    { name: ACTIVATOR_NAME },
+  );
+  const frames = (edge: { messages: EdgeMsg[] }) =>
+    edge.messages.flatMap((m) =>
+      m.t === 'push'
+        ? [JSON.parse(m.json)]
+        : m.t === 'push_many'
+          ? m.json.map((j) => JSON.parse(j))
+          : [],
+    );
+  const connect = (user: string, device = 'd1') => {
+    const edge = probe<EdgeMsg>(system);
+    directory.send(`user:${user}`, { t: 'attach', device, edge: edge.ref });
+    return {
+      edge,
+      frames: () => frames(edge),
+      send: (frame: ClientFrame) =>
+        directory.send(`user:${user}`, {
+          t: 'client',
+          device,
+          edge: edge.ref as Ref<EdgeMsg>,
+          frame,
+        }),
+    };
+  };
+  return { det, system, store, directory, connect };
+}
+
+describe('user actor: 1:1', () => {
+  it('acks sent after storing, delivers to the recipient, and relays receipts', async () => {
+    const w = world();
+    const alice = w.connect('alice');
+    const bob = w.connect('bob');
+    await w.det.settle();
+    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+    await w.det.settle();
+    expect(alice.frames()).toContainEqual(
+      expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
+    );
+    const msg = bob.frames().find((f) => f.type === 'message');
+    expect(msg).toMatchObject({
+      id: 'm1',
+      from: 'alice',
+      to: 'bob',
+      seq: 1,
+      content: { type: 'text', body: 'hi' },
+    });
+    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
+    await w.det.settle();
+    expect(alice.frames()).toContainEqual(
+      expect.objectContaining({ type: 'ack', id: 'm1', status: 'delivered', by: 'bob' }),
+    );
+    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'read' });
+    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
+    await w.det.settle();
+    const receipts = alice
+      .frames()
+      .filter((f) => f.type === 'ack' && f.status !== 'sent')
+      .map((f) => f.status);
+    expect(receipts).toEqual(['delivered', 'read']);
+  });
+
+  it('replays the inbox to a device that connects later, then only what it has not acked', async () => {
+    const w = world();
+    const alice = w.connect('alice');
+    await w.det.settle();
+    for (let i = 1; i <= 3; i++)
+      alice.send({
+        type: 'message',
+        id: `m${i}`,
+        to: 'bob',
+        content: { type: 'text', body: `${i}` },
+      });
+    await w.det.settle();
+    const bob = w.connect('bob');
+    await w.det.settle();
+    expect(
+      bob
+        .frames()
+        .filter((f) => f.type === 'message')
+        .map((f) => [f.id, f.seq]),
+    ).toEqual([
+      ['m1', 1],
+      ['m2', 2],
+      ['m3', 3],
+    ]);
+    bob.send({ type: 'ack', id: 'm2', from: 'alice', status: 'delivered' });
+    await w.det.settle();
+    const again = w.connect('bob');
+    await w.det.settle();
+    expect(
+      again
+        .frames()
+        .filter((f) => f.type === 'message')
+        .map((f) => f.id),
+    ).toEqual(['m3']);
+  });
+
+  it('answers a resent id with the same sent ack and never delivers it twice', async () => {
+    const w = world();
+    const alice = w.connect('alice');
+    const bob = w.connect('bob');
+    await w.det.settle();
+    alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
+    await w.det.settle();
+    alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
+    await w.det.settle();
+    const acks = alice.frames().filter((f) => f.type === 'ack' && f.status === 'sent');
+    expect(acks).toHaveLength(2);
+    expect(acks[0].ts).toBe(acks[1].ts);
+    expect(bob.frames().filter((f) => f.type === 'message')).toHaveLength(1);
+  });
+
+  it('copies own sends to the other devices of the sender, not back to the sending one', async () => {
+    const w = world();
+    const phone = w.connect('alice', 'phone');
+    const laptop = w.connect('alice', 'laptop');
+    await w.det.settle();
+    phone.send({
+      type: 'message',
+      id: 'p1',
+      to: 'bob',
+      content: { type: 'text', body: 'from phone' },
+    });
+    await w.det.settle();
+    expect(laptop.frames().filter((f) => f.type === 'message')).toEqual([
+      expect.objectContaining({ id: 'p1', from: 'alice', to: 'bob', seq: 1 }),
+    ]);
+    expect(phone.frames().filter((f) => f.type === 'message')).toEqual([]);
+  });
+
+  it('gives no sent ack when the store is down, and stores the resend once it is back', async () => {
+    const w = world();
+    const alice = w.connect('alice');
+    await w.det.settle();
+    const { ParleyError } = await import('../../runtime/index.ts');
+    w.store.failWith = new ParleyError('unavailable', 'database down');
+    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+    await w.det.settle();
+    expect(alice.frames().filter((f) => f.type === 'ack')).toEqual([]);
+    expect(alice.frames()).toContainEqual(
+      expect.objectContaining({ type: 'error', code: 'unavailable', id: 'm1' }),
+    );
+    w.store.failWith = null;
+    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+    await w.det.settle();
+    expect(alice.frames()).toContainEqual(
+      expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
+    );
+    const bob = w.connect('bob');
+    await w.det.settle();
+    expect(
+      bob
+        .frames()
+        .filter((f) => f.type === 'message')
+        .map((f) => f.id),
+    ).toEqual(['m1']);
+  });
+});
+
+describe('group actor', () => {
+  it('creates a group, fans a message out to every member in order, and refuses non-members', async () => {
+    const w = world();
+    const alice = w.connect('alice');
+    const bob = w.connect('bob');
+    const carol = w.connect('carol');
+    const mallory = w.connect('mallory');
+    await w.det.settle();
+    alice.send({ type: 'group.create', ref: 'r1', name: 'friends', members: ['bob', 'carol'] });
+    await w.det.settle();
+    const created = alice.frames().find((f) => f.type === 'group' && f.ref === 'r1');
+    expect(created).toMatchObject({
+      name: 'friends',
+      members: ['alice', 'bob', 'carol'],
+      admins: ['alice'],
+    });
+    const group = created.id as string;
+    expect(bob.frames()).toContainEqual(expect.objectContaining({ type: 'group', id: group }));
+    alice.send({ type: 'message', id: 'g1', group, content: { type: 'text', body: 'one' } });
+    bob.send({ type: 'message', id: 'g2', group, content: { type: 'text', body: 'two' } });
+    await w.det.settle();
+    for (const member of [alice, bob, carol]) {
+      const got = member.frames().filter((f) => f.type === 'message');
+      expect(got.map((f) => f.gseq)).toEqual(
+        member === alice ? [2] : member === bob ? [1] : [1, 2],
+      );
+    }
+    mallory.send({
+      type: 'message',
+      id: 'bad',
+      group,
+      content: { type: 'text', body: 'let me in' },
+    });
+    await w.det.settle();
+    expect(mallory.frames()).toContainEqual(
+      expect.objectContaining({ type: 'error', code: 'forbidden', id: 'bad' }),
+    );
+    bob.send({ type: 'group.add', ref: 'r2', group, members: ['mallory'] });
+    await w.det.settle();
+    expect(bob.frames()).toContainEqual(
+      expect.objectContaining({ type: 'error', code: 'forbidden', ref: 'r2' }),
+    );
+  });
+});

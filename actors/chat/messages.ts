@@ -1,0 +1,162 @@
+/**
+ * Messages between the chat's actors: edge (one per WebSocket), user (one per
+ * user) and group (one per group). Plain data only, so every one of them can
+ * cross nodes through the runtime's codec. Refs inside are runtime refs.
+ *
+ * Addressing: user and group actors are virtual, reached by key through the
+ * `Directory` (`user:<id>`, `group:<id>`); edges are plain actors reached by ref.
+ */
+
+import type { Ref } from '../../runtime/index.ts';
+import type {
+  ClientFrame,
+  Content,
+  GroupFrame,
+  LastSeenVisibility,
+  ServerFrame,
+} from '../protocol/index.ts';
+
+export const userKey = (user: string): string => `user:${user}`;
+export const groupKey = (group: string): string => `group:${group}`;
+
+// ---- to an edge ------------------------------------------------------------
+
+export type EdgeMsg =
+  /** A frame to write to the client, already encoded as JSON text. */
+  | { readonly t: 'push'; readonly json: string }
+  /** Several frames in order (a replay batch). */
+  | { readonly t: 'push_many'; readonly json: readonly string[] }
+  /** The user actor replaced this session with a newer one of the same device, or the server closes it. */
+  | { readonly t: 'close'; readonly code: number; readonly reason: string }
+  /** The user actor has finished replaying the inbox: live traffic follows. */
+  | { readonly t: 'attached' }
+  /** Internal to the edge: a decoded socket event. */
+  | { readonly t: 'socket_frame'; readonly data: string }
+  | { readonly t: 'socket_closed' }
+  | { readonly t: 'heartbeat' }
+  | { readonly t: 'presence'; readonly json: string };
+
+// ---- to a user actor ---------------------------------------------------------
+
+/** The part of a message every copy carries. */
+export interface MessageCore {
+  readonly from: string;
+  readonly id: string;
+  readonly ts: number;
+  readonly content: Content;
+  /** The device that sent it: its own copies are not pushed back to it. */
+  readonly device: string;
+}
+
+export type UserMsg =
+  /** An edge opened a session for `device`: replay what it has not acked, then push live. */
+  | { readonly t: 'attach'; readonly device: string; readonly edge: Ref<EdgeMsg> }
+  | { readonly t: 'detach'; readonly device: string; readonly edge: Ref<EdgeMsg> }
+  /** A validated client frame from a session of this user. */
+  | {
+      readonly t: 'client';
+      readonly device: string;
+      readonly edge: Ref<EdgeMsg>;
+      readonly frame: ClientFrame;
+    }
+  /**
+   * A 1:1 message from another user's actor, to append to this inbox.
+   * `prevKey`: the key of the sender's previous still-unconfirmed message to
+   * this user, or null when all earlier ones are confirmed. The recipient
+   * accepts only when it already holds `prevKey`, so resends never reorder.
+   */
+  | {
+      readonly t: 'deliver';
+      readonly to: string;
+      readonly msg: MessageCore;
+      readonly senderSeq: number;
+      readonly prevKey: string | null;
+    }
+  /** The recipient holds the message: the sender clears its pending mark. */
+  | { readonly t: 'confirm'; readonly recipient: string; readonly senderSeq: number }
+  /** The recipient lacks `prevKey`: resend everything pending to it, in order. */
+  | { readonly t: 'gap'; readonly recipient: string }
+  /** A group message to append to this member's inbox (same ordering rule, by group seq). */
+  | {
+      readonly t: 'group_deliver';
+      readonly group: string;
+      readonly gseq: number;
+      readonly prevGseq: number | null;
+      readonly msg: MessageCore;
+    }
+  /** A receipt for a message this user sent. */
+  | {
+      readonly t: 'receipt';
+      readonly id: string;
+      readonly by: string;
+      readonly status: 'delivered' | 'read';
+      readonly group?: string;
+      readonly ts: number;
+    }
+  | {
+      readonly t: 'typing';
+      readonly from: string;
+      readonly group?: string;
+      readonly status: 'started' | 'stopped';
+    }
+  /** A group this user is (or was) in changed: push the group frame to every device. */
+  | { readonly t: 'group_changed'; readonly frame: GroupFrame }
+  /** Internal: timer tick for resends and passivation. */
+  | { readonly t: 'tick' }
+  /** From the activator: passivation accepted, stop now. */
+  | { readonly t: 'passivated' };
+
+// ---- to a group actor --------------------------------------------------------
+
+export type GroupReply =
+  | { readonly ok: true; readonly gseq: number; readonly ts: number }
+  | {
+      readonly ok: false;
+      readonly code: 'forbidden' | 'not_found' | 'unavailable' | 'bad_frame';
+      readonly message: string;
+    };
+
+export type GroupMsg =
+  | {
+      readonly t: 'create';
+      readonly by: string;
+      readonly name: string;
+      readonly members: readonly string[];
+      readonly ref: string;
+      readonly edge: Ref<EdgeMsg>;
+    }
+  | {
+      readonly t: 'change';
+      readonly op: 'group.add' | 'group.remove' | 'group.leave';
+      readonly by: string;
+      readonly members: readonly string[];
+      readonly ref: string;
+      readonly edge: Ref<EdgeMsg>;
+    }
+  | { readonly t: 'post'; readonly msg: MessageCore; readonly replyTo: Ref<GroupReply> }
+  | { readonly t: 'confirm'; readonly member: string; readonly gseq: number }
+  | { readonly t: 'gap'; readonly member: string }
+  | {
+      readonly t: 'history';
+      readonly by: string;
+      readonly before: number | null;
+      readonly limit: number;
+      readonly ref: string | undefined;
+      readonly edge: Ref<EdgeMsg>;
+    }
+  | { readonly t: 'typing'; readonly from: string; readonly status: 'started' | 'stopped' }
+  | {
+      readonly t: 'receipt';
+      readonly id: string;
+      readonly from: string;
+      readonly by: string;
+      readonly status: 'delivered' | 'read';
+      readonly ts: number;
+    }
+  | { readonly t: 'tick' }
+  | { readonly t: 'passivated' };
+
+export type { LastSeenVisibility, ServerFrame };
+
+/** Close code sent to a session replaced by a newer connection of the same device. */
+export const CLOSE_REPLACED = 4001;

@@ -1,0 +1,655 @@
+/**
+ * The user actor: one per user, the owner of that user's inbox.
+ *
+ * What it guarantees (PROTOCOL.md):
+ * - `sent` only after the message is in the sender's own inbox (durable), with
+ *   its pending marks for the recipient, in one atomic store write;
+ *   a repeated `id` gets the same `sent` again and nothing else (the store's
+ *   append is idempotent on `${user}/${id}`).
+ * - Forwards to the recipient until it confirms; the recipient accepts a
+ *   forward only after its predecessor (`prevKey`), so order survives loss.
+ * - Every device gets every inbox entry after its delivered cursor on attach,
+ *   in `seq` order, then live entries; a device's own sends are not pushed
+ *   back to it.
+ * - Receipts are relayed to the sender's actor, which keeps them monotonic
+ *   (the store refuses a downgrade; `delivered` after an implied `read` is
+ *   dropped) and pushes them to every device of the sender.
+ *
+ * Invariant: the actor handles one message at a time (the runtime awaits
+ * async handlers), so inbox appends, pushes and cursor moves never interleave.
+ * A fenced write means a newer owner exists: the actor stops.
+ */
+import {
+  type ActorContext,
+  type Behavior,
+  ErrorCode,
+  ParleyError,
+  type Ref,
+} from '../../runtime/index.ts';
+import type { InboxEntry, ReceiptEntry } from '../../store/index.ts';
+import type {
+  ClientAckFrame,
+  ClientFrame,
+  ClientMessageFrame,
+  HistoryRequestFrame,
+} from '../protocol/index.ts';
+import type { ActivatorMsg } from '../virtual/index.ts';
+import type { ChatEnv } from './env.ts';
+import { errorJson, json, messageFrame, receiptFrame } from './frames-out.ts';
+import { newGroupId } from './ids.ts';
+import {
+  CLOSE_REPLACED,
+  type EdgeMsg,
+  type GroupReply,
+  groupKey,
+  type MessageCore,
+  type UserMsg,
+  userKey,
+} from './messages.ts';
+import { Outbound } from './outbound.ts';
+
+interface Session {
+  readonly edge: Ref<EdgeMsg>;
+  /** Highest receipt `rseq` pushed to this session. */
+  receiptsUpTo: number;
+}
+
+export interface UserState {
+  readonly user: string;
+  epoch: number;
+  readonly sessions: Map<string, Session>;
+  readonly outbound: Outbound;
+  /** Cumulative cursors (device, `r:<device>`, `g:<group>`, `rw:<group>:<by>`), as loaded and advanced. */
+  readonly cursors: Map<string, number>;
+  /** Cursors advanced in memory but not yet written (receipt cursors are written lazily). */
+  readonly dirtyCursors: Set<string>;
+  /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
+  readonly lastAccepted: Map<string, string>;
+  /** Messages routed to this actor through the activator (for race-free passivation). */
+  routed: number;
+  lastActiveMs: number;
+  passivating: boolean;
+}
+
+const LAST_ACCEPTED_MAX = 10_000;
+
+export function userActor(
+  user: string,
+  env: ChatEnv,
+  activator: Ref<ActivatorMsg>,
+): Behavior<UserMsg, UserState> {
+  const { store, directory, config } = env;
+
+  async function init(ctx: ActorContext<UserMsg>): Promise<UserState> {
+    const epoch = await store.acquireEpoch(userKey(user));
+    const cursors = new Map<string, number>(Object.entries(await store.cursors(user)));
+    const outbound = new Outbound();
+    for (const p of await store.listPending(user, 100_000)) {
+      const e = p.entry;
+      outbound.add(p.recipient, {
+        senderSeq: e.seq,
+        key: e.key,
+        msg: core(e),
+        lastSentMs: 0,
+      });
+    }
+    ctx.sendAfter(config.tickMs, { t: 'tick' });
+    return {
+      user,
+      epoch,
+      sessions: new Map(),
+      outbound,
+      cursors,
+      dirtyCursors: new Set(),
+      lastAccepted: new Map(),
+      routed: 0,
+      lastActiveMs: ctx.clock.now(),
+      passivating: false,
+    };
+  }
+
+  async function receive(
+    s: UserState,
+    msg: UserMsg,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<UserState> {
+    if (msg.t !== 'tick' && msg.t !== 'passivated') {
+      s.routed++;
+      s.lastActiveMs = ctx.clock.now();
+      s.passivating = false;
+    }
+    try {
+      switch (msg.t) {
+        case 'attach':
+          await attach(s, msg.device, msg.edge, ctx);
+          break;
+        case 'detach': {
+          const session = s.sessions.get(msg.device);
+          if (session !== undefined && session.edge.equals(msg.edge)) s.sessions.delete(msg.device);
+          await flushCursors(s);
+          break;
+        }
+        case 'client':
+          await onClient(s, msg.device, msg.edge, msg.frame, ctx);
+          break;
+        case 'deliver':
+          await onDeliver(s, msg.msg, msg.senderSeq, msg.prevKey, ctx);
+          break;
+        case 'confirm':
+          for (const seq of s.outbound.confirm(msg.recipient, msg.senderSeq)) {
+            await store.clearPending(user, seq, msg.recipient);
+          }
+          break;
+        case 'gap':
+          resend(s, msg.recipient, ctx.clock.now());
+          break;
+        case 'group_deliver':
+          await onGroupDeliver(s, msg.group, msg.gseq, msg.prevGseq, msg.msg, ctx);
+          break;
+        case 'receipt':
+          await onReceipt(s, msg, ctx);
+          break;
+        case 'typing':
+          broadcast(
+            s,
+            ctx,
+            json({
+              type: 'typing',
+              from: msg.from,
+              status: msg.status,
+              ...(msg.group ? { group: msg.group } : {}),
+            }),
+          );
+          break;
+        case 'group_changed':
+          broadcast(s, ctx, json(msg.frame));
+          break;
+        case 'tick':
+          await onTick(s, ctx);
+          break;
+        case 'passivated':
+          await flushCursors(s);
+          ctx.stop('normal');
+          break;
+      }
+    } catch (err) {
+      if (err instanceof ParleyError && err.code === ErrorCode.Fenced) {
+        ctx.log.warn({ user, err: err.message }, 'user actor fenced by a newer owner: stopping');
+        ctx.stop({ shutdown: 'fenced' });
+        return s;
+      }
+      if (
+        err instanceof ParleyError &&
+        (err.code === ErrorCode.Unavailable || err.code === ErrorCode.Indeterminate)
+      ) {
+        // The store is down: nothing is acked; senders and forwards retry.
+        ctx.log.warn({ user, msg: msg.t, err: err.message }, 'store unavailable');
+        return s;
+      }
+      throw err;
+    }
+    return s;
+  }
+
+  /** Pushes one encoded frame to every session of this user but `exceptDevice`. */
+  function broadcast(
+    s: UserState,
+    ctx: ActorContext<UserMsg>,
+    text: string,
+    exceptDevice?: string,
+  ): void {
+    for (const [device, session] of s.sessions) {
+      if (device !== exceptDevice) ctx.send(session.edge, { t: 'push', json: text });
+    }
+  }
+
+  // ---- sessions ----------------------------------------------------------------
+
+  async function attach(
+    s: UserState,
+    device: string,
+    edge: Ref<EdgeMsg>,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const old = s.sessions.get(device);
+    if (old !== undefined && !old.edge.equals(edge)) {
+      ctx.send(old.edge, {
+        t: 'close',
+        code: CLOSE_REPLACED,
+        reason: 'replaced by a newer connection of this device',
+      });
+    }
+    const session: Session = { edge, receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0 };
+    s.sessions.set(device, session);
+    // Replay the inbox after the device's delivered cursor, in seq order.
+    let after = s.cursors.get(device) ?? 0;
+    for (;;) {
+      const batch = await store.readInbox(user, after, config.replayBatch);
+      if (batch.length === 0) break;
+      const frames: string[] = [];
+      for (const e of batch)
+        if (!(e.from === user && e.device === device)) frames.push(json(messageFrame(e)));
+      if (frames.length > 0) ctx.send(edge, { t: 'push_many', json: frames });
+      after = batch.at(-1)!.seq;
+      if (batch.length < config.replayBatch) break;
+    }
+    // Then the receipts this device has not seen.
+    for (;;) {
+      const receipts = await store.readReceipts(user, session.receiptsUpTo, config.replayBatch);
+      if (receipts.length === 0) break;
+      ctx.send(edge, {
+        t: 'push_many',
+        json: receipts.map((r: ReceiptEntry) => json(receiptFrame(r))),
+      });
+      markReceipts(s, device, session, receipts.at(-1)!.rseq);
+      if (receipts.length < config.replayBatch) break;
+    }
+    ctx.send(edge, { t: 'attached' });
+  }
+
+  function markReceipts(s: UserState, device: string, session: Session, rseq: number): void {
+    session.receiptsUpTo = rseq;
+    s.cursors.set(`r:${device}`, rseq);
+    s.dirtyCursors.add(`r:${device}`);
+  }
+
+  async function flushCursors(s: UserState): Promise<void> {
+    for (const name of [...s.dirtyCursors]) {
+      await store.advanceCursor(user, name, s.cursors.get(name) ?? 0);
+      s.dirtyCursors.delete(name);
+    }
+  }
+
+  // ---- client frames -----------------------------------------------------------
+
+  async function onClient(
+    s: UserState,
+    device: string,
+    edge: Ref<EdgeMsg>,
+    frame: ClientFrame,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    switch (frame.type) {
+      case 'message':
+        if (frame.to !== undefined) await sendDirect(s, device, edge, frame, ctx);
+        else await sendToGroup(device, edge, frame, ctx);
+        return;
+      case 'ack':
+        await onClientAck(s, device, edge, frame, ctx);
+        return;
+      case 'typing':
+        if (frame.to !== undefined)
+          directory.send(userKey(frame.to), { t: 'typing', from: user, status: frame.status });
+        else
+          directory.send(groupKey(frame.group), { t: 'typing', from: user, status: frame.status });
+        return;
+      case 'history':
+        await onHistory(edge, frame, ctx);
+        return;
+      case 'group.create':
+        directory.send(groupKey(newGroupId(ctx.random)), {
+          t: 'create',
+          by: user,
+          name: frame.name,
+          members: frame.members,
+          ref: frame.ref,
+          edge,
+        });
+        return;
+      case 'group.add':
+      case 'group.remove':
+        directory.send(groupKey(frame.group), {
+          t: 'change',
+          op: frame.type,
+          by: user,
+          members: frame.members,
+          ref: frame.ref,
+          edge,
+        });
+        return;
+      case 'group.leave':
+        directory.send(groupKey(frame.group), {
+          t: 'change',
+          op: frame.type,
+          by: user,
+          members: [],
+          ref: frame.ref,
+          edge,
+        });
+        return;
+      default:
+        // ping, presence.subscribe and settings are the edge's.
+        ctx.send(edge, {
+          t: 'push',
+          json: errorJson('bad_frame', `frame type "${frame.type}" is handled by the edge`),
+        });
+    }
+  }
+
+  async function sendDirect(
+    s: UserState,
+    device: string,
+    edge: Ref<EdgeMsg>,
+    frame: ClientMessageFrame & { to: string },
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const key = `${user}/${frame.id}`;
+    const ts = ctx.clock.now();
+    const to = frame.to;
+    const record = { key, from: user, id: frame.id, to, ts, content: frame.content, device };
+    let result: { seq: number; duplicate: boolean };
+    try {
+      [result] = (await store.appendInbox(user, s.epoch, [
+        { record, conversation: `u:${to}`, pendingFor: to === user ? [] : [to] },
+      ])) as [{ seq: number; duplicate: boolean }];
+    } catch (err) {
+      ctx.send(edge, {
+        t: 'push',
+        json: errorJson('unavailable', 'could not store the message now; send it again later', {
+          id: frame.id,
+        }),
+      });
+      throw err;
+    }
+    if (result.duplicate) {
+      const existing = await store.findByKey(user, key);
+      ctx.send(edge, {
+        t: 'push',
+        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: existing?.ts ?? ts }),
+      });
+      return;
+    }
+    ctx.send(edge, { t: 'push', json: json({ type: 'ack', id: frame.id, status: 'sent', ts }) });
+    broadcast(s, ctx, json(messageFrame({ ...record, user, seq: result.seq })), device);
+    if (to === user) return;
+    const msg: MessageCore = { from: user, id: frame.id, ts, content: frame.content, device };
+    const prevKey = s.outbound.add(to, { senderSeq: result.seq, key, msg, lastSentMs: ts });
+    directory.send(userKey(to), { t: 'deliver', to, msg, senderSeq: result.seq, prevKey });
+  }
+
+  async function sendToGroup(
+    device: string,
+    edge: Ref<EdgeMsg>,
+    frame: ClientMessageFrame & { group: string },
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const msg: MessageCore = {
+      from: user,
+      id: frame.id,
+      ts: ctx.clock.now(),
+      content: frame.content,
+      device,
+    };
+    let reply: GroupReply;
+    try {
+      reply = await directory.ask(
+        groupKey(frame.group),
+        (replyTo) => ({ t: 'post', msg, replyTo }),
+        5000,
+      );
+    } catch {
+      ctx.send(edge, {
+        t: 'push',
+        json: errorJson('unavailable', 'the group did not answer; send it again later', {
+          id: frame.id,
+        }),
+      });
+      return;
+    }
+    if (reply.ok)
+      ctx.send(edge, {
+        t: 'push',
+        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: reply.ts }),
+      });
+    else
+      ctx.send(edge, { t: 'push', json: errorJson(reply.code, reply.message, { id: frame.id }) });
+  }
+
+  async function onClientAck(
+    s: UserState,
+    device: string,
+    edge: Ref<EdgeMsg>,
+    frame: ClientAckFrame,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const key =
+      frame.group !== undefined
+        ? `g/${frame.group}/${frame.from}/${frame.id}`
+        : `${frame.from}/${frame.id}`;
+    const entry = await store.findByKey(user, key);
+    if (entry === undefined || entry.from === user) {
+      ctx.send(edge, {
+        t: 'push',
+        json: errorJson(
+          'not_found',
+          `no message "${frame.id}" from "${frame.from}" in your inbox`,
+          { id: frame.id, ...(frame.ref ? { ref: frame.ref } : {}) },
+        ),
+      });
+      return;
+    }
+    // `delivered` (and `read`, which implies it) moves this device's cumulative cursor.
+    const cursor = await store.advanceCursor(user, device, entry.seq);
+    s.cursors.set(device, cursor);
+    directory.send(userKey(frame.from), {
+      t: 'receipt',
+      id: frame.id,
+      by: user,
+      status: frame.status,
+      ...(frame.group !== undefined ? { group: frame.group } : {}),
+      ts: ctx.clock.now(),
+    });
+  }
+
+  async function onHistory(
+    edge: Ref<EdgeMsg>,
+    frame: HistoryRequestFrame,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const ref = frame.ref;
+    let before: number | null = null;
+    if (frame.before !== undefined) {
+      before = /^[1-9][0-9]{0,15}$/.test(frame.before) ? Number(frame.before) : Number.NaN;
+      if (Number.isNaN(before)) {
+        ctx.send(edge, {
+          t: 'push',
+          json: errorJson(
+            'bad_frame',
+            `field "before" must be a cursor from a previous history page, got ${JSON.stringify(frame.before)}`,
+            ref ? { ref } : {},
+          ),
+        });
+        return;
+      }
+    }
+    if (frame.group !== undefined) {
+      directory.send(groupKey(frame.group), {
+        t: 'history',
+        by: user,
+        before,
+        limit: frame.limit,
+        ref,
+        edge,
+      });
+      return;
+    }
+    const page = await store.history(user, `u:${frame.with}`, before, frame.limit);
+    ctx.send(edge, {
+      t: 'push',
+      json: json({
+        type: 'history',
+        with: frame.with,
+        ...(ref !== undefined ? { ref } : {}),
+        messages: page.entries.map(messageFrame),
+        next: page.nextBeforeSeq === null ? null : String(page.nextBeforeSeq),
+      }),
+    });
+  }
+
+  // ---- from other actors -----------------------------------------------------------
+
+  async function onDeliver(
+    s: UserState,
+    msg: MessageCore,
+    senderSeq: number,
+    prevKey: string | null,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    if (prevKey !== null && s.lastAccepted.get(msg.from) !== prevKey) {
+      if ((await store.findByKey(user, prevKey)) === undefined) {
+        directory.send(userKey(msg.from), { t: 'gap', recipient: user });
+        return;
+      }
+    }
+    const key = `${msg.from}/${msg.id}`;
+    const record = {
+      key,
+      from: msg.from,
+      id: msg.id,
+      to: user,
+      ts: msg.ts,
+      content: msg.content,
+      device: msg.device,
+    };
+    const [result] = await store.appendInbox(user, s.epoch, [
+      { record, conversation: `u:${msg.from}` },
+    ]);
+    rememberAccepted(s, msg.from, key);
+    if (!result!.duplicate)
+      broadcast(s, ctx, json(messageFrame({ ...record, user, seq: result!.seq })));
+    directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
+  }
+
+  function rememberAccepted(s: UserState, from: string, key: string): void {
+    s.lastAccepted.delete(from);
+    s.lastAccepted.set(from, key);
+    if (s.lastAccepted.size > LAST_ACCEPTED_MAX)
+      s.lastAccepted.delete(s.lastAccepted.keys().next().value!);
+  }
+
+  async function onGroupDeliver(
+    s: UserState,
+    group: string,
+    gseq: number,
+    prevGseq: number | null,
+    msg: MessageCore,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const name = `g:${group}`;
+    const have = s.cursors.get(name) ?? 0;
+    if (gseq <= have) {
+      directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
+      return;
+    }
+    if (prevGseq !== null && have < prevGseq) {
+      directory.send(groupKey(group), { t: 'gap', member: user });
+      return;
+    }
+    const key = `g/${group}/${msg.from}/${msg.id}`;
+    const record = {
+      key,
+      from: msg.from,
+      id: msg.id,
+      group,
+      gseq,
+      ts: msg.ts,
+      content: msg.content,
+      device: msg.device,
+    };
+    const [result] = await store.appendInbox(user, s.epoch, [
+      { record, conversation: `g:${group}` },
+    ]);
+    // Written lazily: a cursor behind after a crash only causes idempotent re-deliveries.
+    s.cursors.set(name, gseq);
+    s.dirtyCursors.add(name);
+    if (!result!.duplicate) {
+      const text = json(messageFrame({ ...record, user, seq: result!.seq }));
+      broadcast(s, ctx, text, msg.from === user ? msg.device : undefined);
+    }
+    directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
+  }
+
+  async function onReceipt(
+    s: UserState,
+    r: Extract<UserMsg, { t: 'receipt' }>,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    const key = r.group !== undefined ? `g/${r.group}/${user}/${r.id}` : `${user}/${r.id}`;
+    const own = await store.findByKey(user, key);
+    if (own === undefined) return;
+    // `read` of a message implies it for every earlier one in the conversation:
+    // after it, a `delivered` for an earlier message is stale and dropped.
+    const watermark = `rw:${r.group ?? ''}:${r.by}`;
+    const readUpTo = s.cursors.get(watermark) ?? 0;
+    if (r.status === 'delivered' && own.seq <= readUpTo) return;
+    const recorded = await store.recordReceipts(user, s.epoch, [
+      {
+        id: r.id,
+        by: r.by,
+        status: r.status,
+        ts: r.ts,
+        ...(r.group !== undefined ? { group: r.group } : {}),
+      },
+    ]);
+    if (r.status === 'read' && own.seq > readUpTo)
+      s.cursors.set(watermark, await store.advanceCursor(user, watermark, own.seq));
+    for (const entry of recorded) pushReceipt(s, entry, ctx);
+  }
+
+  function pushReceipt(s: UserState, entry: ReceiptEntry, ctx: ActorContext<UserMsg>): void {
+    const text = json(receiptFrame(entry));
+    for (const [device, session] of s.sessions) {
+      ctx.send(session.edge, { t: 'push', json: text });
+      if (session.receiptsUpTo === entry.rseq - 1) markReceipts(s, device, session, entry.rseq);
+    }
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------
+
+  function resend(s: UserState, recipient: string, now: number): void {
+    for (const { item, prevKey } of s.outbound.resendable(recipient, config.resendBatch)) {
+      item.lastSentMs = now;
+      directory.send(userKey(recipient), {
+        t: 'deliver',
+        to: recipient,
+        msg: item.msg,
+        senderSeq: item.senderSeq,
+        prevKey,
+      });
+    }
+  }
+
+  async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
+    const now = ctx.clock.now();
+    for (const recipient of s.outbound.due(now - config.resendIntervalMs))
+      resend(s, recipient, now);
+    await flushCursors(s);
+    if (
+      !s.passivating &&
+      s.sessions.size === 0 &&
+      s.outbound.size === 0 &&
+      now - s.lastActiveMs >= config.idlePassivateMs
+    ) {
+      s.passivating = true;
+      ctx.send(activator, {
+        t: 'passivate',
+        key: userKey(user),
+        ref: ctx.self,
+        received: s.routed,
+      });
+    }
+    ctx.sendAfter(config.tickMs, { t: 'tick' });
+  }
+
+  return { name: 'user', init, receive };
+}
+
+function core(e: InboxEntry): MessageCore {
+  return {
+    from: e.from,
+    id: e.id,
+    ts: e.ts,
+    content: e.content as MessageCore['content'],
+    device: e.device ?? '',
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * One chat node, composed: an actor system, the activator of virtual user
+ * and group actors under a root supervisor, the store, presence, and the
+ * HTTP/WebSocket edge. `bin/parley.ts` runs one with the embedded defaults;
+ * tests run one (or several sharing a network) in-process.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import {
+  ActorSystem,
+  type Ref,
+  type SupervisorMsg,
+  startSupervisor,
+  type Transport,
+} from '../runtime/index.ts';
+import { type BlobStore, FsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
+import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
+import { groupActor } from './chat/group-actor.ts';
+import { userActor } from './chat/user-actor.ts';
+import { type EdgeServer, instrumentStore, Metrics, startEdgeServer } from './edge/index.ts';
+import { MemoryPresence, type Presence } from './presence/index.ts';
+import { generateSecret, hs256Verifier } from './protocol/index.ts';
+import { ACTIVATOR_NAME, activator, type Placement, VirtualDirectory } from './virtual/index.ts';
+
+export interface NodeOptions {
+  /** Node name; default `local` (or the transport's). */
+  readonly node?: string;
+  readonly host?: string;
+  /** 0 picks a free port. Default 8080. */
+  readonly port?: number;
+  /** Where LMDB and media live when no store/blobs are given. Default `./data`. */
+  readonly dataDir?: string;
+  /** HS256 secret; when absent a random one is made and only dev tokens work. */
+  readonly jwtSecret?: string;
+  /** Serve `POST /api/v1/dev/tokens`. Default: on when bound to loopback. */
+  readonly devTokens?: boolean;
+  readonly webRoot?: string;
+  readonly store?: Store;
+  readonly blobs?: BlobStore;
+  readonly presence?: Presence;
+  readonly transport?: Transport;
+  /** Which node owns a virtual actor key; default: this node owns all. */
+  readonly placement?: Placement;
+  readonly chat?: Partial<ChatConfig>;
+  readonly logger?: Logger;
+}
+
+export interface ChatNode {
+  readonly system: ActorSystem;
+  readonly port: number;
+  readonly store: Store;
+  readonly jwtSecret: string;
+  readonly root: Ref<SupervisorMsg>;
+  close(): Promise<void>;
+}
+
+export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.dataDir ?? './data';
+  const system = new ActorSystem({
+    ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.transport !== undefined ? { transport: options.transport } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  const ownsStore = options.store === undefined;
+  if (ownsStore || options.blobs === undefined) mkdirSync(dataDir, { recursive: true });
+  const rawStore =
+    options.store ?? (await openLmdbStore({ path: join(dataDir, 'lmdb'), clock: system.clock }));
+  const blobs = options.blobs ?? new FsBlobStore(join(dataDir, 'media'));
+  const metrics = new Metrics({ system });
+  const store = instrumentStore(rawStore, metrics);
+  const presence = options.presence ?? new MemoryPresence({ clock: system.clock });
+  const jwtSecret = options.jwtSecret ?? generateSecret();
+  if (options.jwtSecret === undefined) {
+    system.log.warn(
+      'PARLEY_JWT_SECRET is not set: using a random secret, so only dev tokens from this node work',
+    );
+  }
+  const placement = options.placement ?? (() => system.node);
+  const directory = new VirtualDirectory(system, placement);
+  const env: ChatEnv = { store, directory, config: { ...DEFAULT_CHAT_CONFIG, ...options.chat } };
+  const root = startSupervisor(
+    system,
+    {
+      flags: { strategy: 'one_for_one', intensity: 10, period: 10 },
+      children: [
+        {
+          id: 'activator',
+          start: () => ({
+            behavior: activator({
+              user: (id, act) => userActor(id, env, act),
+              group: (id, act) => groupActor(id, env, act),
+            }),
+            options: { name: ACTIVATOR_NAME, mailbox: { capacity: 1_000_000 } },
+          }),
+        },
+      ],
+    },
+    { name: 'parley.root' },
+  );
+  const devTokens =
+    options.devTokens ?? (host === '127.0.0.1' || host === 'localhost' || host === '::1');
+  let edge: EdgeServer;
+  try {
+    edge = await startEdgeServer({
+      system,
+      directory,
+      presence,
+      store,
+      blobs,
+      verifier: hs256Verifier(jwtSecret, { clock: system.clock }),
+      jwtSecret,
+      devTokens,
+      metrics,
+      ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
+      host,
+      port: options.port ?? 8080,
+    });
+  } catch (err) {
+    await system.shutdown();
+    if (ownsStore) await rawStore.close();
+    throw err;
+  }
+  system.log.info({ host, port: edge.port, node: system.node, devTokens }, 'parley node serving');
+  return {
+    system,
+    port: edge.port,
+    store,
+    jwtSecret,
+    root,
+    async close() {
+      await edge.close();
+      await system.shutdown();
+      if (ownsStore) await rawStore.close();
+    },
+  };
+}
