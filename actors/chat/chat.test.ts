@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Ref } from '../../runtime/index.ts';
+import { InProcessNetwork, type Ref } from '../../runtime/index.ts';
 import { Deterministic, probe } from '../../runtime/testing/index.ts';
 import { MemoryStore } from '../../store/memory/memory-store.ts';
 import type { ClientFrame } from '../protocol/index.ts';
@@ -11,19 +11,41 @@ import { userActor } from './user-actor.ts';
 
 const seed = Number(process.env.FC_SEED);
 
-function world(s = seed) {
+/** Places keys on `nodes` by a stable hash, so actors of one test land on different nodes. */
+function placementOver(nodes: string[]) {
+  return (key: string) => {
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+    return nodes[Math.abs(h) % nodes.length]!;
+  };
+}
+
+function world(s = seed, nodeCount = 1) {
   const det = new Deterministic(s);
-  const system = det.system();
   const store = new MemoryStore();
-  const directory = new VirtualDirectory(system, () => system.node);
-  const env: ChatEnv = { store, directory, config: DEFAULT_CHAT_CONFIG };
-  system.spawn(
-    activator({
-      user: (id, act) => userActor(id, env, act),
-      group: (id, act) => groupActor(id, env, act),
-    }),
-    { name: ACTIVATOR_NAME },
+  const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  const network = new InProcessNetwork(det.clock);
+  const placement = placementOver(names);
+  const systems = names.map((name) =>
+    nodeCount === 1 ? det.system({ node: name }) : det.system({ transport: network.join(name) }),
   );
+  for (const sys of systems) {
+    const env: ChatEnv = {
+      store,
+      directory: new VirtualDirectory(sys, placement),
+      config: DEFAULT_CHAT_CONFIG,
+    };
+    sys.spawn(
+      activator({
+        user: (id, act) => userActor(id, env, act),
+        group: (id, act) => groupActor(id, env, act),
+      }),
+      { name: ACTIVATOR_NAME },
+    );
+  }
+  // Edges live on the first node; the actors they talk to are spread by placement.
+  const system = systems[0]!;
+  const directory = new VirtualDirectory(system, placement);
   const frames = (edge: { messages: EdgeMsg[] }) =>
     edge.messages.flatMap((m) =>
       m.t === 'push'
@@ -47,182 +69,185 @@ function world(s = seed) {
         }),
     };
   };
-  return { det, system, store, directory, connect };
+  return { det, system, systems, store, directory, connect };
 }
 
-describe('user actor: 1:1', () => {
-  it('acks sent after storing, delivers to the recipient, and relays receipts', async () => {
-    const w = world();
-    const alice = w.connect('alice');
-    const bob = w.connect('bob');
-    await w.det.settle();
-    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
-    await w.det.settle();
-    expect(alice.frames()).toContainEqual(
-      expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
-    );
-    const msg = bob.frames().find((f) => f.type === 'message');
-    expect(msg).toMatchObject({
-      id: 'm1',
-      from: 'alice',
-      to: 'bob',
-      seq: 1,
-      content: { type: 'text', body: 'hi' },
-    });
-    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
-    await w.det.settle();
-    expect(alice.frames()).toContainEqual(
-      expect.objectContaining({ type: 'ack', id: 'm1', status: 'delivered', by: 'bob' }),
-    );
-    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'read' });
-    bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
-    await w.det.settle();
-    const receipts = alice
-      .frames()
-      .filter((f) => f.type === 'ack' && f.status !== 'sent')
-      .map((f) => f.status);
-    expect(receipts).toEqual(['delivered', 'read']);
-  });
-
-  it('replays the inbox to a device that connects later, then only what it has not acked', async () => {
-    const w = world();
-    const alice = w.connect('alice');
-    await w.det.settle();
-    for (let i = 1; i <= 3; i++)
-      alice.send({
-        type: 'message',
-        id: `m${i}`,
-        to: 'bob',
-        content: { type: 'text', body: `${i}` },
-      });
-    await w.det.settle();
-    const bob = w.connect('bob');
-    await w.det.settle();
-    expect(
-      bob
-        .frames()
-        .filter((f) => f.type === 'message')
-        .map((f) => [f.id, f.seq]),
-    ).toEqual([
-      ['m1', 1],
-      ['m2', 2],
-      ['m3', 3],
-    ]);
-    bob.send({ type: 'ack', id: 'm2', from: 'alice', status: 'delivered' });
-    await w.det.settle();
-    const again = w.connect('bob');
-    await w.det.settle();
-    expect(
-      again
-        .frames()
-        .filter((f) => f.type === 'message')
-        .map((f) => f.id),
-    ).toEqual(['m3']);
-  });
-
-  it('answers a resent id with the same sent ack and never delivers it twice', async () => {
-    const w = world();
-    const alice = w.connect('alice');
-    const bob = w.connect('bob');
-    await w.det.settle();
-    alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
-    await w.det.settle();
-    alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
-    await w.det.settle();
-    const acks = alice.frames().filter((f) => f.type === 'ack' && f.status === 'sent');
-    expect(acks).toHaveLength(2);
-    expect(acks[0].ts).toBe(acks[1].ts);
-    expect(bob.frames().filter((f) => f.type === 'message')).toHaveLength(1);
-  });
-
-  it('copies own sends to the other devices of the sender, not back to the sending one', async () => {
-    const w = world();
-    const phone = w.connect('alice', 'phone');
-    const laptop = w.connect('alice', 'laptop');
-    await w.det.settle();
-    phone.send({
-      type: 'message',
-      id: 'p1',
-      to: 'bob',
-      content: { type: 'text', body: 'from phone' },
-    });
-    await w.det.settle();
-    expect(laptop.frames().filter((f) => f.type === 'message')).toEqual([
-      expect.objectContaining({ id: 'p1', from: 'alice', to: 'bob', seq: 1 }),
-    ]);
-    expect(phone.frames().filter((f) => f.type === 'message')).toEqual([]);
-  });
-
-  it('gives no sent ack when the store is down, and stores the resend once it is back', async () => {
-    const w = world();
-    const alice = w.connect('alice');
-    await w.det.settle();
-    const { ParleyError } = await import('../../runtime/index.ts');
-    w.store.failWith = new ParleyError('unavailable', 'database down');
-    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
-    await w.det.settle();
-    expect(alice.frames().filter((f) => f.type === 'ack')).toEqual([]);
-    expect(alice.frames()).toContainEqual(
-      expect.objectContaining({ type: 'error', code: 'unavailable', id: 'm1' }),
-    );
-    w.store.failWith = null;
-    alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
-    await w.det.settle();
-    expect(alice.frames()).toContainEqual(
-      expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
-    );
-    const bob = w.connect('bob');
-    await w.det.settle();
-    expect(
-      bob
-        .frames()
-        .filter((f) => f.type === 'message')
-        .map((f) => f.id),
-    ).toEqual(['m1']);
-  });
-});
-
-describe('group actor', () => {
-  it('creates a group, fans a message out to every member in order, and refuses non-members', async () => {
-    const w = world();
-    const alice = w.connect('alice');
-    const bob = w.connect('bob');
-    const carol = w.connect('carol');
-    const mallory = w.connect('mallory');
-    await w.det.settle();
-    alice.send({ type: 'group.create', ref: 'r1', name: 'friends', members: ['bob', 'carol'] });
-    await w.det.settle();
-    const created = alice.frames().find((f) => f.type === 'group' && f.ref === 'r1');
-    expect(created).toMatchObject({
-      name: 'friends',
-      members: ['alice', 'bob', 'carol'],
-      admins: ['alice'],
-    });
-    const group = created.id as string;
-    expect(bob.frames()).toContainEqual(expect.objectContaining({ type: 'group', id: group }));
-    alice.send({ type: 'message', id: 'g1', group, content: { type: 'text', body: 'one' } });
-    bob.send({ type: 'message', id: 'g2', group, content: { type: 'text', body: 'two' } });
-    await w.det.settle();
-    for (const member of [alice, bob, carol]) {
-      const got = member.frames().filter((f) => f.type === 'message');
-      expect(got.map((f) => f.gseq)).toEqual(
-        member === alice ? [2] : member === bob ? [1] : [1, 2],
+for (const nodeCount of [1, 2]) {
+  describe(`user actor: 1:1 (${nodeCount} node${nodeCount > 1 ? 's' : ''})`, () => {
+    it('acks sent after storing, delivers to the recipient, and relays receipts', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      const bob = w.connect('bob');
+      await w.det.settle();
+      alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+      await w.det.settle();
+      expect(alice.frames()).toContainEqual(
+        expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
       );
-    }
-    mallory.send({
-      type: 'message',
-      id: 'bad',
-      group,
-      content: { type: 'text', body: 'let me in' },
+      const msg = bob.frames().find((f) => f.type === 'message');
+      expect(msg).toMatchObject({
+        id: 'm1',
+        from: 'alice',
+        to: 'bob',
+        seq: 1,
+        content: { type: 'text', body: 'hi' },
+      });
+      bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
+      await w.det.settle();
+      expect(alice.frames()).toContainEqual(
+        expect.objectContaining({ type: 'ack', id: 'm1', status: 'delivered', by: 'bob' }),
+      );
+      bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'read' });
+      bob.send({ type: 'ack', id: 'm1', from: 'alice', status: 'delivered' });
+      await w.det.settle();
+      const receipts = alice
+        .frames()
+        .filter((f) => f.type === 'ack' && f.status !== 'sent')
+        .map((f) => f.status);
+      expect(receipts).toEqual(['delivered', 'read']);
     });
-    await w.det.settle();
-    expect(mallory.frames()).toContainEqual(
-      expect.objectContaining({ type: 'error', code: 'forbidden', id: 'bad' }),
-    );
-    bob.send({ type: 'group.add', ref: 'r2', group, members: ['mallory'] });
-    await w.det.settle();
-    expect(bob.frames()).toContainEqual(
-      expect.objectContaining({ type: 'error', code: 'forbidden', ref: 'r2' }),
-    );
+
+    it('replays the inbox to a device that connects later, then only what it has not acked', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      await w.det.settle();
+      for (let i = 1; i <= 3; i++)
+        alice.send({
+          type: 'message',
+          id: `m${i}`,
+          to: 'bob',
+          content: { type: 'text', body: `${i}` },
+        });
+      await w.det.settle();
+      const bob = w.connect('bob');
+      await w.det.settle();
+      expect(
+        bob
+          .frames()
+          .filter((f) => f.type === 'message')
+          .map((f) => [f.id, f.seq]),
+      ).toEqual([
+        ['m1', 1],
+        ['m2', 2],
+        ['m3', 3],
+      ]);
+      bob.send({ type: 'ack', id: 'm2', from: 'alice', status: 'delivered' });
+      await w.det.settle();
+      const again = w.connect('bob');
+      await w.det.settle();
+      expect(
+        again
+          .frames()
+          .filter((f) => f.type === 'message')
+          .map((f) => f.id),
+      ).toEqual(['m3']);
+    });
+
+    it('answers a resent id with the same sent ack and never delivers it twice', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      const bob = w.connect('bob');
+      await w.det.settle();
+      alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
+      await w.det.settle();
+      alice.send({ type: 'message', id: 'x', to: 'bob', content: { type: 'text', body: 'once' } });
+      await w.det.settle();
+      const acks = alice.frames().filter((f) => f.type === 'ack' && f.status === 'sent');
+      expect(acks).toHaveLength(2);
+      expect(acks[0].ts).toBe(acks[1].ts);
+      expect(bob.frames().filter((f) => f.type === 'message')).toHaveLength(1);
+    });
+
+    it('copies own sends to the other devices of the sender, not back to the sending one', async () => {
+      const w = world(seed, nodeCount);
+      const phone = w.connect('alice', 'phone');
+      const laptop = w.connect('alice', 'laptop');
+      await w.det.settle();
+      phone.send({
+        type: 'message',
+        id: 'p1',
+        to: 'bob',
+        content: { type: 'text', body: 'from phone' },
+      });
+      await w.det.settle();
+      expect(laptop.frames().filter((f) => f.type === 'message')).toEqual([
+        expect.objectContaining({ id: 'p1', from: 'alice', to: 'bob', seq: 1 }),
+      ]);
+      expect(phone.frames().filter((f) => f.type === 'message')).toEqual([]);
+    });
+
+    it('gives no sent ack when the store is down, and stores the resend once it is back', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      await w.det.settle();
+      const { ParleyError } = await import('../../runtime/index.ts');
+      w.store.failWith = new ParleyError('unavailable', 'database down');
+      alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+      await w.det.settle();
+      expect(alice.frames().filter((f) => f.type === 'ack')).toEqual([]);
+      expect(alice.frames()).toContainEqual(
+        expect.objectContaining({ type: 'error', code: 'unavailable', id: 'm1' }),
+      );
+      w.store.failWith = null;
+      alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
+      await w.det.settle();
+      expect(alice.frames()).toContainEqual(
+        expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
+      );
+      const bob = w.connect('bob');
+      await w.det.settle();
+      expect(
+        bob
+          .frames()
+          .filter((f) => f.type === 'message')
+          .map((f) => f.id),
+      ).toEqual(['m1']);
+    });
   });
-});
+
+  describe(`group actor (${nodeCount} node${nodeCount > 1 ? 's' : ''})`, () => {
+    it('creates a group, fans a message out to every member in order, and refuses non-members', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      const bob = w.connect('bob');
+      const carol = w.connect('carol');
+      const mallory = w.connect('mallory');
+      await w.det.settle();
+      alice.send({ type: 'group.create', ref: 'r1', name: 'friends', members: ['bob', 'carol'] });
+      await w.det.settle();
+      const created = alice.frames().find((f) => f.type === 'group' && f.ref === 'r1');
+      expect(created).toMatchObject({
+        name: 'friends',
+        members: ['alice', 'bob', 'carol'],
+        admins: ['alice'],
+      });
+      const group = created.id as string;
+      expect(bob.frames()).toContainEqual(expect.objectContaining({ type: 'group', id: group }));
+      alice.send({ type: 'message', id: 'g1', group, content: { type: 'text', body: 'one' } });
+      await w.det.settle();
+      bob.send({ type: 'message', id: 'g2', group, content: { type: 'text', body: 'two' } });
+      await w.det.settle();
+      for (const member of [alice, bob, carol]) {
+        const got = member.frames().filter((f) => f.type === 'message');
+        expect(got.map((f) => f.gseq)).toEqual(
+          member === alice ? [2] : member === bob ? [1] : [1, 2],
+        );
+      }
+      mallory.send({
+        type: 'message',
+        id: 'bad',
+        group,
+        content: { type: 'text', body: 'let me in' },
+      });
+      await w.det.settle();
+      expect(mallory.frames()).toContainEqual(
+        expect.objectContaining({ type: 'error', code: 'forbidden', id: 'bad' }),
+      );
+      bob.send({ type: 'group.add', ref: 'r2', group, members: ['mallory'] });
+      await w.det.settle();
+      expect(bob.frames()).toContainEqual(
+        expect.objectContaining({ type: 'error', code: 'forbidden', ref: 'r2' }),
+      );
+    });
+  });
+}
