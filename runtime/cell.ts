@@ -124,6 +124,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   link(to: AnyRef): void {
     if (to.equals(this.ref) || this.flags & DEAD) return;
     (this.links ??= new Map()).set(to.key, to);
+    this.system.trackRemote(this, to);
     this.system.deliverSystem(to, { k: 'link', from: this.ref });
   }
   unlink(to: AnyRef): void {
@@ -160,6 +161,8 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   }
   sendAfter(delayMs: number, msg: M): TimerRef {
     const timer = {} as TimerRef;
+    // A dead actor's timer never fires (an async handler may outlive its actor).
+    if (this.flags & DEAD) return timer;
     const timers = (this.timers ??= new Map());
     timers.set(
       timer,
@@ -230,12 +233,16 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
       this.system.systemToDead(this.ref, msg);
       return;
     }
-    // An exit signal that will not be trapped acts at once, even mid-handler (as in Erlang).
-    if (
-      msg.k === 'exit' &&
-      ((msg.reason === 'kill' && !msg.link) || (this.flags & TRAP_EXIT) === 0)
-    ) {
-      this.onExitSignal(msg.from, msg.reason, msg.link);
+    if (msg.k === 'exit') {
+      // An exit signal that will not be trapped acts at once, even mid-handler (as in Erlang).
+      if ((msg.reason === 'kill' && !msg.link) || (this.flags & TRAP_EXIT) === 0) {
+        this.onExitSignal(msg.from, msg.reason, msg.link);
+        return;
+      }
+    } else if (msg.k !== 'down') {
+      // Link and monitor bookkeeping also acts at once: an exit signal that acts at once
+      // right after it (a linked child's init crash, a kill after a monitor) must see it.
+      this.bookkeep(msg);
       return;
     }
     (this.sys ??= []).push(msg);
@@ -266,7 +273,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   /** Runs `init`; called once by the system right after spawn. */
   start(): void {
     const init = this.behavior.init;
-    if (init === undefined) return;
+    if (init === undefined || this.flags & DEAD) return;
     this.flags |= RUNNING;
     try {
       const r = init.call(this.behavior, this);
@@ -282,6 +289,10 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
       return;
     }
     this.flags &= ~RUNNING;
+    if (this.flags & BUSY) return;
+    // A synchronous init may have stopped the actor or sent it messages (unscheduled while RUNNING).
+    if (this.flags & STOPPING) this.terminate(this.stopReason);
+    else this.resume();
   }
 
   run(budget: number): number {
@@ -388,6 +399,13 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
         this.invoke(() => handler.call(this.behavior, this.state, down, this), down);
         return;
       }
+      default:
+        this.bookkeep(msg);
+    }
+  }
+
+  private bookkeep(msg: SystemMessage): void {
+    switch (msg.k) {
       case 'link':
         (this.links ??= new Map()).set(msg.from.key, msg.from);
         this.system.trackRemote(this, msg.from);
@@ -438,7 +456,8 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
       this.invoke(() => handler.call(this.behavior, this.state, exit, this), exit);
       return;
     }
-    if (reason === 'normal') return;
+    // OTP: a `normal` signal is ignored, unless an actor sends it to itself (exit(self(), normal)).
+    if (reason === 'normal' && !from.equals(this.ref)) return;
     this.die(reason);
   }
 

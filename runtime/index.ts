@@ -35,6 +35,7 @@ export {
   type Runnable,
   type Scheduler,
 } from './scheduler.ts';
+export * from './supervisor/index.ts';
 export {
   ActorSystem,
   type ActorSystemOptions,
@@ -44,4 +45,3 @@ export {
   NoProcError,
 } from './system.ts';
 export type { Transport, TransportHandler } from './transport.ts';
-export * from './supervisor/index.ts';
