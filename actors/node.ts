@@ -14,7 +14,7 @@ import {
   startSupervisor,
   type Transport,
 } from '../runtime/index.ts';
-import { type BlobStore, FsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
+import { type BlobStore, openFsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
 import { groupActor } from './chat/group-actor.ts';
 import { userActor } from './chat/user-actor.ts';
@@ -67,7 +67,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
   if (ownsStore || options.blobs === undefined) mkdirSync(dataDir, { recursive: true });
   const rawStore =
     options.store ?? (await openLmdbStore({ path: join(dataDir, 'lmdb'), clock: system.clock }));
-  const blobs = options.blobs ?? new FsBlobStore(join(dataDir, 'media'));
+  const blobs = options.blobs ?? (await openFsBlobStore({ dir: join(dataDir, 'media') }));
   const metrics = new Metrics({ system });
   const store = instrumentStore(rawStore, metrics);
   const presence = options.presence ?? new MemoryPresence({ clock: system.clock });

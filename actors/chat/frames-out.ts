@@ -2,8 +2,22 @@
  * Server frames built from stored entries, encoded once as JSON text: a
  * message pushed to three devices is stringified once.
  */
-import type { GroupLogEntry, InboxEntry, ReceiptEntry } from '../../store/index.ts';
-import type { ErrorFrameCode, ServerFrame, ServerMessageFrame } from '../protocol/index.ts';
+import type {
+  GroupLogEntry,
+  InboxEntry,
+  ReceiptEntry,
+  Content as StoredContent,
+} from '../../store/index.ts';
+import type {
+  Content,
+  ErrorFrameCode,
+  ServerFrame,
+  ServerMessageFrame,
+} from '../protocol/index.ts';
+
+/** Content is validated at the edge (`decodeClientFrame`); the store keeps it as opaque JSON. */
+export const toStored = (c: Content): StoredContent => c as unknown as StoredContent;
+export const fromStored = (c: StoredContent): Content => c as unknown as Content;
 
 export function messageFrame(e: InboxEntry): ServerMessageFrame {
   const base = {
@@ -12,16 +26,16 @@ export function messageFrame(e: InboxEntry): ServerMessageFrame {
     from: e.from,
     seq: e.seq,
     ts: e.ts,
-    content: e.content,
+    content: fromStored(e.content),
   } as const;
   if (e.group !== undefined) {
     return {
       ...base,
       group: e.group,
       ...(e.gseq !== undefined ? { gseq: e.gseq } : {}),
-    } as ServerMessageFrame;
+    };
   }
-  return { ...base, to: e.to ?? e.user } as ServerMessageFrame;
+  return { ...base, to: e.to ?? e.user };
 }
 
 /** In a group's history, `seq` is the group's own order (docs/protocol.md). */
@@ -34,8 +48,8 @@ export function groupHistoryFrame(e: GroupLogEntry): ServerMessageFrame {
     seq: e.gseq,
     gseq: e.gseq,
     ts: e.ts,
-    content: e.content,
-  } as ServerMessageFrame;
+    content: fromStored(e.content),
+  };
 }
 
 export function receiptFrame(r: ReceiptEntry): ServerFrame {

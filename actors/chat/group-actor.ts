@@ -24,7 +24,7 @@ import type { GroupMeta } from '../../store/index.ts';
 import { GROUP_MEMBERS_MAX } from '../protocol/index.ts';
 import type { ActivatorMsg } from '../virtual/index.ts';
 import type { ChatEnv } from './env.ts';
-import { errorJson, groupHistoryFrame, json } from './frames-out.ts';
+import { errorJson, fromStored, groupHistoryFrame, json, toStored } from './frames-out.ts';
 import {
   type EdgeMsg,
   type GroupMsg,
@@ -344,7 +344,7 @@ export function groupActor(
       from: msg.from,
       id: msg.id,
       ts: msg.ts,
-      content: msg.content,
+      content: toStored(msg.content),
       device: msg.device,
     };
     const [result] = await store.appendGroupLog(id, s.epoch, [record]);
@@ -392,7 +392,7 @@ export function groupActor(
           from: e.from,
           id: e.id,
           ts: e.ts,
-          content: e.content as MessageCore['content'],
+          content: fromStored(e.content),
           device: e.device ?? '',
         },
       });

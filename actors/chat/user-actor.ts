@@ -35,7 +35,7 @@ import type {
 } from '../protocol/index.ts';
 import type { ActivatorMsg } from '../virtual/index.ts';
 import type { ChatEnv } from './env.ts';
-import { errorJson, json, messageFrame, receiptFrame } from './frames-out.ts';
+import { errorJson, fromStored, json, messageFrame, receiptFrame, toStored } from './frames-out.ts';
 import { newGroupId } from './ids.ts';
 import {
   CLOSE_REPLACED,
@@ -336,7 +336,15 @@ export function userActor(
     const key = `${user}/${frame.id}`;
     const ts = ctx.clock.now();
     const to = frame.to;
-    const record = { key, from: user, id: frame.id, to, ts, content: frame.content, device };
+    const record = {
+      key,
+      from: user,
+      id: frame.id,
+      to,
+      ts,
+      content: toStored(frame.content),
+      device,
+    };
     let result: { seq: number; duplicate: boolean };
     try {
       [result] = (await store.appendInbox(user, s.epoch, [
@@ -508,7 +516,7 @@ export function userActor(
       id: msg.id,
       to: user,
       ts: msg.ts,
-      content: msg.content,
+      content: toStored(msg.content),
       device: msg.device,
     };
     const [result] = await store.appendInbox(user, s.epoch, [
@@ -553,7 +561,7 @@ export function userActor(
       group,
       gseq,
       ts: msg.ts,
-      content: msg.content,
+      content: toStored(msg.content),
       device: msg.device,
     };
     const [result] = await store.appendInbox(user, s.epoch, [
@@ -649,7 +657,7 @@ function core(e: InboxEntry): MessageCore {
     from: e.from,
     id: e.id,
     ts: e.ts,
-    content: e.content as MessageCore['content'],
+    content: fromStored(e.content),
     device: e.device ?? '',
   };
 }

@@ -1,0 +1,364 @@
+/**
+ * The edge actor: one per WebSocket connection, bridging a client to its user
+ * actor.
+ *
+ * Lifecycle. At start it writes `welcome` (always the first frame), marks the
+ * device online, and sends `attach` to the user actor, which then pushes the
+ * inbox replay and live traffic (`push`, `push_many`). It ends when the
+ * socket closes (`socket_closed`), when the user actor replaced the session
+ * (`close`), on a missed heartbeat, on backpressure, or on an exit signal
+ * (spawn it with `trapExit: true` so those run the same cleanup): every way
+ * out sends `detach`, marks the device offline, drops the presence
+ * subscriptions, and stops. Cleanup runs exactly once.
+ *
+ * Inbound frames, in this order: size (`too_large`), rate limit (a token
+ * bucket; `rate_limited`), decoding (`bad_frame`, `unknown_type`). Each refusal
+ * is an `error` frame echoing the frame's `ref`/`id` when they could be read,
+ * and the connection stays. `ping`, `presence.subscribe` and `settings` are
+ * answered here; every other frame goes to the user actor. An exception while
+ * handling a frame becomes an `error` frame (`unavailable`, or the code of a
+ * `ParleyError` that maps to one), never the end of the connection.
+ *
+ * Bounds: inbound rate (`ratePerSec`, `burst`); outbound bytes waiting in the
+ * socket (`sendBufferBytesMax`, else close `1013`); presence subscriptions per
+ * connection (`presenceUsersMax`, oldest dropped first).
+ */
+import type { ActorContext, Behavior, TimerRef } from '../../runtime/index.ts';
+import { ParleyError, quote } from '../../runtime/index.ts';
+import { type EdgeMsg, type UserMsg, userKey } from '../chat/messages.ts';
+import type { Presence, PresenceListener, PresenceState } from '../presence/index.ts';
+import {
+  type ClientFrame,
+  checkFrameSize,
+  type DecodeResult,
+  decodeClientFrame,
+  type ErrorFrameCode,
+  encodeServerFrame,
+  type PresenceSubscribeFrame,
+} from '../protocol/index.ts';
+import type { Directory } from '../virtual/index.ts';
+import { CloseCode, closeReason } from './close-codes.ts';
+import { type EdgeCounters, noCounters } from './counters.ts';
+import type { EdgeSocket } from './edge-socket.ts';
+import { type EdgeLimits, resolveEdgeLimits } from './limits.ts';
+import { TokenBucket } from './rate-limiter.ts';
+
+export interface EdgeOptions {
+  readonly socket: EdgeSocket;
+  readonly user: string;
+  readonly device: string;
+  readonly directory: Directory;
+  readonly presence: Presence;
+  readonly limits?: Partial<EdgeLimits>;
+  readonly counters?: EdgeCounters;
+}
+
+export interface EdgeState {
+  readonly bucket: TokenBucket;
+  /** Presence subscriptions of this connection, oldest first. */
+  readonly subscriptions: Map<string, () => void>;
+  readonly listener: PresenceListener;
+  heartbeat: TimerRef | undefined;
+  /** A ping is out: the next tick checks that `socket.pongs` moved past `pongsAtPing`. */
+  awaitingPong: boolean;
+  pongsAtPing: number;
+  missedPongs: number;
+  closed: boolean;
+}
+
+type Ctx = ActorContext<EdgeMsg>;
+
+/** Builds the behavior of one connection's edge actor. Throws `invalid_argument` on bad limits. */
+export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState> {
+  const { socket, user, device, directory, presence } = options;
+  const limits = resolveEdgeLimits(options.limits);
+  const counters = options.counters ?? noCounters;
+  const key = userKey(user);
+
+  const toUser = (msg: UserMsg) => directory.send(key, msg);
+
+  function write(state: EdgeState, frames: readonly string[], ctx: Ctx): void {
+    let written = 0;
+    let messages = 0;
+    for (const json of frames) {
+      if (state.closed) break;
+      socket.send(json);
+      written++;
+      if (json.startsWith('{"type":"message"')) messages++;
+      if (socket.bufferedAmount > limits.sendBufferBytesMax) {
+        shut(
+          state,
+          ctx,
+          CloseCode.SlowConsumer,
+          `slow consumer: over ${limits.sendBufferBytesMax} bytes unsent`,
+        );
+      }
+    }
+    counters.frameOut(written);
+    if (messages > 0) counters.messageOut(messages);
+  }
+
+  function sendError(
+    state: EdgeState,
+    ctx: Ctx,
+    code: ErrorFrameCode,
+    message: string,
+    echo: { readonly ref?: string | undefined; readonly id?: string | undefined },
+  ): void {
+    counters.error(code);
+    const frame = {
+      type: 'error' as const,
+      code,
+      message,
+      ...(echo.ref === undefined ? {} : { ref: echo.ref }),
+      ...(echo.id === undefined ? {} : { id: echo.id }),
+    };
+    write(state, [encodeServerFrame(frame)], ctx);
+  }
+
+  /** Closes the socket and ends the actor after the current message. */
+  function shut(state: EdgeState, ctx: Ctx, code: number, reason: string): void {
+    if (state.closed) return;
+    try {
+      socket.close(code, closeReason(reason));
+    } finally {
+      release(state, ctx);
+      ctx.stop();
+    }
+  }
+
+  /** Everything a session holds, given back once. */
+  function release(state: EdgeState, ctx: Ctx): void {
+    if (state.closed) return;
+    state.closed = true;
+    if (state.heartbeat !== undefined) ctx.cancelTimer(state.heartbeat);
+    for (const unsubscribe of state.subscriptions.values()) unsubscribe();
+    state.subscriptions.clear();
+    presence.disconnect(user, device).catch((err: unknown) => {
+      ctx.log.warn({ user, device, err: String(err) }, 'presence disconnect failed');
+    });
+    toUser({ t: 'detach', device, edge: ctx.self });
+  }
+
+  function onFrame(state: EdgeState, data: string, ctx: Ctx): EdgeState | Promise<EdgeState> {
+    socket.received?.(data.length);
+    if (state.closed) return state;
+    counters.frameIn();
+    const allowed = state.bucket.take(ctx.clock.now());
+    const tooLarge = checkFrameSize(data);
+    if (tooLarge !== undefined) {
+      sendError(state, ctx, tooLarge.code, tooLarge.message, {});
+      return state;
+    }
+    const decoded = decodeClientFrame(data);
+    if (!allowed) {
+      sendError(
+        state,
+        ctx,
+        'rate_limited',
+        `rate limited: a connection may send ${limits.ratePerSec} frames a second in bursts of ${limits.burst}; this frame was dropped`,
+        echoOf(decoded),
+      );
+      return state;
+    }
+    if (!decoded.ok) {
+      sendError(state, ctx, decoded.error.code, decoded.error.message, decoded.error);
+      return state;
+    }
+    const frame = decoded.frame;
+    try {
+      const handled = dispatch(state, frame, ctx);
+      if (handled === undefined) return state;
+      return handled.then(
+        () => state,
+        (err: unknown) => failed(state, ctx, frame, err),
+      );
+    } catch (err) {
+      return failed(state, ctx, frame, err);
+    }
+  }
+
+  /** Handles a valid frame; a promise when it needs presence I/O. */
+  function dispatch(state: EdgeState, frame: ClientFrame, ctx: Ctx): Promise<void> | undefined {
+    switch (frame.type) {
+      case 'ping': {
+        const pong = { type: 'pong' as const, ts: ctx.clock.now() };
+        write(
+          state,
+          [encodeServerFrame(frame.ref === undefined ? pong : { ...pong, ref: frame.ref })],
+          ctx,
+        );
+        return undefined;
+      }
+      case 'presence.subscribe':
+        return subscribePresence(state, frame, ctx);
+      case 'settings':
+        return presence.setLastSeenVisibility(user, frame.lastSeen);
+      default:
+        toUser({ t: 'client', device, edge: ctx.self, frame });
+        if (frame.type === 'message') counters.messageIn();
+        return undefined;
+    }
+  }
+
+  async function subscribePresence(
+    state: EdgeState,
+    frame: PresenceSubscribeFrame,
+    ctx: Ctx,
+  ): Promise<void> {
+    const subscriptions = state.subscriptions;
+    for (const peer of frame.users) {
+      if (subscriptions.has(peer)) continue;
+      subscriptions.set(peer, presence.subscribe([peer], state.listener));
+      if (subscriptions.size > limits.presenceUsersMax) {
+        const [oldest, unsubscribe] = subscriptions.entries().next().value!;
+        unsubscribe();
+        subscriptions.delete(oldest);
+      }
+    }
+    const states = await presence.get(frame.users);
+    write(state, states.map(presenceJson), ctx);
+  }
+
+  function failed(state: EdgeState, ctx: Ctx, frame: ClientFrame, err: unknown): EdgeState {
+    ctx.log.error(
+      { user, device, frame: frame.type, err: err instanceof Error ? err.stack : String(err) },
+      'edge failed to handle a frame',
+    );
+    const code = frameCodeOf(err);
+    const what = err instanceof ParleyError ? err.message : 'internal error';
+    sendError(state, ctx, code, `could not handle the ${quote(frame.type)} frame: ${what}`, {
+      ref: frame.ref,
+      id: 'id' in frame ? frame.id : undefined,
+    });
+    return state;
+  }
+
+  function onHeartbeat(state: EdgeState, ctx: Ctx): EdgeState {
+    state.heartbeat = undefined;
+    if (state.closed) return state;
+    const pongs = socket.pongs;
+    if (state.awaitingPong)
+      state.missedPongs = pongs === state.pongsAtPing ? state.missedPongs + 1 : 0;
+    if (state.missedPongs >= limits.missedPongsMax) {
+      shut(
+        state,
+        ctx,
+        CloseCode.HeartbeatTimeout,
+        `heartbeat timeout: no pong to ${state.missedPongs} pings`,
+      );
+      return state;
+    }
+    socket.ping();
+    state.awaitingPong = true;
+    state.pongsAtPing = pongs;
+    state.heartbeat = ctx.sendAfter(limits.heartbeatIntervalMs, { t: 'heartbeat' });
+    return state;
+  }
+
+  return {
+    name: 'edge',
+
+    init(ctx) {
+      const self = ctx.self;
+      const state: EdgeState = {
+        bucket: new TokenBucket(limits.ratePerSec, limits.burst, ctx.clock.now()),
+        subscriptions: new Map(),
+        // Called from other actors' turns: it only posts to this actor's mailbox.
+        listener: (s) => ctx.send(self, { t: 'presence', json: presenceJson(s) }),
+        heartbeat: undefined,
+        awaitingPong: false,
+        pongsAtPing: 0,
+        missedPongs: 0,
+        closed: false,
+      };
+      write(
+        state,
+        [encodeServerFrame({ type: 'welcome', user, device, ts: ctx.clock.now() })],
+        ctx,
+      );
+      presence.connect(user, device).catch((err: unknown) => {
+        ctx.log.warn({ user, device, err: String(err) }, 'presence connect failed');
+      });
+      toUser({ t: 'attach', device, edge: self });
+      if (!state.closed)
+        state.heartbeat = ctx.sendAfter(limits.heartbeatIntervalMs, { t: 'heartbeat' });
+      return state;
+    },
+
+    receive(state, msg, ctx) {
+      switch (msg.t) {
+        case 'push':
+        case 'presence':
+          write(state, [msg.json], ctx);
+          return state;
+        case 'push_many':
+          write(state, msg.json, ctx);
+          return state;
+        case 'attached':
+          return state;
+        case 'close':
+          shut(state, ctx, msg.code, msg.reason);
+          return state;
+        case 'socket_frame':
+          try {
+            return onFrame(state, msg.data, ctx);
+          } catch (err) {
+            // Past the decoder nothing should throw; if it does, the client still gets an answer.
+            ctx.log.error({ user, device, err: String(err) }, 'edge failed on a frame');
+            sendError(state, ctx, 'unavailable', 'could not handle the frame: internal error', {});
+            return state;
+          }
+        case 'socket_closed':
+          release(state, ctx);
+          ctx.stop();
+          return state;
+        case 'heartbeat':
+          return onHeartbeat(state, ctx);
+      }
+    },
+
+    exit(state, exit, ctx) {
+      const code = exit.reason === 'shutdown' ? CloseCode.GoingAway : CloseCode.InternalError;
+      shut(
+        state,
+        ctx,
+        code,
+        `edge stopped: ${typeof exit.reason === 'string' ? exit.reason : 'error'}`,
+      );
+      ctx.stop(exit.reason);
+      return state;
+    },
+
+    terminate(state, reason, ctx) {
+      // A crash (or a stop with the socket still open): close it, give everything back.
+      if (state === undefined || state.closed) return;
+      socket.close(reason === 'normal' ? 1000 : CloseCode.InternalError, 'edge stopped');
+      release(state, ctx);
+    },
+  };
+}
+
+function echoOf(decoded: DecodeResult): { ref?: string | undefined; id?: string | undefined } {
+  if (!decoded.ok) return decoded.error;
+  const frame = decoded.frame;
+  return { ref: frame.ref, id: 'id' in frame ? frame.id : undefined };
+}
+
+function presenceJson(s: PresenceState): string {
+  return encodeServerFrame({
+    type: 'presence',
+    user: s.user,
+    online: s.online,
+    lastSeen: s.lastSeen,
+  });
+}
+
+/** The `error` frame code for a failure while handling a frame. */
+function frameCodeOf(err: unknown): ErrorFrameCode {
+  if (err instanceof ParleyError) {
+    if (err.code === 'forbidden') return 'forbidden';
+    if (err.code === 'not_found') return 'not_found';
+  }
+  return 'unavailable';
+}

@@ -1,0 +1,22 @@
+/**
+ * What the edge actor needs of a WebSocket: the transport layer behind a small
+ * interface, so tests drive the actor with a fake and the server with `ws`.
+ */
+export interface EdgeSocket {
+  /** Writes one text frame. Never throws; a closed socket drops it. */
+  send(text: string): void;
+  /** Starts the close handshake. Idempotent. */
+  close(code: number, reason: string): void;
+  /** Sends a WebSocket-level ping. */
+  ping(): void;
+  /** Bytes written but not yet handed to the OS: what backpressure watches. */
+  readonly bufferedAmount: number;
+  /** WebSocket-level pongs received so far: the heartbeat watches it move. */
+  readonly pongs: number;
+  /**
+   * Called by the edge each time it has taken an inbound frame of `chars`
+   * UTF-16 units off its mailbox, so the transport can stop reading from the
+   * network while too many wait (inbound backpressure). Optional.
+   */
+  received?(chars: number): void;
+}

@@ -1,0 +1,57 @@
+/**
+ * The edge's bounds, with their defaults next to them. Every one is
+ * configurable per server; `resolveEdgeLimits` fills in defaults and refuses
+ * a bad value naming it.
+ */
+import { ErrorCode, ParleyError, quote } from '../../runtime/index.ts';
+
+export interface EdgeLimits {
+  /** Sustained client frames a second per connection (PROTOCOL.md: at least 100). */
+  readonly ratePerSec: number;
+  /** Frames a connection may send at once before the rate applies (PROTOCOL.md: at least 200). */
+  readonly burst: number;
+  /** Interval between WebSocket pings. */
+  readonly heartbeatIntervalMs: number;
+  /** Pings in a row left unanswered before the connection is closed (4000). */
+  readonly missedPongsMax: number;
+  /** Bytes waiting unsent in the socket before the connection is closed (1013). */
+  readonly sendBufferBytesMax: number;
+  /** Users one connection watches the presence of; past it the oldest is dropped. */
+  readonly presenceUsersMax: number;
+}
+
+export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
+  ratePerSec: 100,
+  burst: 200,
+  heartbeatIntervalMs: 30_000,
+  missedPongsMax: 2,
+  sendBufferBytesMax: 4 * 1024 * 1024,
+  presenceUsersMax: 10_000,
+};
+
+export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits {
+  const out = { ...DEFAULT_EDGE_LIMITS, ...limits };
+  positive('ratePerSec', out.ratePerSec, false);
+  for (const name of [
+    'burst',
+    'heartbeatIntervalMs',
+    'missedPongsMax',
+    'sendBufferBytesMax',
+    'presenceUsersMax',
+  ] as const)
+    positive(name, out[name], true);
+  return out;
+}
+
+/** Refuses anything but a positive number (an integer when `integer`). */
+export function positive(name: string, value: unknown, integer: boolean): void {
+  const ok =
+    typeof value === 'number' &&
+    value > 0 &&
+    (integer ? Number.isSafeInteger(value) : Number.isFinite(value));
+  if (!ok)
+    throw new ParleyError(
+      ErrorCode.InvalidArgument,
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${quote(value)}`,
+    );
+}

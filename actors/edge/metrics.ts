@@ -1,0 +1,226 @@
+/**
+ * The node's Prometheus metrics, in a registry of its own (never prom-client's
+ * global one, so two nodes in one process, or tests, do not collide).
+ *
+ * Counters are bumped where things happen (the edge through `EdgeCounters`,
+ * the HTTP server, `instrumentStore`); runtime numbers (actors, mailbox
+ * depth, dead letters) are read from the `ActorSystem` at scrape time, so
+ * they cost nothing between scrapes. A scrape walks every local actor once.
+ *
+ * Latencies are measured on a monotonic high-resolution timer (`monotonicMs`,
+ * default `performance.now`): they are reported, never acted on, so they do
+ * not break the determinism of the actors; the simulator may inject its own.
+ */
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActorSystem } from '../../runtime/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { EdgeCounters } from './counters.ts';
+
+export interface MetricsOptions {
+  readonly system: ActorSystem;
+  /** Prepended to every metric name; default `parley_`. */
+  readonly prefix?: string;
+  /** A monotonic clock in ms for latencies; default `performance.now`. */
+  readonly monotonicMs?: () => number;
+}
+
+export class Metrics implements EdgeCounters {
+  readonly registry = new Registry();
+  readonly monotonicMs: () => number;
+  readonly connectionsOpen: Gauge;
+  readonly connectionsTotal: Counter;
+  readonly authFailures: Counter<'reason'>;
+  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly storeLatency: Histogram<'method' | 'outcome'>;
+  private readonly framesIn: Counter;
+  private readonly framesOut: Counter;
+  private readonly messagesIn: Counter;
+  private readonly messagesOut: Counter;
+  private readonly errors: Counter<'code'>;
+
+  constructor(options: MetricsOptions) {
+    const p = options.prefix ?? 'parley_';
+    const registers = [this.registry];
+    const system = options.system;
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.connectionsOpen = new Gauge({
+      name: `${p}connections_open`,
+      help: 'WebSocket connections open now',
+      registers,
+    });
+    this.connectionsTotal = new Counter({
+      name: `${p}connections_total`,
+      help: 'WebSocket connections accepted',
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: `${p}auth_failures_total`,
+      help: 'Requests and upgrades refused for their token, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: `${p}http_requests_total`,
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.framesIn = counter(p, 'frames_in_total', 'Client frames received', registers);
+    this.framesOut = counter(p, 'frames_out_total', 'Frames written to clients', registers);
+    this.messagesIn = counter(p, 'messages_in_total', 'Client message frames forwarded', registers);
+    this.messagesOut = counter(
+      p,
+      'messages_out_total',
+      'Message frames written to clients',
+      registers,
+    );
+    this.errors = new Counter({
+      name: `${p}errors_total`,
+      help: 'Error frames written to clients, by code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.storeLatency = new Histogram({
+      name: `${p}store_latency_seconds`,
+      help: 'Latency of store calls, by method and outcome (ok or the error code)',
+      labelNames: ['method', 'outcome'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    new Gauge({
+      name: `${p}actors`,
+      help: 'Live actors on this node',
+      registers,
+      collect() {
+        this.set(system.actorCount);
+      },
+    });
+    const depth = { max: 0, sum: 0 };
+    const readDepth = () => {
+      depth.max = 0;
+      depth.sum = 0;
+      for (const cell of system.actors()) {
+        const d = cell.depth;
+        depth.sum += d;
+        if (d > depth.max) depth.max = d;
+      }
+    };
+    new Gauge({
+      name: `${p}mailbox_depth_max`,
+      help: 'Deepest mailbox of a live actor on this node, at scrape time',
+      registers,
+      collect() {
+        readDepth();
+        this.set(depth.max);
+      },
+    });
+    new Gauge({
+      name: `${p}mailbox_depth_sum`,
+      help: 'Messages waiting in all mailboxes on this node, at scrape time',
+      registers,
+      collect() {
+        this.set(depth.sum);
+      },
+    });
+    new Counter({
+      name: `${p}dead_letters_total`,
+      help: 'Messages that reached no actor, by reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(system.deadLetters.counts))
+          this.inc({ reason }, n);
+      },
+    });
+  }
+
+  frameIn(): void {
+    this.framesIn.inc();
+  }
+  frameOut(count: number): void {
+    if (count > 0) this.framesOut.inc(count);
+  }
+  messageIn(): void {
+    this.messagesIn.inc();
+  }
+  messageOut(count: number): void {
+    if (count > 0) this.messagesOut.inc(count);
+  }
+  error(code: string): void {
+    this.errors.inc({ code });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function counter(prefix: string, name: string, help: string, registers: Registry[]): Counter {
+  return new Counter({ name: `${prefix}${name}`, help, registers });
+}
+
+/** Every method of `Store`: the compile-time check below keeps the list whole. */
+const STORE_METHODS = [
+  'acquireEpoch',
+  'appendInbox',
+  'readInbox',
+  'inboxHead',
+  'findByKey',
+  'listPending',
+  'clearPending',
+  'advanceCursor',
+  'cursors',
+  'recordReceipts',
+  'readReceipts',
+  'receiptStatus',
+  'history',
+  'getGroup',
+  'saveGroup',
+  'appendGroupLog',
+  'readGroupLog',
+  'groupHistory',
+  'putMedia',
+  'getMedia',
+  'close',
+] as const satisfies readonly (keyof Store)[];
+type Unlisted = Exclude<keyof Store, (typeof STORE_METHODS)[number]>;
+const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyMethodListed;
+
+/**
+ * A `Store` that times every call into `parley_store_latency_seconds`
+ * (labels: method, and `ok` or the error's `code`). Behaviour is unchanged:
+ * results and rejections pass through as they are.
+ */
+export function instrumentStore(store: Store, metrics: Metrics): Store {
+  const wrapped: Record<string, unknown> = {};
+  for (const method of STORE_METHODS) {
+    const fn = store[method] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[method] = async (...args: unknown[]) => {
+      const started = metrics.monotonicMs();
+      const observe = (outcome: string) =>
+        metrics.storeLatency.observe({ method, outcome }, (metrics.monotonicMs() - started) / 1000);
+      try {
+        const result = await fn.apply(store, args);
+        observe('ok');
+        return result;
+      } catch (err) {
+        observe(outcomeOf(err));
+        throw err;
+      }
+    };
+  }
+  return wrapped as unknown as Store;
+}
+
+function outcomeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[a-z_]{1,32}$/.test(code) ? code : 'error';
+}

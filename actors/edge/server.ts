@@ -1,0 +1,343 @@
+/**
+ * The edge server: one `node:http` server for HTTP and the WebSocket on the
+ * same port (PROTOCOL.md, "Connecting" and "HTTP on the same port").
+ *
+ * WebSocket: upgrades only on `/ws` (else 404), authenticated first
+ * (`Authorization: Bearer` or `?token=`): a missing, malformed, badly signed
+ * or expired token is answered `401` with a JSON body and no WebSocket (503
+ * when a JWKS cannot be fetched, or the server is full or stopping). An
+ * accepted socket gets its own edge actor, spawned with `trapExit` and a
+ * bounded mailbox that crashes the edge (closing with 1011) rather than drop
+ * a frame silently.
+ *
+ * HTTP routes: `GET /healthz`, `GET /metrics`, `POST /api/v1/media`,
+ * `GET /api/v1/media/{id}`, `POST /api/v1/dev/tokens` (only with dev tokens;
+ * 404 otherwise), static files of `webRoot`. Errors are JSON
+ * `{"error":{"code","message"}}`; an unknown path is 404, a known path with
+ * the wrong method 405 (with `Allow`).
+ *
+ * `close()` stops accepting, asks every edge to close its socket with 1001
+ * (so each detaches and goes offline), waits up to `shutdownGraceMs` for
+ * the close handshakes, then cuts what is left.
+ */
+import type { Buffer } from 'node:buffer';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  type ActorSystem,
+  ErrorCode,
+  ParleyError,
+  quote,
+  type Random,
+  type Ref,
+  sleep,
+} from '../../runtime/index.ts';
+import type { BlobStore, Store } from '../../store/index.ts';
+import type { EdgeMsg } from '../chat/messages.ts';
+import type { Presence } from '../presence/index.ts';
+import {
+  authenticateRequest,
+  FRAME_BYTES_HARD_MAX,
+  type Identity,
+  type TokenVerifier,
+} from '../protocol/index.ts';
+import type { Directory } from '../virtual/index.ts';
+import { CloseCode } from './close-codes.ts';
+import { DEV_TOKENS_PATH, mintDevToken } from './dev-tokens.ts';
+import { edgeBehavior } from './edge-actor.ts';
+import {
+  authError,
+  authenticate,
+  HttpError,
+  pathOf,
+  refuseUpgrade,
+  sendError,
+  sendJson,
+} from './http.ts';
+import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
+import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
+import type { Metrics } from './metrics.ts';
+import { type StaticFiles, staticFiles } from './static-files.ts';
+import { DEFAULT_INBOUND_LIMITS, type InboundLimits, WsEdgeSocket } from './ws-socket.ts';
+
+export interface ServerLimits extends EdgeLimits, InboundLimits {
+  /** Largest media upload; default 16 MiB (413 past it). */
+  readonly mediaBytesMax: number;
+  /** WebSocket connections open at once; default 100,000 (503 past it). */
+  readonly connectionsMax: number;
+  /** Messages an edge's mailbox holds before the edge crashes (closing 1011); default 10,000. */
+  readonly edgeMailboxMax: number;
+  /** How long `close()` waits for close handshakes; default 2000 ms. */
+  readonly shutdownGraceMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: Omit<ServerLimits, keyof EdgeLimits> = {
+  ...DEFAULT_INBOUND_LIMITS,
+  mediaBytesMax: 16 * 1024 * 1024,
+  connectionsMax: 100_000,
+  edgeMailboxMax: 10_000,
+  shutdownGraceMs: 2000,
+};
+
+export interface EdgeServerOptions {
+  readonly system: ActorSystem;
+  readonly directory: Directory;
+  readonly presence: Presence;
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly verifier: TokenVerifier;
+  /** The HS256 secret dev tokens are signed with; required when `devTokens`. */
+  readonly jwtSecret?: string | Uint8Array;
+  /** Serve `POST /api/v1/dev/tokens`. */
+  readonly devTokens: boolean;
+  readonly metrics: Metrics;
+  /** Folder of the web client's static files; not served when absent or missing. */
+  readonly webRoot?: string;
+  readonly host: string;
+  /** 0 picks a free port (see `EdgeServer.port`). */
+  readonly port: number;
+  readonly limits?: Partial<ServerLimits>;
+  /** Media ids; default the system's random. */
+  readonly random?: Random;
+}
+
+export interface EdgeServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const HEALTH_PATH = '/healthz';
+const METRICS_PATH = '/metrics';
+const WS_PATH = '/ws';
+
+export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
+  const { system, directory, presence, metrics, verifier } = options;
+  const limits = resolveServerLimits(options.limits);
+  const secret = options.jwtSecret;
+  if (options.devTokens && (secret === undefined || secret.length === 0))
+    throw new ParleyError(
+      ErrorCode.InvalidArgument,
+      'devTokens is on but no jwtSecret was given to sign them with',
+    );
+  const web: StaticFiles | undefined =
+    options.webRoot === undefined ? undefined : await staticFiles(options.webRoot);
+  const log = system.log.child({ component: 'edge-server' });
+  const media: MediaDeps = {
+    store: options.store,
+    blobs: options.blobs,
+    clock: system.clock,
+    random: options.random ?? system.random,
+    mediaBytesMax: limits.mediaBytesMax,
+  };
+  const edgeLimits = resolveEdgeLimits(limits);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_BYTES_HARD_MAX });
+  const connections = new Map<WebSocket, Ref<EdgeMsg>>();
+  const sockets = new Map<number, WebSocket>();
+  let closing = false;
+
+  // An edge that dies without closing its socket (killed) must not leave it open.
+  const offDeath = system.onDeath((cell) => {
+    const ws = sockets.get(cell.ref.id);
+    if (ws !== undefined && ws.readyState === ws.OPEN) ws.terminate();
+  });
+
+  const onAuthFailure = (reason: string) => metrics.authFailures.inc({ reason });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const path = pathOf(req.url);
+    const method = req.method ?? 'GET';
+    const allow = (...methods: string[]) => {
+      if (!methods.includes(method))
+        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}`, {
+          Allow: methods.join(', '),
+        });
+    };
+    if (path === HEALTH_PATH) {
+      allow('GET', 'HEAD');
+      if (closing) sendJson(res, 503, { status: 'stopping' });
+      else sendJson(res, 200, { status: 'ok' });
+      return HEALTH_PATH;
+    }
+    if (path === METRICS_PATH) {
+      allow('GET', 'HEAD');
+      metrics.connectionsOpen.set(connections.size);
+      const text = await metrics.text();
+      res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
+      res.end(method === 'HEAD' ? undefined : text);
+      return METRICS_PATH;
+    }
+    if (path === WS_PATH) {
+      throw new HttpError(426, 'upgrade_required', `${WS_PATH} takes WebSocket upgrades only`, {
+        Upgrade: 'websocket',
+      });
+    }
+    if (path === MEDIA_PATH) {
+      allow('POST');
+      const identity = await authenticate(req, verifier, onAuthFailure);
+      await uploadMedia(req, res, identity, media);
+      return MEDIA_PATH;
+    }
+    if (path.startsWith(`${MEDIA_PATH}/`)) {
+      allow('GET', 'HEAD');
+      await authenticate(req, verifier, onAuthFailure);
+      await downloadMedia(res, path.slice(MEDIA_PATH.length + 1), media);
+      return `${MEDIA_PATH}/{id}`;
+    }
+    if (path === DEV_TOKENS_PATH && options.devTokens && secret !== undefined) {
+      allow('POST');
+      await mintDevToken(req, res, secret, system.clock);
+      return DEV_TOKENS_PATH;
+    }
+    if (web !== undefined && (method === 'GET' || method === 'HEAD')) {
+      if (await web.serve(path, res)) return 'static';
+    }
+    throw new HttpError(404, 'not_found', `no route for ${method} ${quote(path)}`);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let routeName = 'unknown';
+    try {
+      routeName = await route(req, res);
+    } catch (err) {
+      const error =
+        err instanceof HttpError
+          ? err
+          : new HttpError(500, 'internal', 'internal error', {}, { cause: err });
+      if (error.status >= 500)
+        log.error({ err: error.cause ?? error, path: pathOf(req.url) }, 'http request failed');
+      if (error.headers.Connection === 'close') res.shouldKeepAlive = false;
+      sendError(res, error);
+    }
+    metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const path = pathOf(req.url);
+    if (path !== WS_PATH)
+      return refuseUpgrade(
+        socket,
+        new HttpError(404, 'not_found', `no WebSocket at ${quote(path)}; use ${WS_PATH}`),
+      );
+    if (closing)
+      return refuseUpgrade(
+        socket,
+        new HttpError(503, 'unavailable', 'the server is shutting down'),
+      );
+    if (connections.size >= limits.connectionsMax)
+      return refuseUpgrade(
+        socket,
+        new HttpError(
+          503,
+          'unavailable',
+          `the server holds ${limits.connectionsMax} connections; retry later`,
+        ),
+      );
+    const auth = await authenticateRequest(req, verifier);
+    if (!auth.ok) {
+      onAuthFailure(auth.error.reason);
+      return refuseUpgrade(socket, authError(auth));
+    }
+    if (socket.destroyed || closing)
+      return refuseUpgrade(
+        socket,
+        new HttpError(503, 'unavailable', 'the server is shutting down'),
+      );
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth.identity));
+  }
+
+  function accept(ws: WebSocket, identity: Identity): void {
+    const socket = new WsEdgeSocket(ws, limits);
+    let edge: Ref<EdgeMsg>;
+    try {
+      edge = system.spawn(
+        edgeBehavior({
+          socket,
+          user: identity.user,
+          device: identity.device,
+          directory,
+          presence,
+          limits: edgeLimits,
+          counters: metrics,
+        }),
+        { trapExit: true, mailbox: { capacity: limits.edgeMailboxMax, overflow: 'crash' } },
+      );
+    } catch (err) {
+      log.error({ err, user: identity.user }, 'could not start an edge');
+      ws.close(CloseCode.InternalError, 'could not start the session');
+      return;
+    }
+    connections.set(ws, edge);
+    sockets.set(edge.id, ws);
+    metrics.connectionsTotal.inc();
+    metrics.connectionsOpen.set(connections.size);
+    socket.wire(system, edge, () => {
+      connections.delete(ws);
+      sockets.delete(edge.id);
+      metrics.connectionsOpen.set(connections.size);
+    });
+  }
+
+  const server = createServer((req, res) => void onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    onUpgrade(req, socket, head).catch((err: unknown) => {
+      log.error({ err }, 'upgrade failed');
+      refuseUpgrade(socket, new HttpError(500, 'internal', 'internal error'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info(
+    { host: options.host, port, devTokens: options.devTokens, web: web !== undefined },
+    'edge server listening',
+  );
+
+  let closed: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const handshakes = [...connections.keys()].map(
+      (ws) =>
+        new Promise<void>((resolve) =>
+          ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()),
+        ),
+    );
+    for (const [ws, edge] of connections) {
+      if (system.isAlive(edge))
+        system.send(edge, {
+          t: 'close',
+          code: CloseCode.GoingAway,
+          reason: 'server shutting down',
+        });
+      else ws.close(CloseCode.GoingAway, 'server shutting down');
+    }
+    await Promise.race([Promise.all(handshakes), sleep(system.clock, limits.shutdownGraceMs)]);
+    for (const ws of wss.clients) ws.terminate();
+    for (const edge of connections.values())
+      if (system.isAlive(edge)) system.exit(edge, 'shutdown');
+    wss.close();
+    server.closeAllConnections();
+    await stopped;
+    offDeath();
+  }
+
+  return {
+    port,
+    close: () => (closed ??= close()),
+  };
+}
+
+export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
+  const out = { ...DEFAULT_SERVER_LIMITS, ...resolveEdgeLimits(limits), ...limits };
+  for (const name of Object.keys(DEFAULT_SERVER_LIMITS) as (keyof typeof DEFAULT_SERVER_LIMITS)[])
+    positive(name, out[name], true);
+  return out;
+}

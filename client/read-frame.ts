@@ -1,0 +1,92 @@
+/**
+ * Reads a server frame: JSON, an object, a known `type`, and the fields the
+ * SDK relies on present with the right types.
+ *
+ * The server is trusted to follow the protocol, so this is a shape check,
+ * not a validator: it keeps a malformed frame from corrupting the SDK's state
+ * and reports it. A frame of a `type` this SDK does not know is skipped
+ * (`undefined`): a newer server may add frames.
+ */
+import type { IncomingMessage, ServerFrame } from './frames.ts';
+
+export type ReadResult =
+  | { readonly ok: true; readonly frame: ServerFrame | undefined }
+  | { readonly ok: false; readonly reason: string };
+
+type Obj = { readonly [field: string]: unknown };
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every(isString);
+
+export function isIncomingMessage(f: unknown): f is IncomingMessage {
+  return (
+    isObject(f) &&
+    f.type === 'message' &&
+    isString(f.id) &&
+    isString(f.from) &&
+    isNumber(f.seq) &&
+    isNumber(f.ts) &&
+    isObject(f.content) &&
+    isString(f.to) !== isString(f.group)
+  );
+}
+
+/** Whether `f` has the fields its `type` needs; undefined for an unknown type. */
+function wellFormed(f: Obj): boolean | undefined {
+  switch (f.type) {
+    case 'welcome':
+      return isString(f.user) && isString(f.device) && isNumber(f.ts);
+    case 'ack':
+      return (
+        isString(f.id) &&
+        isNumber(f.ts) &&
+        (f.status === 'sent' ||
+          ((f.status === 'delivered' || f.status === 'read') && isString(f.by)))
+      );
+    case 'message':
+      return isIncomingMessage(f);
+    case 'typing':
+      return isString(f.from) && (f.status === 'started' || f.status === 'stopped');
+    case 'presence':
+      return (
+        isString(f.user) &&
+        typeof f.online === 'boolean' &&
+        (f.lastSeen === null || isNumber(f.lastSeen))
+      );
+    case 'history':
+      return (
+        isString(f.with) !== isString(f.group) &&
+        Array.isArray(f.messages) &&
+        f.messages.every(isIncomingMessage) &&
+        (f.next === null || isString(f.next))
+      );
+    case 'group':
+      return isString(f.id) && isString(f.name) && isStrings(f.members) && isStrings(f.admins);
+    case 'error':
+      return isString(f.code) && isString(f.message);
+    case 'pong':
+      return isNumber(f.ts);
+    default:
+      return undefined;
+  }
+}
+
+export function readServerFrame(data: unknown): ReadResult {
+  if (typeof data !== 'string')
+    return { ok: false, reason: 'a binary frame; the protocol uses text frames' };
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { ok: false, reason: `not JSON: ${data.slice(0, 100)}` };
+  }
+  if (!isObject(value) || !isString(value.type))
+    return { ok: false, reason: `not an object with a type: ${data.slice(0, 100)}` };
+  const verdict = wellFormed(value);
+  if (verdict === undefined) return { ok: true, frame: undefined };
+  if (!verdict)
+    return { ok: false, reason: `malformed ${value.type} frame: ${data.slice(0, 100)}` };
+  return { ok: true, frame: value as unknown as ServerFrame };
+}
