@@ -204,7 +204,7 @@ export function groupActor(
 
   function refuse(
     edge: Ref<EdgeMsg>,
-    code: 'forbidden' | 'not_found',
+    code: 'forbidden' | 'not_found' | 'bad_frame',
     message: string,
     ref: string,
     ctx: ActorContext<GroupMsg>,
@@ -225,7 +225,7 @@ export function groupActor(
     if (members.length > GROUP_MEMBERS_MAX) {
       refuse(
         msg.edge,
-        'forbidden',
+        'bad_frame',
         `a group has at most ${GROUP_MEMBERS_MAX} members, got ${members.length}`,
         msg.ref,
         ctx,
@@ -286,7 +286,7 @@ export function groupActor(
         if (members.length > GROUP_MEMBERS_MAX) {
           refuse(
             msg.edge,
-            'forbidden',
+            'bad_frame',
             `a group has at most ${GROUP_MEMBERS_MAX} members; this would make ${members.length}`,
             msg.ref,
             ctx,

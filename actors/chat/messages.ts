@@ -24,12 +24,21 @@ export const groupKey = (group: string): string => `group:${group}`;
 export type EdgeMsg =
   /** A frame to write to the client, already encoded as JSON text. */
   | { readonly t: 'push'; readonly json: string }
-  /** Several frames in order (a replay batch). */
-  | { readonly t: 'push_many'; readonly json: readonly string[] }
+  /**
+   * Several frames in order (a replay batch). With `more`, the user actor
+   * sends the next batch only after the edge answers `replay_more`, which it
+   * does once its socket has drained: replay is paced by the client.
+   */
+  | { readonly t: 'push_many'; readonly json: readonly string[]; readonly more?: boolean }
   /** The user actor replaced this session with a newer one of the same device, or the server closes it. */
   | { readonly t: 'close'; readonly code: number; readonly reason: string }
-  /** The user actor has finished replaying the inbox: live traffic follows. */
-  | { readonly t: 'attached' }
+  /**
+   * The user actor has finished replaying the inbox: live traffic follows.
+   * The edge monitors `user`; if that incarnation dies, the edge attaches again.
+   */
+  | { readonly t: 'attached'; readonly user: Ref<UserMsg> }
+  /** Internal to the edge: look again whether the socket drained enough to ask for more replay. */
+  | { readonly t: 'drain_check' }
   /** Internal to the edge: a decoded socket event. */
   | { readonly t: 'socket_frame'; readonly data: string }
   | { readonly t: 'socket_closed' }
@@ -52,6 +61,8 @@ export type UserMsg =
   /** An edge opened a session for `device`: replay what it has not acked, then push live. */
   | { readonly t: 'attach'; readonly device: string; readonly edge: Ref<EdgeMsg> }
   | { readonly t: 'detach'; readonly device: string; readonly edge: Ref<EdgeMsg> }
+  /** The session drained the last replay batch: send the next one. */
+  | { readonly t: 'replay_more'; readonly device: string; readonly edge: Ref<EdgeMsg> }
   /** A validated client frame from a session of this user. */
   | {
       readonly t: 'client';

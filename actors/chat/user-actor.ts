@@ -52,6 +52,15 @@ interface Session {
   readonly edge: Ref<EdgeMsg>;
   /** Highest receipt `rseq` pushed to this session. */
   receiptsUpTo: number;
+  /**
+   * Replay progress: `inbox` then `receipts` while the backlog is sent in
+   * batches paced by the edge (`replay_more`), then `live`. Until `live`,
+   * new inbox entries and receipts are not pushed to the session: the
+   * replay reads them in order.
+   */
+  phase: 'inbox' | 'receipts' | 'live';
+  /** Inbox seq the replay has read up to. */
+  replayedUpTo: number;
 }
 
 export interface UserState {
@@ -123,6 +132,13 @@ export function userActor(
         case 'attach':
           await attach(s, msg.device, msg.edge, ctx);
           break;
+        case 'replay_more': {
+          const session = s.sessions.get(msg.device);
+          if (session !== undefined && session.edge.equals(msg.edge) && session.phase !== 'live') {
+            await replay(s, msg.device, session, ctx);
+          }
+          break;
+        }
         case 'detach': {
           const session = s.sessions.get(msg.device);
           if (session !== undefined && session.edge.equals(msg.edge)) s.sessions.delete(msg.device);
@@ -203,6 +219,19 @@ export function userActor(
     }
   }
 
+  /** Pushes a new inbox entry to the live sessions; a replaying session will read it from the store. */
+  function pushEntry(
+    s: UserState,
+    ctx: ActorContext<UserMsg>,
+    text: string,
+    exceptDevice?: string,
+  ): void {
+    for (const [device, session] of s.sessions) {
+      if (device !== exceptDevice && session.phase === 'live')
+        ctx.send(session.edge, { t: 'push', json: text });
+    }
+  }
+
   // ---- sessions ----------------------------------------------------------------
 
   async function attach(
@@ -219,32 +248,58 @@ export function userActor(
         reason: 'replaced by a newer connection of this device',
       });
     }
-    const session: Session = { edge, receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0 };
+    const session: Session = {
+      edge,
+      receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0,
+      phase: 'inbox',
+      replayedUpTo: s.cursors.get(device) ?? 0,
+    };
     s.sessions.set(device, session);
-    // Replay the inbox after the device's delivered cursor, in seq order.
-    let after = s.cursors.get(device) ?? 0;
-    for (;;) {
-      const batch = await store.readInbox(user, after, config.replayBatch);
-      if (batch.length === 0) break;
+    await replay(s, device, session, ctx);
+  }
+
+  /**
+   * Sends the next replay batch: inbox entries after the device's cursor in
+   * seq order (its own sends skipped), then the receipts it has not seen, then
+   * `attached`. Each non-empty batch waits for the edge's `replay_more`.
+   */
+  async function replay(
+    s: UserState,
+    device: string,
+    session: Session,
+    ctx: ActorContext<UserMsg>,
+  ): Promise<void> {
+    // Each phase ends only on an empty read, in the same turn that goes live,
+    // so nothing appended during a paced replay falls between replay and live.
+    while (session.phase === 'inbox') {
+      const batch = await store.readInbox(user, session.replayedUpTo, config.replayBatch);
+      if (batch.length === 0) {
+        session.phase = 'receipts';
+        break;
+      }
+      session.replayedUpTo = batch.at(-1)!.seq;
       const frames: string[] = [];
       for (const e of batch)
         if (!(e.from === user && e.device === device)) frames.push(json(messageFrame(e)));
-      if (frames.length > 0) ctx.send(edge, { t: 'push_many', json: frames });
-      after = batch.at(-1)!.seq;
-      if (batch.length < config.replayBatch) break;
+      if (frames.length > 0) {
+        ctx.send(session.edge, { t: 'push_many', json: frames, more: true });
+        return;
+      }
     }
-    // Then the receipts this device has not seen.
-    for (;;) {
+    if (session.phase === 'receipts') {
       const receipts = await store.readReceipts(user, session.receiptsUpTo, config.replayBatch);
-      if (receipts.length === 0) break;
-      ctx.send(edge, {
-        t: 'push_many',
-        json: receipts.map((r: ReceiptEntry) => json(receiptFrame(r))),
-      });
-      markReceipts(s, device, session, receipts.at(-1)!.rseq);
-      if (receipts.length < config.replayBatch) break;
+      if (receipts.length > 0) {
+        markReceipts(s, device, session, receipts.at(-1)!.rseq);
+        ctx.send(session.edge, {
+          t: 'push_many',
+          json: receipts.map((r: ReceiptEntry) => json(receiptFrame(r))),
+          more: true,
+        });
+        return;
+      }
+      session.phase = 'live';
     }
-    ctx.send(edge, { t: 'attached' });
+    ctx.send(session.edge, { t: 'attached', user: ctx.self });
   }
 
   function markReceipts(s: UserState, device: string, session: Session, rseq: number): void {
@@ -368,7 +423,7 @@ export function userActor(
       return;
     }
     ctx.send(edge, { t: 'push', json: json({ type: 'ack', id: frame.id, status: 'sent', ts }) });
-    broadcast(s, ctx, json(messageFrame({ ...record, user, seq: result.seq })), device);
+    pushEntry(s, ctx, json(messageFrame({ ...record, user, seq: result.seq })), device);
     if (to === user) return;
     const msg: MessageCore = { from: user, id: frame.id, ts, content: frame.content, device };
     const prevKey = s.outbound.add(to, { senderSeq: result.seq, key, msg, lastSentMs: ts });
@@ -420,22 +475,14 @@ export function userActor(
     frame: ClientAckFrame,
     ctx: ActorContext<UserMsg>,
   ): Promise<void> {
+    void edge;
     const key =
       frame.group !== undefined
         ? `g/${frame.group}/${frame.from}/${frame.id}`
         : `${frame.from}/${frame.id}`;
     const entry = await store.findByKey(user, key);
-    if (entry === undefined || entry.from === user) {
-      ctx.send(edge, {
-        t: 'push',
-        json: errorJson(
-          'not_found',
-          `no message "${frame.id}" from "${frame.from}" in your inbox`,
-          { id: frame.id, ...(frame.ref ? { ref: frame.ref } : {}) },
-        ),
-      });
-      return;
-    }
+    // An ack for a message this user does not hold is ignored (docs/protocol.md).
+    if (entry === undefined || entry.from === user) return;
     // `delivered` (and `read`, which implies it) moves this device's cumulative cursor.
     const cursor = await store.advanceCursor(user, device, entry.seq);
     s.cursors.set(device, cursor);
@@ -572,7 +619,7 @@ export function userActor(
     s.dirtyCursors.add(name);
     if (!result!.duplicate) {
       const text = json(messageFrame({ ...record, user, seq: result!.seq }));
-      broadcast(s, ctx, text, msg.from === user ? msg.device : undefined);
+      pushEntry(s, ctx, text, msg.from === user ? msg.device : undefined);
     }
     directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
   }
@@ -607,6 +654,7 @@ export function userActor(
   function pushReceipt(s: UserState, entry: ReceiptEntry, ctx: ActorContext<UserMsg>): void {
     const text = json(receiptFrame(entry));
     for (const [device, session] of s.sessions) {
+      if (session.phase !== 'live') continue; // its replay reads the receipt log
       ctx.send(session.edge, { t: 'push', json: text });
       if (session.receiptsUpTo === entry.rseq - 1) markReceipts(s, device, session, entry.rseq);
     }

@@ -107,7 +107,6 @@ describe('edge actor: opening', () => {
       t: 'push_many',
       json: ['{"type":"pong","ts":1}', '{"type":"pong","ts":2}'],
     });
-    h.system.send(h.edge, { t: 'attached' });
     h.system.send(h.edge, { t: 'push', json: '{"type":"pong","ts":3}' });
     await h.d.settle();
     expect(h.socket.sent.slice(1)).toEqual([
@@ -115,6 +114,44 @@ describe('edge actor: opening', () => {
       '{"type":"pong","ts":2}',
       '{"type":"pong","ts":3}',
     ]);
+  });
+});
+
+describe('edge actor: paced replay and re-attach', () => {
+  test('asks for the next replay batch only once the socket has drained', async () => {
+    const h = await start({ limits: { sendBufferBytesMax: 4000 } });
+    h.socket.bufferedAmount = 3000;
+    h.system.send(h.edge, { t: 'push_many', json: ['{"type":"pong","ts":1}'], more: true });
+    await h.d.settle();
+    const more = { key: 'user:alice', msg: { t: 'replay_more', device: 'phone', edge: h.edge } };
+    expect(h.directory.sent).not.toContainEqual(more);
+    await h.d.advance(100);
+    expect(h.directory.sent).not.toContainEqual(more);
+    h.socket.bufferedAmount = 0;
+    await h.d.advance(25);
+    expect(h.directory.sent.filter((m) => (m.msg as { t: string }).t === 'replay_more')).toEqual([
+      more,
+    ]);
+  });
+
+  test('attaches again when the user actor serving it dies', async () => {
+    const h = await start();
+    const user = h.system.spawn<unknown, undefined>({ receive: () => undefined });
+    h.system.send(h.edge, { t: 'attached', user });
+    await h.d.settle();
+    h.system.exit(user, 'kill');
+    await h.d.settle();
+    const attaches = h.directory.sent.filter((m) => (m.msg as { t: string }).t === 'attach');
+    expect(attaches).toHaveLength(2);
+  });
+
+  test('counts acks against their own bucket, so acking a backlog is never rate limited', async () => {
+    const h = await start({ limits: { ratePerSec: 1, burst: 2 } });
+    for (let i = 0; i < 50; i++)
+      await h.frame({ type: 'ack', id: `m${i}`, from: 'bob', status: 'delivered' });
+    expect(h.socket.frames().filter((f) => f.code === 'rate_limited')).toEqual([]);
+    for (let i = 0; i < 3; i++) await h.frame({ type: 'typing', to: 'bob', status: 'started' });
+    expect(h.socket.frames().filter((f) => f.code === 'rate_limited')).toHaveLength(1);
   });
 });
 

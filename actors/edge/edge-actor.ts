@@ -55,6 +55,12 @@ export interface EdgeOptions {
 
 export interface EdgeState {
   readonly bucket: TokenBucket;
+  /** Acks have their own bucket, so acking a long backlog is never refused. */
+  readonly ackBucket: TokenBucket;
+  /** The monitor on the user actor incarnation serving this session, once attached. */
+  userMonitor: string | undefined;
+  /** The user actor waits for `replay_more`; sent once the socket has drained. */
+  replayWaiting: boolean;
   /** Presence subscriptions of this connection, oldest first. */
   readonly subscriptions: Map<string, () => void>;
   readonly listener: PresenceListener;
@@ -67,6 +73,9 @@ export interface EdgeState {
 }
 
 type Ctx = ActorContext<EdgeMsg>;
+
+/** How often a paced replay looks whether the socket drained. */
+const DRAIN_CHECK_MS = 20;
 
 /** Builds the behavior of one connection's edge actor. Throws `invalid_argument` on bad limits. */
 export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState> {
@@ -144,13 +153,15 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     socket.received?.(data.length);
     if (state.closed) return state;
     counters.frameIn();
-    const allowed = state.bucket.take(ctx.clock.now());
     const tooLarge = checkFrameSize(data);
     if (tooLarge !== undefined) {
+      state.bucket.take(ctx.clock.now());
       sendError(state, ctx, tooLarge.code, tooLarge.message, {});
       return state;
     }
     const decoded = decodeClientFrame(data);
+    const bucket = decoded.ok && decoded.frame.type === 'ack' ? state.ackBucket : state.bucket;
+    const allowed = bucket.take(ctx.clock.now());
     if (!allowed) {
       sendError(
         state,
@@ -234,6 +245,17 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     return state;
   }
 
+  /** Asks the user actor for the next replay batch once the socket has drained below a quarter of its bound. */
+  function askForMore(state: EdgeState, ctx: Ctx): void {
+    if (state.closed || !state.replayWaiting) return;
+    if (socket.bufferedAmount > limits.sendBufferBytesMax / 4) {
+      ctx.sendAfter(DRAIN_CHECK_MS, { t: 'drain_check' });
+      return;
+    }
+    state.replayWaiting = false;
+    toUser({ t: 'replay_more', device, edge: ctx.self });
+  }
+
   function onHeartbeat(state: EdgeState, ctx: Ctx): EdgeState {
     state.heartbeat = undefined;
     if (state.closed) return state;
@@ -263,6 +285,9 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       const self = ctx.self;
       const state: EdgeState = {
         bucket: new TokenBucket(limits.ratePerSec, limits.burst, ctx.clock.now()),
+        ackBucket: new TokenBucket(limits.ackRatePerSec, limits.ackBurst, ctx.clock.now()),
+        userMonitor: undefined,
+        replayWaiting: false,
         subscriptions: new Map(),
         // Called from other actors' turns: it only posts to this actor's mailbox.
         listener: (s) => ctx.send(self, { t: 'presence', json: presenceJson(s) }),
@@ -294,8 +319,17 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
           return state;
         case 'push_many':
           write(state, msg.json, ctx);
+          if (msg.more) {
+            state.replayWaiting = true;
+            askForMore(state, ctx);
+          }
+          return state;
+        case 'drain_check':
+          askForMore(state, ctx);
           return state;
         case 'attached':
+          if (state.userMonitor !== undefined) ctx.demonitor(state.userMonitor);
+          state.userMonitor = ctx.monitor(msg.user);
           return state;
         case 'close':
           shut(state, ctx, msg.code, msg.reason);
@@ -316,6 +350,16 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
         case 'heartbeat':
           return onHeartbeat(state, ctx);
       }
+    },
+
+    // The user actor serving this session died (a crash, or its key moved): attach
+    // to the next incarnation, which replays what this device has not acked.
+    down(state, down, ctx) {
+      if (state.closed || down.monitor !== state.userMonitor) return state;
+      state.userMonitor = undefined;
+      state.replayWaiting = false;
+      toUser({ t: 'attach', device, edge: ctx.self });
+      return state;
     },
 
     exit(state, exit, ctx) {

@@ -10,6 +10,10 @@ export interface EdgeLimits {
   readonly ratePerSec: number;
   /** Frames a connection may send at once before the rate applies (PROTOCOL.md: at least 200). */
   readonly burst: number;
+  /** Sustained `ack` frames a second per connection (their own bucket). */
+  readonly ackRatePerSec: number;
+  /** Burst of the `ack` bucket. */
+  readonly ackBurst: number;
   /** Interval between WebSocket pings. */
   readonly heartbeatIntervalMs: number;
   /** Pings in a row left unanswered before the connection is closed (4000). */
@@ -23,6 +27,8 @@ export interface EdgeLimits {
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   ratePerSec: 100,
   burst: 200,
+  ackRatePerSec: 1000,
+  ackBurst: 2000,
   heartbeatIntervalMs: 30_000,
   missedPongsMax: 2,
   sendBufferBytesMax: 4 * 1024 * 1024,
@@ -32,8 +38,10 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
 export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits {
   const out = { ...DEFAULT_EDGE_LIMITS, ...limits };
   positive('ratePerSec', out.ratePerSec, false);
+  positive('ackRatePerSec', out.ackRatePerSec, false);
   for (const name of [
     'burst',
+    'ackBurst',
     'heartbeatIntervalMs',
     'missedPongsMax',
     'sendBufferBytesMax',
