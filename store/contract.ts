@@ -8,14 +8,21 @@
  * actor that owns the key (`user:alice`, `group:g1`). Before writing, the owner
  * takes an epoch with `acquireEpoch`; the epoch is strictly increasing per key.
  * Every write that issues a sequence number carries the epoch, and the store
- * refuses it (ParleyError code `fenced`, class `FencedError`) when a newer epoch
- * was taken since. So two owners in a split brain can never issue the same
- * `seq` twice: the older one's writes fail.
+ * refuses it (ParleyError code `fenced`, class `FencedError`, the message
+ * naming the owner and both epochs) unless it is the owner's current epoch:
+ * when a newer epoch was taken since, or when it was never taken. The check
+ * and the write are one atomic step. So two owners in a split brain can never
+ * issue the same `seq` twice: the older one's writes fail. Epochs are
+ * integers >= 1 (anything else is `invalid_argument`).
  *
  * Sequences. `seq` per user inbox and per group log starts at 1 and is
  * gapless and strictly increasing. An append is idempotent on `key`: the same
  * key appended again returns the `seq` it got the first time (`duplicate:
- * true`) and writes nothing, even when the rest of the record differs.
+ * true`) and writes nothing, even when the rest of the record differs; a key
+ * repeated within one call is a duplicate of its first occurrence. Heads and
+ * epochs never expire, so sequences stay gapless after entries expire; a key
+ * whose entry expired is forgotten (appended again, it gets a new `seq`).
+ * A call with no items returns `[]` and writes nothing.
  *
  * Atomicity. One `appendInbox` call is all-or-nothing: its entries, their key
  * index, their history rows and the outbound `pending` marks are written
@@ -24,9 +31,16 @@
  * consistency).
  *
  * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
- * epoch), `unavailable` (the database cannot be reached or timed out; nothing
+ * epoch, group version mismatch), `already_exists` (creating a group that
+ * exists), `unavailable` (the database cannot be reached or timed out; nothing
  * is known to be written), `indeterminate` (a write may or may not have
  * happened: re-read before retrying), `invalid_argument` (a caller bug).
+ *
+ * Limits every implementation accepts (larger values may be refused with
+ * `invalid_argument`): ids (users, groups, owners, devices, message ids) up to
+ * 256 UTF-8 bytes and keys and conversations up to 512, without NUL; up to
+ * 1000 items (receipts, records) per call. Reads return at most `limit`
+ * rows, which an implementation may cap (at 10 000 or more).
  */
 
 /** Content of a chat message: opaque to the store, JSON-serialisable. */
@@ -105,7 +119,7 @@ export interface ReceiptEntry extends Receipt {
 export interface HistoryPage {
   /** Oldest first. */
   readonly entries: readonly InboxEntry[];
-  /** Pass as `beforeSeq` for the next older page; null when there is none. */
+  /** Pass as `beforeSeq` for the next older page: the oldest `seq` returned when an older entry exists; null when none does. */
   readonly nextBeforeSeq: number | null;
 }
 
@@ -145,9 +159,13 @@ export interface MediaMeta {
 }
 
 export interface Retention {
-  /** Inbox entries expire after this; default 30 days. */
+  /**
+   * Inbox entries, with their key index and pending marks, and the sender's
+   * receipts (log and statuses) expire this long after they were written;
+   * default 30 days. For every TTL, 0 = keep forever.
+   */
   readonly inboxTtlMs: number;
-  /** Group log entries expire after this; default 90 days. */
+  /** Group log entries (and their keys) expire after this; default 90 days. */
   readonly groupLogTtlMs: number;
   /** History rows expire after this; 0 = keep forever (the default). */
   readonly historyTtlMs: number;
@@ -175,13 +193,13 @@ export interface Store {
   findByKey(user: string, key: string): Promise<InboxEntry | undefined>;
 
   // ---- outbound state --------------------------------------------------------
-  /** Messages of `user` not yet confirmed by some recipient, oldest first. */
+  /** Messages of `user` not yet confirmed by some recipient, oldest first (by seq, then recipient); one item per (seq, recipient). */
   listPending(user: string, limit: number): Promise<PendingForward[]>;
   /** Clears the pending mark of (`seq`, `recipient`); idempotent. */
   clearPending(user: string, seq: number, recipient: string): Promise<void>;
 
   // ---- per-device delivery cursors (cumulative) -----------------------------
-  /** Moves the device's cursor to `max(current, seq)`; returns the cursor after. */
+  /** Moves the device's cursor to `max(current, seq)` (`seq` >= 0; the first call creates it, even at 0); returns the cursor after. */
   advanceCursor(user: string, device: string, seq: number): Promise<number>;
   /** Every device's cursor for `user`. */
   cursors(user: string): Promise<Record<string, number>>;
@@ -193,7 +211,11 @@ export interface Store {
    * that raised it, with their new `rseq` (gapless per sender). Fenced by the
    * epoch of `user:<sender>`.
    */
-  recordReceipts(sender: string, epoch: number, receipts: readonly Receipt[]): Promise<ReceiptEntry[]>;
+  recordReceipts(
+    sender: string,
+    epoch: number,
+    receipts: readonly Receipt[],
+  ): Promise<ReceiptEntry[]>;
   /** Receipt log of `sender` after `afterRseq`, ascending, at most `limit`. */
   readReceipts(sender: string, afterRseq: number, limit: number): Promise<ReceiptEntry[]>;
   /** The stored status of (`id`, `by`) for `sender`'s message, if any. */
@@ -201,17 +223,30 @@ export interface Store {
 
   // ---- history ---------------------------------------------------------------
   /** Pages back through `user`'s conversation (`u:<peer>` or `g:<group>`): entries with seq < beforeSeq (all when null), newest `limit`, returned oldest first. */
-  history(user: string, conversation: string, beforeSeq: number | null, limit: number): Promise<HistoryPage>;
+  history(
+    user: string,
+    conversation: string,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<HistoryPage>;
 
   // ---- groups ----------------------------------------------------------------
   getGroup(id: string): Promise<GroupMeta | undefined>;
-  /** Creates (expectedVersion 0) or updates a group if its stored version equals `expectedVersion`; the saved meta has version+1. Rejects `already_exists`/`fenced` on mismatch. */
+  /** Creates (expectedVersion 0) or updates a group if its stored version equals `expectedVersion`; the saved meta has version+1. Rejects `already_exists` (create, the group exists) or `fenced` (update, another version is stored, also when the group does not exist). */
   saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta>;
   /** Appends to the group log in group order, atomically, idempotent on key; fenced by the epoch of `group:<id>`. */
-  appendGroupLog(group: string, epoch: number, records: readonly GroupLogRecord[]): Promise<AppendResult[]>;
+  appendGroupLog(
+    group: string,
+    epoch: number,
+    records: readonly GroupLogRecord[],
+  ): Promise<AppendResult[]>;
   readGroupLog(group: string, afterGseq: number, limit: number): Promise<GroupLogEntry[]>;
   /** Pages back through the group log: gseq < beforeGseq (all when null), newest `limit`, returned oldest first. */
-  groupHistory(group: string, beforeGseq: number | null, limit: number): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }>;
+  groupHistory(
+    group: string,
+    beforeGseq: number | null,
+    limit: number,
+  ): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }>;
 
   // ---- media metadata (bytes live in a BlobStore) ----------------------------
   putMedia(meta: MediaMeta): Promise<void>;

@@ -1,0 +1,50 @@
+/**
+ * The storage layer's public face. Outside `store/`, import only from here.
+ *
+ * - The contract (`contract.ts`): the `Store` and `BlobStore` interfaces and
+ *   their data shapes, which every implementation honours.
+ * - Errors (`errors.ts`): `FencedError` and the canonical failures.
+ * - Implementations: the embedded LMDB store (the default) and the
+ *   ScyllaDB/Cassandra store; the filesystem blob store.
+ * - The contract suite (`contract-suite.ts`) is for tests and is imported by
+ *   path from test files, so vitest never loads into production code.
+ */
+
+export { FsBlobStore, type FsBlobStoreOptions, openFsBlobStore } from './blob-fs.ts';
+export {
+  type AppendResult,
+  type BlobStore,
+  type Content,
+  DEFAULT_RETENTION,
+  type GroupLogEntry,
+  type GroupLogRecord,
+  type GroupMeta,
+  type HistoryPage,
+  type InboxAppend,
+  type InboxEntry,
+  type InboxRecord,
+  type MediaMeta,
+  type PendingForward,
+  type Receipt,
+  type ReceiptEntry,
+  ReceiptStatus,
+  type Retention,
+  type Store,
+} from './contract.ts';
+export {
+  FencedError,
+  groupExists,
+  indeterminate,
+  invalidArgument,
+  staleEpoch,
+  toStoreError,
+  unavailable,
+  versionConflict,
+} from './errors.ts';
+export {
+  LmdbStore,
+  type LmdbStoreOptions,
+  openLmdbStore,
+  type SweepOutcome,
+} from './lmdb/index.ts';
+// ScyllaDB/Cassandra store (store/cassandra/): its export line goes here.

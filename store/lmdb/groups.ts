@@ -1,0 +1,206 @@
+/**
+ * Groups: metadata with a compare-and-set on `version`, and the group log
+ * (fenced by the epoch of `group:<id>`, gapless `gseq` from 1, idempotent on
+ * key, expiring with the group log TTL).
+ *
+ * saveGroup: one conditional put on the group's entry version (which equals
+ * `meta.version`): expectedVersion 0 creates only if absent (`already_exists`
+ * otherwise); any other value updates only if the stored version is exactly
+ * that (`fenced` otherwise, also when the group does not exist). The group
+ * log works like the inbox (`inbox.ts`): one decision on committed state,
+ * one conditional block with the new head.
+ */
+import { quote } from '../../runtime/index.ts';
+import type { AppendResult, GroupLogEntry, GroupLogRecord, GroupMeta } from '../contract.ts';
+import { groupExists, invalidArgument, staleEpoch, versionConflict } from '../errors.ts';
+import { type Ctx, written } from './context.ts';
+import { END, groupEntryKey, groupKeyIndexKey, live, stamped, Tag } from './schema.ts';
+import {
+  BATCH_ITEMS_MAX,
+  checkContent,
+  checkEpoch,
+  checkId,
+  checkInt,
+  checkKey,
+  checkLimit,
+  checkList,
+  checkObject,
+  MEMBERS_MAX,
+} from './validate.ts';
+
+export function getGroup(ctx: Ctx, id: string): GroupMeta | undefined {
+  checkId('id', id);
+  return ctx.dbs.groups.get(id);
+}
+
+function checkMembers(what: string, list: unknown): string[] {
+  const members = checkList<string>(what, list, MEMBERS_MAX);
+  for (const [i, m] of members.entries()) checkId(`${what}[${i}]`, m);
+  return [...members];
+}
+
+export async function saveGroup(
+  ctx: Ctx,
+  meta: Omit<GroupMeta, 'version'>,
+  expectedVersion: number,
+): Promise<GroupMeta> {
+  checkObject('meta', meta);
+  const id = checkId('meta.id', meta.id);
+  if (typeof meta.name !== 'string')
+    throw invalidArgument('meta.name', meta.name, 'must be a string');
+  const saved: GroupMeta = {
+    id,
+    name: meta.name,
+    members: checkMembers('meta.members', meta.members),
+    admins: checkMembers('meta.admins', meta.admins),
+    createdBy: checkId('meta.createdBy', meta.createdBy),
+    createdTs: checkInt('meta.createdTs', meta.createdTs, 0),
+    version: checkInt('expectedVersion', expectedVersion, 0) + 1,
+  };
+  const what = `saveGroup(${quote(id)}, ${expectedVersion})`;
+  const { groups } = ctx.dbs;
+  const applied = await written(
+    what,
+    expectedVersion === 0
+      ? groups.ifNoExists(id, () => void groups.put(id, saved, saved.version))
+      : groups.put(id, saved, saved.version, expectedVersion),
+  );
+  if (applied) return saved;
+  // Versions only grow, so what is stored now is what refused us (or later).
+  const stored = groups.get(id)?.version ?? 0;
+  throw expectedVersion === 0
+    ? groupExists(id, stored)
+    : versionConflict(id, expectedVersion, stored);
+}
+
+function checkRecords(records: unknown): readonly GroupLogRecord[] {
+  const list = checkList<GroupLogRecord>('records', records, BATCH_ITEMS_MAX);
+  list.forEach((r, i) => {
+    checkObject(`records[${i}]`, r);
+    checkKey(`records[${i}].key`, r.key);
+    checkId(`records[${i}].from`, r.from);
+    checkId(`records[${i}].id`, r.id);
+    if (r.device !== undefined) checkId(`records[${i}].device`, r.device);
+    checkInt(`records[${i}].ts`, r.ts, 0);
+    checkContent(`records[${i}].content`, r.content);
+  });
+  return list;
+}
+
+function toEntry(group: string, gseq: number, r: GroupLogRecord): GroupLogEntry {
+  const entry: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== undefined) entry[k] = v;
+  entry.group = group;
+  entry.gseq = gseq;
+  return entry as unknown as GroupLogEntry;
+}
+
+function liveGseqOf(ctx: Ctx, group: string, key: string, nowMs: number): number | undefined {
+  const { glog } = ctx.dbs;
+  const gseq = glog.get(groupKeyIndexKey(group, key)) as number | undefined;
+  if (gseq === undefined) return undefined;
+  const row = glog.get(groupEntryKey(group, gseq));
+  return live(row, ctx.retention.groupLogTtlMs, nowMs) === undefined ? undefined : gseq;
+}
+
+export async function appendGroupLog(
+  ctx: Ctx,
+  group: string,
+  epoch: number,
+  records: readonly GroupLogRecord[],
+): Promise<AppendResult[]> {
+  checkId('group', group);
+  checkEpoch(epoch);
+  const list = checkRecords(records);
+  if (list.length === 0) return [];
+  const owner = `group:${group}`;
+  const { owners, dbs, clock } = ctx;
+  return owners.serialize(owner, () =>
+    owners.decideLoop<AppendResult[]>('appendGroupLog', owner, async () => {
+      const seen = owners.read(owner);
+      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
+      const now = clock.now();
+      const results: AppendResult[] = [];
+      const fresh: { record: GroupLogRecord; gseq: number }[] = [];
+      const inCall = new Map<string, number>();
+      let head = seen.state.g;
+      for (const record of list) {
+        const prior = inCall.get(record.key) ?? liveGseqOf(ctx, group, record.key, now);
+        if (prior !== undefined) {
+          results.push({ seq: prior, duplicate: true });
+          continue;
+        }
+        head += 1;
+        inCall.set(record.key, head);
+        fresh.push({ record, gseq: head });
+        results.push({ seq: head, duplicate: false });
+      }
+      if (fresh.length === 0) return { done: results };
+      // Encode before the conditional block, so nothing in it can throw half-way.
+      const rows = fresh.map(({ record, gseq }) => stamped(toEntry(group, gseq, record), now));
+      const applied = await owners.commit(
+        'appendGroupLog',
+        owner,
+        seen,
+        { ...seen.state, g: head },
+        () => {
+          for (const [i, { record, gseq }] of fresh.entries()) {
+            void dbs.glog.put(groupEntryKey(group, gseq), rows[i]);
+            void dbs.glog.put(groupKeyIndexKey(group, record.key), gseq);
+          }
+        },
+      );
+      return applied ? { done: results } : { retry: true };
+    }),
+  );
+}
+
+export function readGroupLog(
+  ctx: Ctx,
+  group: string,
+  afterGseq: number,
+  limit: number,
+): GroupLogEntry[] {
+  checkId('group', group);
+  checkInt('afterGseq', afterGseq, 0);
+  const max = checkLimit(limit);
+  const now = ctx.clock.now();
+  const out: GroupLogEntry[] = [];
+  for (const { value } of ctx.dbs.glog.getRange({
+    start: groupEntryKey(group, afterGseq + 1),
+    end: [group, Tag.Entry, END],
+  })) {
+    const entry = live<GroupLogEntry>(value, ctx.retention.groupLogTtlMs, now);
+    if (entry === undefined) continue;
+    out.push(entry);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export function groupHistory(
+  ctx: Ctx,
+  group: string,
+  beforeGseq: number | null,
+  limit: number,
+): { entries: GroupLogEntry[]; nextBeforeSeq: number | null } {
+  checkId('group', group);
+  if (beforeGseq !== null) checkInt('beforeGseq', beforeGseq, 0);
+  const max = checkLimit(limit);
+  const now = ctx.clock.now();
+  const newest: GroupLogEntry[] = [];
+  // One entry more than asked tells whether an older page exists.
+  for (const { value } of ctx.dbs.glog.getRange({
+    start: beforeGseq === null ? [group, Tag.Entry, END] : groupEntryKey(group, beforeGseq),
+    end: [group, Tag.Entry],
+    reverse: true,
+  })) {
+    const entry = live<GroupLogEntry>(value, ctx.retention.groupLogTtlMs, now);
+    if (entry === undefined || (beforeGseq !== null && entry.gseq >= beforeGseq)) continue;
+    newest.push(entry);
+    if (newest.length > max) break;
+  }
+  const more = newest.length > max;
+  const entries = newest.slice(0, max).reverse();
+  return { entries, nextBeforeSeq: more ? (entries[0]?.gseq ?? null) : null };
+}

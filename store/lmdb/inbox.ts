@@ -1,0 +1,271 @@
+/**
+ * The per-user inbox: fenced, gapless, idempotent appends; reads; the key
+ * index; outbound pending marks; conversation history.
+ *
+ * One append is one decision on the owner's committed state (epoch, head)
+ * and the committed key index, made inside `serialize("user:<id>")`, then one
+ * conditional block (`Owners.commit`) holding every row of every new item:
+ * entry, key index, history row, pending marks and the new head. So it is
+ * all-or-nothing, and it lands only if no other write to the owner came in
+ * between (else it is decided again). A key seen earlier in the same call,
+ * or present in the index with a live entry, is a duplicate: its first seq
+ * is returned and nothing is written for it.
+ *
+ * The entry itself is stored once, in its history row; the inbox row points
+ * at it (`schema.ts`). Pending marks and the key index live as long as the
+ * inbox row (inbox TTL): an expired entry is not forwarded any more, and its
+ * key may be appended anew.
+ */
+import { quote } from '../../runtime/index.ts';
+import type {
+  AppendResult,
+  HistoryPage,
+  InboxAppend,
+  InboxEntry,
+  InboxRecord,
+  PendingForward,
+} from '../contract.ts';
+import { staleEpoch } from '../errors.ts';
+import { type Ctx, written } from './context.ts';
+import {
+  END,
+  entryKey,
+  historyKey,
+  keyIndexKey,
+  live,
+  pendingKey,
+  type Stamped,
+  stamped,
+  Tag,
+} from './schema.ts';
+import {
+  BATCH_ITEMS_MAX,
+  checkContent,
+  checkEpoch,
+  checkId,
+  checkInt,
+  checkKey,
+  checkLimit,
+  checkList,
+  checkObject,
+  PENDING_PER_ITEM_MAX,
+} from './validate.ts';
+
+function checkItems(items: unknown): readonly InboxAppend[] {
+  const list = checkList<InboxAppend>('items', items, BATCH_ITEMS_MAX);
+  list.forEach((item, i) => {
+    checkObject(`items[${i}]`, item);
+    const r = item.record;
+    const at = `items[${i}].record`;
+    checkObject(at, r);
+    checkKey(`${at}.key`, r.key);
+    checkId(`${at}.from`, r.from);
+    checkId(`${at}.id`, r.id);
+    if (r.to !== undefined) checkId(`${at}.to`, r.to);
+    if (r.group !== undefined) checkId(`${at}.group`, r.group);
+    if (r.device !== undefined) checkId(`${at}.device`, r.device);
+    if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
+    checkInt(`${at}.ts`, r.ts, 0);
+    checkContent(`${at}.content`, r.content);
+    checkKey(`items[${i}].conversation`, item.conversation);
+    if (item.pendingFor !== undefined) {
+      const to = checkList<string>(`items[${i}].pendingFor`, item.pendingFor, PENDING_PER_ITEM_MAX);
+      for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
+    }
+  });
+  return list;
+}
+
+/** The stored entry: the record's defined fields plus `user` and `seq`. */
+function toEntry(user: string, seq: number, record: InboxRecord): InboxEntry {
+  const entry: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) entry[k] = v;
+  entry.user = user;
+  entry.seq = seq;
+  return entry as unknown as InboxEntry;
+}
+
+/** The conversation of inbox entry `seq` if it is still live. */
+function liveConversation(ctx: Ctx, user: string, seq: number, nowMs: number): string | undefined {
+  return live<string>(ctx.dbs.users.get(entryKey(user, seq)), ctx.retention.inboxTtlMs, nowMs);
+}
+
+/** The inbox entry `seq` in `conversation` (its history row outlives the inbox row). */
+function entryIn(
+  ctx: Ctx,
+  user: string,
+  conversation: string,
+  seq: number,
+): InboxEntry | undefined {
+  const row = ctx.dbs.users.get(historyKey(user, conversation, seq));
+  return row === undefined ? undefined : (row as Stamped<InboxEntry>)[1];
+}
+
+/** The live inbox entry `seq`. */
+function liveEntry(ctx: Ctx, user: string, seq: number, nowMs: number): InboxEntry | undefined {
+  const conversation = liveConversation(ctx, user, seq, nowMs);
+  return conversation === undefined ? undefined : entryIn(ctx, user, conversation, seq);
+}
+
+/** The seq under `key` if its entry is still live. */
+function liveSeqOf(ctx: Ctx, user: string, key: string, nowMs: number): number | undefined {
+  const seq = ctx.dbs.users.get(keyIndexKey(user, key)) as number | undefined;
+  if (seq === undefined) return undefined;
+  return liveConversation(ctx, user, seq, nowMs) === undefined ? undefined : seq;
+}
+
+export async function appendInbox(
+  ctx: Ctx,
+  user: string,
+  epoch: number,
+  items: readonly InboxAppend[],
+): Promise<AppendResult[]> {
+  checkId('user', user);
+  checkEpoch(epoch);
+  const list = checkItems(items);
+  if (list.length === 0) return [];
+  const owner = `user:${user}`;
+  const { owners, dbs, clock } = ctx;
+  return owners.serialize(owner, () =>
+    owners.decideLoop<AppendResult[]>('appendInbox', owner, async () => {
+      const seen = owners.read(owner);
+      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
+      const now = clock.now();
+      const results: AppendResult[] = [];
+      const fresh: { item: InboxAppend; seq: number }[] = [];
+      const inCall = new Map<string, number>();
+      let head = seen.state.i;
+      for (const item of list) {
+        const key = item.record.key;
+        const prior = inCall.get(key) ?? liveSeqOf(ctx, user, key, now);
+        if (prior !== undefined) {
+          results.push({ seq: prior, duplicate: true });
+          continue;
+        }
+        head += 1;
+        inCall.set(key, head);
+        fresh.push({ item, seq: head });
+        results.push({ seq: head, duplicate: false });
+      }
+      if (fresh.length === 0) return { done: results };
+      // Encode before the conditional block, so nothing in it can throw half-way.
+      const rows = fresh.map(({ item, seq }) => stamped(toEntry(user, seq, item.record), now));
+      const applied = await owners.commit(
+        'appendInbox',
+        owner,
+        seen,
+        { ...seen.state, i: head },
+        () => {
+          const { users } = dbs;
+          for (const [i, { item, seq }] of fresh.entries()) {
+            void users.put(historyKey(user, item.conversation, seq), rows[i]);
+            void users.put(keyIndexKey(user, item.record.key), seq);
+            void users.put(entryKey(user, seq), [now, item.conversation]);
+            for (const to of new Set(item.pendingFor ?? []))
+              void users.put(pendingKey(user, seq, to), 1);
+          }
+        },
+      );
+      return applied ? { done: results } : { retry: true };
+    }),
+  );
+}
+
+export function readInbox(ctx: Ctx, user: string, afterSeq: number, limit: number): InboxEntry[] {
+  checkId('user', user);
+  checkInt('afterSeq', afterSeq, 0);
+  const max = checkLimit(limit);
+  const now = ctx.clock.now();
+  const ttl = ctx.retention.inboxTtlMs;
+  const out: InboxEntry[] = [];
+  for (const { key, value } of ctx.dbs.users.getRange({
+    start: entryKey(user, afterSeq + 1),
+    end: [user, Tag.Entry, END],
+  })) {
+    const conversation = live<string>(value, ttl, now);
+    if (conversation === undefined) continue;
+    const entry = entryIn(ctx, user, conversation, key[2] as number);
+    if (entry === undefined) continue;
+    out.push(entry);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export function inboxHead(ctx: Ctx, user: string): number {
+  checkId('user', user);
+  return ctx.owners.committed(`user:${user}`).i;
+}
+
+export function findByKey(ctx: Ctx, user: string, key: string): InboxEntry | undefined {
+  checkId('user', user);
+  checkKey('key', key);
+  const seq = ctx.dbs.users.get(keyIndexKey(user, key)) as number | undefined;
+  return seq === undefined ? undefined : liveEntry(ctx, user, seq, ctx.clock.now());
+}
+
+export function listPending(ctx: Ctx, user: string, limit: number): PendingForward[] {
+  checkId('user', user);
+  const max = checkLimit(limit);
+  const { users } = ctx.dbs;
+  const now = ctx.clock.now();
+  const out: PendingForward[] = [];
+  let seqSeen = -1;
+  let entry: InboxEntry | undefined;
+  for (const key of users.getKeys({ start: [user, Tag.Pending], end: [user, Tag.Pending, END] })) {
+    const [, , seq, recipient] = key as [string, string, number, string];
+    if (seq !== seqSeen) {
+      seqSeen = seq;
+      entry = liveEntry(ctx, user, seq, now);
+    }
+    if (entry === undefined) continue;
+    out.push({ recipient, entry });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export async function clearPending(
+  ctx: Ctx,
+  user: string,
+  seq: number,
+  recipient: string,
+): Promise<void> {
+  checkId('user', user);
+  checkInt('seq', seq, 1);
+  checkId('recipient', recipient);
+  const what = `clearPending(${quote(user)}, ${seq}, ${quote(recipient)})`;
+  await written(what, ctx.dbs.users.remove(pendingKey(user, seq, recipient)));
+}
+
+export function history(
+  ctx: Ctx,
+  user: string,
+  conversation: string,
+  beforeSeq: number | null,
+  limit: number,
+): HistoryPage {
+  checkId('user', user);
+  checkKey('conversation', conversation);
+  if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
+  const max = checkLimit(limit);
+  const now = ctx.clock.now();
+  const newest: InboxEntry[] = [];
+  // One entry more than asked tells whether an older page exists.
+  for (const { value } of ctx.dbs.users.getRange({
+    start:
+      beforeSeq === null
+        ? [user, Tag.History, conversation, END]
+        : historyKey(user, conversation, beforeSeq),
+    end: [user, Tag.History, conversation],
+    reverse: true,
+  })) {
+    const entry = live<InboxEntry>(value, ctx.retention.historyTtlMs, now);
+    if (entry === undefined || (beforeSeq !== null && entry.seq >= beforeSeq)) continue;
+    newest.push(entry);
+    if (newest.length > max) break;
+  }
+  const more = newest.length > max;
+  const entries = newest.slice(0, max).reverse();
+  return { entries, nextBeforeSeq: more ? (entries[0]?.seq ?? null) : null };
+}

@@ -1,0 +1,195 @@
+/**
+ * The LMDB store: the storage contract suite, plus what only LMDB has:
+ * the expiry sweep, reopening a directory, and a closed store.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ParleyError } from '../../runtime/index.ts';
+import { VirtualClock } from '../../runtime/testing/index.ts';
+import { runStoreContract } from '../contract-suite.ts';
+import { openLmdbStore } from './open.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'parley-lmdb-'));
+let stores = 0;
+const freshPath = () => join(root, `store-${++stores}`);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+runStoreContract('lmdb', async ({ clock, retention }) => {
+  const store = await openLmdbStore({ path: freshPath(), clock, retention, sweepIntervalMs: 0 });
+  return {
+    store,
+    cleanup: () => store.close(),
+    // Run the sweep too, so the retention tests see reads after purging.
+    elapse: async () => {
+      await store.sweep();
+    },
+  };
+});
+
+/** Rows per named database, read from a closed store's directory. */
+async function rowCounts(path: string): Promise<Record<string, number>> {
+  const env = open({ path, maxDbs: 8 });
+  const out: Record<string, number> = {};
+  for (const name of ['owners', 'users', 'groups', 'glog', 'media'])
+    out[name] = env
+      .openDB(name, name === 'owners' || name === 'groups' ? { useVersions: true } : {})
+      .getKeysCount();
+  await env.close();
+  return out;
+}
+
+describe('lmdb store', () => {
+  it('the sweep deletes expired rows with their key index, pending marks and receipt status, and keeps the heads', async () => {
+    const clock = new VirtualClock();
+    const path = freshPath();
+    const retention = { inboxTtlMs: 1000, groupLogTtlMs: 1000, historyTtlMs: 1000 };
+    const store = await openLmdbStore({
+      path,
+      clock,
+      retention,
+      sweepIntervalMs: 0,
+      sweepBatchMax: 3,
+    });
+    const epoch = await store.acquireEpoch('user:a');
+    const gEpoch = await store.acquireEpoch('group:g');
+    for (let i = 0; i < 5; i++) {
+      await store.appendInbox('a', epoch, [
+        {
+          record: { key: `b/${i}`, from: 'b', id: `${i}`, to: 'a', ts: 1, content: { type: 't' } },
+          conversation: i % 2 ? 'u:b' : 'u:c',
+          pendingFor: ['b', 'c'],
+        },
+      ]);
+      await store.recordReceipts('a', epoch, [{ id: `${i}`, by: 'b', status: 'read', ts: 1 }]);
+      await store.appendGroupLog('g', gEpoch, [
+        { key: `b/${i}`, from: 'b', id: `${i}`, ts: 1, content: { type: 't' } },
+      ]);
+    }
+    await store.advanceCursor('a', 'phone', 5);
+    expect(await store.sweep()).toBe(0);
+    clock.setNow(clock.now() + 1000);
+    // 5 history rows (taking their inbox rows along), 5 receipt log rows, 5 group log entries.
+    expect(await store.sweep()).toBe(15);
+    expect(await store.sweep()).toBe(0);
+    await store.close();
+    // Left: the cursor in users; the two owner state rows.
+    expect(await rowCounts(path)).toEqual({ owners: 2, users: 1, groups: 0, glog: 0, media: 0 });
+
+    const again = await openLmdbStore({ path, clock, retention, sweepIntervalMs: 0 });
+    expect(await again.inboxHead('a')).toBe(5);
+    const e2 = await again.acquireEpoch('user:a');
+    expect(e2).toBe(epoch + 1);
+    expect(
+      await again.appendInbox('a', e2, [
+        {
+          record: { key: 'b/0', from: 'b', id: '0', to: 'a', ts: 1, content: { type: 't' } },
+          conversation: 'u:b',
+        },
+      ]),
+    ).toEqual([{ seq: 6, duplicate: false }]);
+    await again.close();
+  });
+
+  it('with a longer history TTL the sweep drops the inbox rows first and the history rows later', async () => {
+    const clock = new VirtualClock();
+    const path = freshPath();
+    const retention = { inboxTtlMs: 1000, groupLogTtlMs: 0, historyTtlMs: 5000 };
+    const store = await openLmdbStore({ path, clock, retention, sweepIntervalMs: 0 });
+    const epoch = await store.acquireEpoch('user:a');
+    for (let i = 0; i < 3; i++)
+      await store.appendInbox('a', epoch, [
+        {
+          record: { key: `b/${i}`, from: 'b', id: `${i}`, to: 'a', ts: 1, content: { type: 't' } },
+          conversation: 'u:b',
+          pendingFor: ['b'],
+        },
+      ]);
+    clock.setNow(clock.now() + 1000);
+    expect(await store.sweep()).toBe(3);
+    expect(await store.readInbox('a', 0, 10)).toEqual([]);
+    expect((await store.history('a', 'u:b', null, 10)).entries.map((e) => e.seq)).toEqual([
+      1, 2, 3,
+    ]);
+    clock.setNow(clock.now() + 4000);
+    expect(await store.sweep()).toBe(3);
+    await store.close();
+    expect(await rowCounts(path)).toEqual({ owners: 1, users: 0, groups: 0, glog: 0, media: 0 });
+  });
+
+  it('the background sweep runs on the injected clock and reports what it did', async () => {
+    const clock = new VirtualClock();
+    const outcomes: unknown[] = [];
+    const store = await openLmdbStore({
+      path: freshPath(),
+      clock,
+      retention: { inboxTtlMs: 500 },
+      sweepIntervalMs: 1000,
+      onSweep: (o) => outcomes.push(o),
+    });
+    const epoch = await store.acquireEpoch('user:a');
+    await store.appendInbox('a', epoch, [
+      {
+        record: { key: 'b/1', from: 'b', id: '1', to: 'a', ts: 1, content: { type: 't' } },
+        conversation: 'u:b',
+      },
+    ]);
+    clock.setNow(clock.now() + 1000);
+    clock.fireDue();
+    await expect.poll(() => outcomes.length).toBe(1);
+    expect(outcomes).toEqual([{ purged: 1 }]);
+    await store.close();
+  });
+
+  it('what was written survives close and reopen', async () => {
+    const path = freshPath();
+    const first = await openLmdbStore({ path, sweepIntervalMs: 0 });
+    const epoch = await first.acquireEpoch('user:a');
+    await first.appendInbox('a', epoch, [
+      {
+        record: { key: 'b/1', from: 'b', id: '1', to: 'a', ts: 1, content: { type: 't' } },
+        conversation: 'u:b',
+        pendingFor: ['b'],
+      },
+    ]);
+    await first.saveGroup(
+      { id: 'g', name: 'G', members: ['a'], admins: ['a'], createdBy: 'a', createdTs: 1 },
+      0,
+    );
+    await first.close();
+    const second = await openLmdbStore({ path, sweepIntervalMs: 0 });
+    expect((await second.readInbox('a', 0, 10)).map((e) => e.key)).toEqual(['b/1']);
+    expect(await second.listPending('a', 10)).toHaveLength(1);
+    expect((await second.getGroup('g'))?.version).toBe(1);
+    await expect(second.appendInbox('a', epoch, [])).resolves.toEqual([]);
+    expect(await second.acquireEpoch('user:a')).toBe(epoch + 1);
+    await second.close();
+  });
+
+  it('a closed store rejects every call with unavailable', async () => {
+    const store = await openLmdbStore({ path: freshPath(), sweepIntervalMs: 0 });
+    await store.close();
+    await store.close();
+    const err = await store.readInbox('a', 0, 10).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParleyError);
+    expect((err as ParleyError).code).toBe('unavailable');
+    expect((err as ParleyError).message).toBe(
+      'readInbox("a"): store unavailable: the store is closed',
+    );
+  });
+
+  it('bad options are invalid_argument', async () => {
+    await expect(openLmdbStore({ path: '' })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(
+      openLmdbStore({ path: freshPath(), retention: { inboxTtlMs: -1 } }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: 'invalid retention.inboxTtlMs -1: must be a safe integer >= 0',
+    });
+  });
+});

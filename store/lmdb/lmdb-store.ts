@@ -1,0 +1,287 @@
+/**
+ * `LmdbStore`: the storage contract (`../contract.ts`) on an embedded LMDB
+ * environment (`lmdb` package). Open it with `openLmdbStore` (`open.ts`).
+ *
+ * The operations live in one module per noun (`inbox`, `receipts`, `groups`);
+ * this class wires them, holds the two small ones (cursors, media), runs the
+ * expiry sweep on a timer of the injected clock, and maps every failure to
+ * ParleyError: argument checks `invalid_argument`, stale epochs `fenced`,
+ * a closed store or a failed read `unavailable`, a failed commit
+ * `indeterminate`.
+ *
+ * Cursors: read-compare-write inside one LMDB transaction, so concurrent
+ * advances keep the maximum. Media metadata: a plain put (last write wins).
+ */
+import type { Clock, TimerHandle } from '../../runtime/index.ts';
+import { quote } from '../../runtime/index.ts';
+import type {
+  AppendResult,
+  GroupLogEntry,
+  GroupLogRecord,
+  GroupMeta,
+  HistoryPage,
+  InboxAppend,
+  InboxEntry,
+  MediaMeta,
+  PendingForward,
+  Receipt,
+  ReceiptEntry,
+  ReceiptStatus,
+  Retention,
+  Store,
+} from '../contract.ts';
+import { toStoreError, unavailable } from '../errors.ts';
+import { type Ctx, written } from './context.ts';
+import { sweepOnce } from './expiry.ts';
+import * as groups from './groups.ts';
+import * as inbox from './inbox.ts';
+import { Owners } from './owners.ts';
+import * as receipts from './receipts.ts';
+import { cursorKey, type Dbs, END, Tag } from './schema.ts';
+import { checkId, checkInt } from './validate.ts';
+
+const noRows = (): void => {};
+
+/** What one background sweep did, for logs and metrics. */
+export type SweepOutcome = { readonly purged: number } | { readonly error: unknown };
+
+export interface LmdbStoreSettings {
+  readonly clock: Clock;
+  readonly retention: Retention;
+  /** Between background sweeps; 0: no timer (call `sweep()`). */
+  readonly sweepIntervalMs: number;
+  /** Rows visited per sweep transaction. */
+  readonly sweepBatchMax: number;
+  /** Owners whose state is cached. */
+  readonly ownerCacheMax: number;
+  readonly onSweep?: (outcome: SweepOutcome) => void;
+}
+
+export class LmdbStore implements Store {
+  private readonly ctx: Ctx;
+  private closed = false;
+  private timer: TimerHandle | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    private readonly dbs: Dbs,
+    readonly settings: LmdbStoreSettings,
+  ) {
+    this.ctx = {
+      dbs,
+      owners: new Owners(dbs, settings.ownerCacheMax),
+      clock: settings.clock,
+      retention: settings.retention,
+    };
+    this.schedule();
+  }
+
+  acquireEpoch(owner: string): Promise<number> {
+    return this.guard('acquireEpoch', owner, () => {
+      checkId('owner', owner);
+      const { owners } = this.ctx;
+      return owners.serialize(owner, () =>
+        owners.decideLoop<number>('acquireEpoch', owner, async () => {
+          const seen = owners.read(owner);
+          const next = { ...seen.state, e: seen.state.e + 1 };
+          const applied = await owners.commit('acquireEpoch', owner, seen, next, noRows);
+          return applied ? { done: next.e } : { retry: true };
+        }),
+      );
+    });
+  }
+
+  appendInbox(user: string, epoch: number, items: readonly InboxAppend[]): Promise<AppendResult[]> {
+    return this.guard('appendInbox', user, () => inbox.appendInbox(this.ctx, user, epoch, items));
+  }
+
+  readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]> {
+    return this.guard('readInbox', user, () => inbox.readInbox(this.ctx, user, afterSeq, limit));
+  }
+
+  inboxHead(user: string): Promise<number> {
+    return this.guard('inboxHead', user, () => inbox.inboxHead(this.ctx, user));
+  }
+
+  findByKey(user: string, key: string): Promise<InboxEntry | undefined> {
+    return this.guard('findByKey', user, () => inbox.findByKey(this.ctx, user, key));
+  }
+
+  listPending(user: string, limit: number): Promise<PendingForward[]> {
+    return this.guard('listPending', user, () => inbox.listPending(this.ctx, user, limit));
+  }
+
+  clearPending(user: string, seq: number, recipient: string): Promise<void> {
+    return this.guard('clearPending', user, () =>
+      inbox.clearPending(this.ctx, user, seq, recipient),
+    );
+  }
+
+  advanceCursor(user: string, device: string, seq: number): Promise<number> {
+    return this.guard('advanceCursor', user, () => {
+      checkId('user', user);
+      checkId('device', device);
+      checkInt('seq', seq, 0);
+      const { users, env } = this.dbs;
+      const key = cursorKey(user, device);
+      const what = `advanceCursor(${quote(user)}, ${quote(device)}, ${seq})`;
+      return written(
+        what,
+        env.transaction(() => {
+          const current = users.get(key) as number | undefined;
+          if (current !== undefined && seq <= current) return current;
+          void users.put(key, seq);
+          return seq;
+        }),
+      );
+    });
+  }
+
+  cursors(user: string): Promise<Record<string, number>> {
+    return this.guard('cursors', user, () => {
+      checkId('user', user);
+      const out: Record<string, number> = {};
+      for (const { key, value } of this.dbs.users.getRange({
+        start: [user, Tag.Cursor],
+        end: [user, Tag.Cursor, END],
+      }))
+        out[key[2] as string] = value as number;
+      return out;
+    });
+  }
+
+  recordReceipts(sender: string, epoch: number, list: readonly Receipt[]): Promise<ReceiptEntry[]> {
+    return this.guard('recordReceipts', sender, () =>
+      receipts.recordReceipts(this.ctx, sender, epoch, list),
+    );
+  }
+
+  readReceipts(sender: string, afterRseq: number, limit: number): Promise<ReceiptEntry[]> {
+    return this.guard('readReceipts', sender, () =>
+      receipts.readReceipts(this.ctx, sender, afterRseq, limit),
+    );
+  }
+
+  receiptStatus(sender: string, id: string, by: string): Promise<ReceiptStatus | undefined> {
+    return this.guard('receiptStatus', sender, () =>
+      receipts.receiptStatus(this.ctx, sender, id, by),
+    );
+  }
+
+  history(
+    user: string,
+    conversation: string,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<HistoryPage> {
+    return this.guard('history', user, () =>
+      inbox.history(this.ctx, user, conversation, beforeSeq, limit),
+    );
+  }
+
+  getGroup(id: string): Promise<GroupMeta | undefined> {
+    return this.guard('getGroup', id, () => groups.getGroup(this.ctx, id));
+  }
+
+  saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta> {
+    return this.guard('saveGroup', meta?.id, () =>
+      groups.saveGroup(this.ctx, meta, expectedVersion),
+    );
+  }
+
+  appendGroupLog(
+    group: string,
+    epoch: number,
+    records: readonly GroupLogRecord[],
+  ): Promise<AppendResult[]> {
+    return this.guard('appendGroupLog', group, () =>
+      groups.appendGroupLog(this.ctx, group, epoch, records),
+    );
+  }
+
+  readGroupLog(group: string, afterGseq: number, limit: number): Promise<GroupLogEntry[]> {
+    return this.guard('readGroupLog', group, () =>
+      groups.readGroupLog(this.ctx, group, afterGseq, limit),
+    );
+  }
+
+  groupHistory(
+    group: string,
+    beforeGseq: number | null,
+    limit: number,
+  ): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }> {
+    return this.guard('groupHistory', group, () =>
+      groups.groupHistory(this.ctx, group, beforeGseq, limit),
+    );
+  }
+
+  putMedia(meta: MediaMeta): Promise<void> {
+    return this.guard('putMedia', meta?.id, async () => {
+      const saved: MediaMeta = {
+        id: checkId('meta.id', meta.id),
+        owner: checkId('meta.owner', meta.owner),
+        mime: checkId('meta.mime', meta.mime),
+        size: checkInt('meta.size', meta.size, 0),
+        ts: checkInt('meta.ts', meta.ts, 0),
+      };
+      await written(`putMedia(${quote(saved.id)})`, this.dbs.media.put(saved.id, saved));
+    });
+  }
+
+  getMedia(id: string): Promise<MediaMeta | undefined> {
+    return this.guard('getMedia', id, () => {
+      checkId('id', id);
+      return this.dbs.media.get(id);
+    });
+  }
+
+  /**
+   * Deletes every row expired at the clock's now (see `expiry.ts`); resolves
+   * with how many. Runs on its own every `sweepIntervalMs`.
+   */
+  sweep(): Promise<number> {
+    return this.guard('sweep', 'lmdb', () =>
+      sweepOnce(this.ctx, this.ctx.clock.now(), this.settings.sweepBatchMax),
+    );
+  }
+
+  /** Waits for every operation under way, stops the sweep timer, closes LMDB. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== undefined) this.ctx.clock.clearTimer(this.timer);
+    await this.sweeping;
+    await this.ctx.owners.drain();
+    await this.dbs.env.close();
+  }
+
+  private schedule(): void {
+    const { sweepIntervalMs, onSweep } = this.settings;
+    if (this.closed || sweepIntervalMs === 0) return;
+    this.timer = this.ctx.clock.setTimer(sweepIntervalMs, () => {
+      this.timer = undefined;
+      this.sweeping = this.sweep().then(
+        (purged) => {
+          this.sweeping = undefined;
+          onSweep?.({ purged });
+          this.schedule();
+        },
+        (error: unknown) => {
+          this.sweeping = undefined;
+          onSweep?.({ error });
+          this.schedule();
+        },
+      );
+    });
+  }
+
+  private async guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
+    const what = () => `${method}(${quote(subject)})`;
+    if (this.closed) throw unavailable(what(), 'the store is closed');
+    try {
+      return await op();
+    } catch (err) {
+      throw toStoreError(err, what());
+    }
+  }
+}
