@@ -47,4 +47,4 @@ export {
   openLmdbStore,
   type SweepOutcome,
 } from './lmdb/index.ts';
-// ScyllaDB/Cassandra store (store/cassandra/): its export line goes here.
+export { CassandraStore, type CassandraStoreOptions, openCassandraStore } from './cassandra/index.ts';

@@ -1,7 +1,64 @@
 /**
  * Global test setup: starts the real services the suites need (on loopback),
- * and stops them afterwards. A service that cannot be had fails the run.
+ * provides their addresses to the tests (`inject('cassandra')`), and stops
+ * them afterwards (in reverse order).
+ *
+ * A service that cannot be had fails the whole run with its reason: there is
+ * no skip. To add a service (NATS, Redis), write `tests/setup/<name>.ts`, add
+ * its key to `ProvidedContext` below and a `Service` entry to `services`.
  */
-export default async function setup(): Promise<() => Promise<void>> {
-  return async () => {};
+import type { TestProject } from 'vitest/node';
+import { startCassandra } from './cassandra.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The Cassandra/ScyllaDB the store tests use. */
+    cassandra: { contactPoint: string; localDataCenter: string };
+  }
+}
+
+interface Service {
+  readonly name: string;
+  /** Starts the service, provides its address, returns how to stop it. */
+  start(project: TestProject): Promise<() => Promise<void>>;
+}
+
+const services: readonly Service[] = [
+  {
+    name: 'cassandra',
+    async start(project) {
+      const startedMs = Date.now();
+      const node = await startCassandra();
+      project.provide('cassandra', {
+        contactPoint: node.contactPoint,
+        localDataCenter: node.localDataCenter,
+      });
+      console.log(
+        `[global-setup] cassandra at ${node.contactPoint} (dc ${node.localDataCenter}) ready in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`,
+      );
+      return () => node.stop();
+    },
+  },
+];
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stops: Array<() => Promise<void>> = [];
+  const teardown = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
+  };
+  for (const service of services) {
+    try {
+      stops.push(await service.start(project));
+    } catch (err) {
+      await teardown();
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `[global-setup] required test service ${service.name} is unavailable: ${reason}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  return teardown;
 }

@@ -1,0 +1,257 @@
+/**
+ * The per-user inbox in the user's `user_log` partition: append, read, key
+ * lookup, outbound pending marks and conversation history.
+ *
+ * Append (see `append.ts` for why it is fenced, gapless, atomic and
+ * idempotent): one conditional batch writes, for each new item, its Entry,
+ * Key and History rows and a Pending row per recipient.
+ *
+ * Pending marks are cleared with an `IF EXISTS` delete, so every write to the
+ * partition goes through Paxos (see `statements.ts`).
+ */
+import { quote } from '../../runtime/index.ts';
+import type {
+  AppendResult,
+  HistoryPage,
+  InboxAppend,
+  InboxEntry,
+  PendingForward,
+} from '../contract.ts';
+import { appendFenced, readKeys } from './append.ts';
+import { type Ctx, live, SEQ_MAX } from './context.ts';
+import { guard, Outcome, outcomeOf, toParleyError } from './driver-errors.ts';
+import { type Expiry, expiryOf } from './expiry.ts';
+import { decodeInboxEntry, encodeRecord, Kind, num } from './rows.ts';
+import {
+  BATCH_ITEMS_MAX,
+  checkBatch,
+  checkContent,
+  checkEpoch,
+  checkId,
+  checkInt,
+  checkLimit,
+  invalid,
+} from './validate.ts';
+
+/** Rows one append batch may write (entries, keys, history, pending marks). */
+export const BATCH_ROWS_MAX = 8_000;
+/** Seqs per `IN` read. */
+const IN_CHUNK = 100;
+
+function checkItems(items: unknown): readonly InboxAppend[] {
+  const list = checkBatch<InboxAppend>('items', items);
+  let rows = 0;
+  list.forEach((item, i) => {
+    const r = item?.record;
+    if (typeof r !== 'object' || r === null)
+      throw invalid(`items[${i}].record`, r, 'must be an object');
+    checkId(`items[${i}].record.key`, r.key);
+    checkId(`items[${i}].record.from`, r.from);
+    checkId(`items[${i}].record.id`, r.id);
+    if (r.to !== undefined) checkId(`items[${i}].record.to`, r.to);
+    if (r.group !== undefined) checkId(`items[${i}].record.group`, r.group);
+    checkInt(`items[${i}].record.ts`, r.ts, 0);
+    checkContent(`items[${i}].record.content`, r.content);
+    checkId(`items[${i}].conversation`, item.conversation);
+    const pending = item.pendingFor ?? [];
+    if (!Array.isArray(pending) || pending.length > BATCH_ITEMS_MAX)
+      throw invalid(
+        `items[${i}].pendingFor`,
+        pending,
+        `must be an array of at most ${BATCH_ITEMS_MAX} user ids`,
+      );
+    for (const [j, p] of pending.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
+    rows += 3 + pending.length;
+  });
+  if (rows > BATCH_ROWS_MAX)
+    throw invalid(
+      'items',
+      `${list.length} items`,
+      `would write ${rows} rows; at most ${BATCH_ROWS_MAX} per call`,
+    );
+  return list;
+}
+
+export async function appendInbox(
+  ctx: Ctx,
+  user: string,
+  epoch: number,
+  items: readonly InboxAppend[],
+): Promise<AppendResult[]> {
+  checkId('user', user);
+  checkEpoch(epoch);
+  const list = checkItems(items);
+  const { st, retention } = ctx;
+  const row = (
+    kind: Kind,
+    tag: string,
+    seq: bigint,
+    sub: string,
+    body: string | null,
+    wid: string,
+    e: Expiry,
+  ) => ({
+    query: st.userRow,
+    params: [user, kind, tag, seq, sub, body, wid, e.exp, e.ttl],
+  });
+  return ctx.lock.run(`u:${user}`, () =>
+    appendFenced<InboxAppend>(
+      ctx,
+      {
+        what: `appendInbox(${quote(user)})`,
+        owner: `user:${user}`,
+        partition: user,
+        stateQuery: st.userState,
+        keysQuery: st.inboxKeys,
+        headCas: st.inboxHeadCas,
+        keyOf: (item) => item.record.key,
+        rowsFor(item, seq, wid, now) {
+          const body = encodeRecord(item.record);
+          const inbox = expiryOf(retention.inboxTtlMs, now);
+          const history = expiryOf(retention.historyTtlMs, now);
+          return [
+            row(Kind.Entry, '', seq, '', body, wid, inbox),
+            row(Kind.Key, item.record.key, seq, '', null, wid, inbox),
+            row(Kind.History, item.conversation, seq, '', body, wid, history),
+            ...[...new Set(item.pendingFor ?? [])].map((to) =>
+              row(Kind.Pending, '', seq, to, null, wid, inbox),
+            ),
+          ];
+        },
+      },
+      epoch,
+      list,
+    ),
+  );
+}
+
+export async function readInbox(
+  ctx: Ctx,
+  user: string,
+  afterSeq: number,
+  limit: number,
+): Promise<InboxEntry[]> {
+  checkId('user', user);
+  checkInt('afterSeq', afterSeq, 0);
+  const max = checkLimit(limit);
+  const rows = await guard(`readInbox(${quote(user)})`, () =>
+    ctx.exec.rows(ctx.st.inboxAfter, [user, BigInt(afterSeq)], { limit: max, keep: live(ctx) }),
+  );
+  return rows.map((row) => decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string));
+}
+
+export async function inboxHead(ctx: Ctx, user: string): Promise<number> {
+  checkId('user', user);
+  const row = await guard(`inboxHead(${quote(user)})`, () =>
+    ctx.exec.first(ctx.st.userState, [user]),
+  );
+  return num(row?.get('head'));
+}
+
+/** Entries at these seqs (those still within retention), by seq. */
+async function entriesAt(
+  ctx: Ctx,
+  user: string,
+  seqs: readonly number[],
+): Promise<Map<number, InboxEntry>> {
+  const found = new Map<number, InboxEntry>();
+  for (let i = 0; i < seqs.length; i += IN_CHUNK) {
+    const chunk = seqs.slice(i, i + IN_CHUNK).map((s) => BigInt(s));
+    const rows = await ctx.exec.rows(ctx.st.inboxAt, [user, chunk], {
+      limit: chunk.length,
+      keep: live(ctx),
+    });
+    for (const row of rows) {
+      const seq = num(row.get('seq'));
+      found.set(seq, decodeInboxEntry(user, seq, row.get('body') as string));
+    }
+  }
+  return found;
+}
+
+export async function findByKey(
+  ctx: Ctx,
+  user: string,
+  key: string,
+): Promise<InboxEntry | undefined> {
+  checkId('user', user);
+  checkId('key', key);
+  return guard(`findByKey(${quote(user)}, ${quote(key)})`, async () => {
+    const seq = (await readKeys(ctx, ctx.st.inboxKeys, user, [key], false)).live.get(key);
+    if (seq === undefined) return undefined;
+    return (await entriesAt(ctx, user, [seq])).get(seq);
+  });
+}
+
+export async function listPending(
+  ctx: Ctx,
+  user: string,
+  limit: number,
+): Promise<PendingForward[]> {
+  checkId('user', user);
+  const max = checkLimit(limit);
+  return guard(`listPending(${quote(user)})`, async () => {
+    const marks = await ctx.exec.rows(ctx.st.pending, [user], { limit: max, keep: live(ctx) });
+    const seqs = [...new Set(marks.map((m) => num(m.get('seq'))))];
+    const entries = await entriesAt(ctx, user, seqs);
+    const out: PendingForward[] = [];
+    for (const mark of marks) {
+      const entry = entries.get(num(mark.get('seq')));
+      if (entry) out.push({ recipient: mark.get('sub') as string, entry });
+    }
+    return out;
+  });
+}
+
+/** Clears one pending mark. Idempotent, so an unknown outcome is simply tried again. */
+export async function clearPending(
+  ctx: Ctx,
+  user: string,
+  seq: number,
+  recipient: string,
+): Promise<void> {
+  checkId('user', user);
+  checkInt('seq', seq, 1);
+  checkId('recipient', recipient);
+  const what = `clearPending(${quote(user)}, ${seq}, ${quote(recipient)})`;
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await ctx.lock.run(`u:${user}`, () =>
+        ctx.exec.cas(ctx.st.pendingClear, [user, BigInt(seq), recipient]),
+      );
+      return;
+    } catch (err) {
+      last = err;
+      if (outcomeOf(err) !== Outcome.Unknown) break;
+    }
+  }
+  throw toParleyError(last, what);
+}
+
+export async function history(
+  ctx: Ctx,
+  user: string,
+  conversation: string,
+  beforeSeq: number | null,
+  limit: number,
+): Promise<HistoryPage> {
+  checkId('user', user);
+  checkId('conversation', conversation);
+  if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
+  const max = checkLimit(limit);
+  const before = beforeSeq === null ? SEQ_MAX : BigInt(beforeSeq);
+  // One row more than asked tells whether an older page exists.
+  const rows = await guard(`history(${quote(user)}, ${quote(conversation)})`, () =>
+    ctx.exec.rows(ctx.st.history, [user, conversation, before], {
+      limit: max + 1,
+      keep: live(ctx),
+    }),
+  );
+  const page = rows
+    .slice(0, max)
+    .map((row) => decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string));
+  page.reverse();
+  const oldest = page[0];
+  return { entries: page, nextBeforeSeq: rows.length > max && oldest ? oldest.seq : null };
+}

@@ -1,0 +1,67 @@
+/**
+ * Row kinds of the two log tables and the codecs of their `body` column.
+ *
+ * `user_log` partition of one user, clustered by (kind, tag, seq, sub):
+ *   Entry          tag ''            seq = inbox seq   body = InboxRecord JSON
+ *   Key            tag = record key  seq = its seq     (idempotency index)
+ *   History        tag = conversation seq              body = InboxRecord JSON
+ *   Pending        tag ''            seq, sub = recipient (outbound marks, oldest first)
+ *   ReceiptStatus  tag = message id  seq = 0, sub = by body = Receipt JSON
+ *   ReceiptLog     tag ''            seq = rseq        body = Receipt JSON
+ * `group_log` partition of one group, clustered by (kind, tag, seq):
+ *   Entry          tag ''            seq = gseq        body = GroupLogRecord JSON
+ *   Key            tag = record key  seq = its gseq
+ * Every row an LWT batch writes carries the batch's `wid` (see `cas.ts`) and
+ * its expiry `exp` (see `expiry.ts`).
+ * Bodies are written by this store only, so decoding trusts their shape.
+ */
+import type {
+  GroupLogEntry,
+  GroupLogRecord,
+  InboxEntry,
+  InboxRecord,
+  Receipt,
+  ReceiptEntry,
+  ReceiptStatus,
+} from '../contract.ts';
+
+export const Kind = {
+  Entry: 0,
+  Key: 1,
+  History: 2,
+  Pending: 3,
+  ReceiptStatus: 4,
+  ReceiptLog: 5,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** A bigint/int column as a number (seqs stay below 2^53). */
+export function num(value: unknown): number {
+  return typeof value === 'bigint' ? Number(value) : Number(value ?? 0);
+}
+
+/** Records are plain data: stored whole as JSON, returned as given (optional fields included). */
+export function encodeRecord(r: InboxRecord | GroupLogRecord | Receipt): string {
+  return JSON.stringify(r);
+}
+
+export function decodeInboxEntry(user: string, seq: number, body: string): InboxEntry {
+  return { ...(JSON.parse(body) as InboxRecord), user, seq };
+}
+
+export function decodeGroupEntry(group: string, gseq: number, body: string): GroupLogEntry {
+  return { ...(JSON.parse(body) as GroupLogRecord), group, gseq };
+}
+
+export function decodeReceipt(body: string): Receipt {
+  return JSON.parse(body) as Receipt;
+}
+
+export function decodeReceiptEntry(rseq: number, body: string): ReceiptEntry {
+  return { ...decodeReceipt(body), rseq };
+}
+
+/** Receipt statuses only rise: delivered < read. */
+export function statusRank(status: ReceiptStatus | undefined): number {
+  return status === 'read' ? 2 : status === 'delivered' ? 1 : 0;
+}
