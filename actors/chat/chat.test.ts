@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessNetwork, type Ref } from '../../runtime/index.ts';
 import { Deterministic, probe } from '../../runtime/testing/index.ts';
-import { MemoryStore } from '../../store/memory/memory-store.ts';
+import { MemoryStore } from '../../store/index.ts';
 import type { ClientFrame } from '../protocol/index.ts';
 import { ACTIVATOR_NAME, activator, VirtualDirectory } from '../virtual/index.ts';
 import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
@@ -140,7 +140,61 @@ for (const nodeCount of [1, 2]) {
           .frames()
           .filter((f) => f.type === 'message')
           .map((f) => f.id),
-      ).toEqual(['m3']);
+      ).toEqual(['m1', 'm3']);
+    });
+
+    it('keeps replaying an unacked message after a later one was acked, and skips the acked one', async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice');
+      const carol = w.connect('carol');
+      await w.det.settle();
+      alice.send({ type: 'message', id: 'a1', to: 'bob', content: { type: 'text', body: '1' } });
+      await w.det.settle();
+      carol.send({ type: 'message', id: 'c1', to: 'bob', content: { type: 'text', body: '2' } });
+      await w.det.settle();
+      const bob = w.connect('bob');
+      await w.det.settle();
+      expect(
+        bob
+          .frames()
+          .filter((f) => f.type === 'message')
+          .map((f) => f.id),
+      ).toEqual(['a1', 'c1']);
+      bob.send({ type: 'ack', id: 'c1', from: 'carol', status: 'delivered' });
+      await w.det.settle();
+      const again = w.connect('bob');
+      await w.det.settle();
+      expect(
+        again
+          .frames()
+          .filter((f) => f.type === 'message')
+          .map((f) => f.id),
+      ).toEqual(['a1']);
+      again.send({ type: 'ack', id: 'a1', from: 'alice', status: 'read' });
+      await w.det.settle();
+      expect((await w.store.cursors('bob')).d1).toBe(2);
+      const third = w.connect('bob');
+      await w.det.settle();
+      expect(third.frames().filter((f) => f.type === 'message')).toEqual([]);
+    });
+
+    it("moves a device's cursor over its own sends, which are never pushed to it", async () => {
+      const w = world(seed, nodeCount);
+      const alice = w.connect('alice', 'phone');
+      const bob = w.connect('bob');
+      await w.det.settle();
+      alice.send({ type: 'message', id: 'p1', to: 'bob', content: { type: 'text', body: 'mine' } });
+      await w.det.settle();
+      bob.send({
+        type: 'message',
+        id: 'b1',
+        to: 'alice',
+        content: { type: 'text', body: 'reply' },
+      });
+      await w.det.settle();
+      alice.send({ type: 'ack', id: 'b1', from: 'bob', status: 'delivered' });
+      await w.det.settle();
+      expect((await w.store.cursors('alice')).phone).toBe(2);
     });
 
     it('answers a resent id with the same sent ack and never delivers it twice', async () => {

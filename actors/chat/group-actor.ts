@@ -431,12 +431,16 @@ export function groupActor(
     });
   }
 
+  /**
+   * Writes the dirty member cursors, all at once: the store can put them in
+   * one transaction (LMDB batches the writes of one turn), so a new group of
+   * 1024 costs one commit rather than 1024 in a row. Cursors only move up, so
+   * the writes commute.
+   */
   async function flushCursors(s: GroupState): Promise<void> {
-    for (const [user, m] of s.members) {
-      if (!m.dirty) continue;
-      await store.advanceCursor(owner, user, m.confirmed);
-      m.dirty = false;
-    }
+    const dirty = [...s.members].filter(([, m]) => m.dirty);
+    await Promise.all(dirty.map(([user, m]) => store.advanceCursor(owner, user, m.confirmed)));
+    for (const [, m] of dirty) m.dirty = false;
   }
 
   async function tick(s: GroupState, ctx: ActorContext<GroupMsg>): Promise<void> {

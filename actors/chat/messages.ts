@@ -40,7 +40,7 @@ export type EdgeMsg =
   /** Internal to the edge: look again whether the socket drained enough to ask for more replay. */
   | { readonly t: 'drain_check' }
   /** Internal to the edge: a decoded socket event. */
-  | { readonly t: 'socket_frame'; readonly data: string }
+  | { readonly t: 'socket_frame'; readonly data: string; readonly binary?: boolean }
   | { readonly t: 'socket_closed' }
   | { readonly t: 'heartbeat' }
   | { readonly t: 'presence'; readonly json: string };

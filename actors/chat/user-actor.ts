@@ -74,6 +74,13 @@ export interface UserState {
   readonly dirtyCursors: Set<string>;
   /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
   readonly lastAccepted: Map<string, string>;
+  /**
+   * Per device, seqs acked above its cursor (an ack that skipped an earlier,
+   * unacked message). Kept in memory only: after a restart they may be
+   * replayed once more, which clients drop as repeats; an unacked message is
+   * never skipped, because the stored cursor moves only over contiguous acks.
+   */
+  readonly ackedAbove: Map<string, Set<number>>;
   /** Messages routed to this actor through the activator (for race-free passivation). */
   routed: number;
   lastActiveMs: number;
@@ -81,6 +88,8 @@ export interface UserState {
 }
 
 const LAST_ACCEPTED_MAX = 10_000;
+/** Out-of-order acks remembered per device; past it they are forgotten (and may be replayed once more). */
+const ACKED_ABOVE_MAX = 10_000;
 
 export function userActor(
   user: string,
@@ -111,6 +120,7 @@ export function userActor(
       cursors,
       dirtyCursors: new Set(),
       lastAccepted: new Map(),
+      ackedAbove: new Map(),
       routed: 0,
       lastActiveMs: ctx.clock.now(),
       passivating: false,
@@ -279,8 +289,11 @@ export function userActor(
       }
       session.replayedUpTo = batch.at(-1)!.seq;
       const frames: string[] = [];
-      for (const e of batch)
-        if (!(e.from === user && e.device === device)) frames.push(json(messageFrame(e)));
+      const acked = s.ackedAbove.get(device);
+      for (const e of batch) {
+        if ((e.from === user && e.device === device) || acked?.has(e.seq)) continue;
+        frames.push(json(messageFrame(e)));
+      }
       if (frames.length > 0) {
         ctx.send(session.edge, { t: 'push_many', json: frames, more: true });
         return;
@@ -482,10 +495,12 @@ export function userActor(
         : `${frame.from}/${frame.id}`;
     const entry = await store.findByKey(user, key);
     // An ack for a message this user does not hold is ignored (docs/protocol.md).
-    if (entry === undefined || entry.from === user) return;
-    // `delivered` (and `read`, which implies it) moves this device's cumulative cursor.
-    const cursor = await store.advanceCursor(user, device, entry.seq);
-    s.cursors.set(device, cursor);
+    if (entry === undefined) return;
+    // `delivered` (and `read`, which implies it) marks this message delivered to this device.
+    await markDelivered(s, device, entry.seq);
+    // The copy of one of this user's own sends on another device: acking it
+    // stops its replay to that device, and is no receipt for anyone.
+    if (entry.from === user) return;
     directory.send(userKey(frame.from), {
       t: 'receipt',
       id: frame.id,
@@ -494,6 +509,44 @@ export function userActor(
       ...(frame.group !== undefined ? { group: frame.group } : {}),
       ts: ctx.clock.now(),
     });
+  }
+
+  /**
+   * Records that `device` has `seq`, and moves its stored cursor over every
+   * contiguous delivered entry: acked ones, the device's own sends (never
+   * pushed to it) and seqs that no longer exist (expired).
+   */
+  async function markDelivered(s: UserState, device: string, seq: number): Promise<void> {
+    const start = s.cursors.get(device) ?? 0;
+    if (seq <= start) return;
+    let above = s.ackedAbove.get(device);
+    if (above === undefined) s.ackedAbove.set(device, (above = new Set()));
+    above.add(seq);
+    let cursor = start;
+    for (;;) {
+      if (above.delete(cursor + 1)) {
+        cursor++;
+        continue;
+      }
+      if (above.size === 0) break;
+      const batch = await store.readInbox(user, cursor, config.replayBatch);
+      let moved = false;
+      for (const e of batch) {
+        if (e.seq > cursor + 1) {
+          cursor = e.seq - 1; // the seqs between have expired
+          moved = true;
+        }
+        if (!(above.delete(e.seq) || (e.from === user && e.device === device))) break;
+        cursor = e.seq;
+        moved = true;
+      }
+      if (!moved) break;
+    }
+    if (above.size > ACKED_ABOVE_MAX) above.clear();
+    if (cursor > start) {
+      s.cursors.set(device, cursor);
+      await store.advanceCursor(user, device, cursor);
+    }
   }
 
   async function onHistory(
@@ -570,8 +623,9 @@ export function userActor(
       { record, conversation: `u:${msg.from}` },
     ]);
     rememberAccepted(s, msg.from, key);
+    // Live sessions only: a session still replaying reads this entry from the store.
     if (!result!.duplicate)
-      broadcast(s, ctx, json(messageFrame({ ...record, user, seq: result!.seq })));
+      pushEntry(s, ctx, json(messageFrame({ ...record, user, seq: result!.seq })));
     directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
   }
 

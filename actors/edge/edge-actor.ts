@@ -28,6 +28,7 @@ import { ParleyError, quote } from '../../runtime/index.ts';
 import { type EdgeMsg, type UserMsg, userKey } from '../chat/messages.ts';
 import type { Presence, PresenceListener, PresenceState } from '../presence/index.ts';
 import {
+  BINARY_FRAME_REFUSAL,
   type ClientFrame,
   checkFrameSize,
   type DecodeResult,
@@ -149,7 +150,12 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     toUser({ t: 'detach', device, edge: ctx.self });
   }
 
-  function onFrame(state: EdgeState, data: string, ctx: Ctx): EdgeState | Promise<EdgeState> {
+  function onFrame(
+    state: EdgeState,
+    data: string,
+    binary: boolean,
+    ctx: Ctx,
+  ): EdgeState | Promise<EdgeState> {
     socket.received?.(data.length);
     if (state.closed) return state;
     counters.frameIn();
@@ -159,7 +165,10 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       sendError(state, ctx, tooLarge.code, tooLarge.message, {});
       return state;
     }
-    const decoded = decodeClientFrame(data);
+    // The protocol is JSON in text frames: a binary frame is refused whatever it holds.
+    const decoded: DecodeResult = binary
+      ? { ok: false, error: BINARY_FRAME_REFUSAL }
+      : decodeClientFrame(data);
     const bucket = decoded.ok && decoded.frame.type === 'ack' ? state.ackBucket : state.bucket;
     const allowed = bucket.take(ctx.clock.now());
     if (!allowed) {
@@ -336,7 +345,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
           return state;
         case 'socket_frame':
           try {
-            return onFrame(state, msg.data, ctx);
+            return onFrame(state, msg.data, msg.binary === true, ctx);
           } catch (err) {
             // Past the decoder nothing should throw; if it does, the client still gets an answer.
             ctx.log.error({ user, device, err: String(err) }, 'edge failed on a frame');

@@ -79,7 +79,7 @@ export class WsEdgeSocket implements EdgeSocket {
   /** Routes this socket's events to `edge`; `onClose` runs once the socket is closed. */
   wire(system: ActorSystem, edge: Ref<EdgeMsg>, onClose: () => void): void {
     const ws = this.ws;
-    ws.on('message', (data: RawData) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
       const text = toText(data);
       this.waitingFrames++;
       this.waitingChars += text.length;
@@ -91,7 +91,7 @@ export class WsEdgeSocket implements EdgeSocket {
         this.paused = true;
         ws.pause();
       }
-      system.send(edge, { t: 'socket_frame', data: text });
+      system.send(edge, { t: 'socket_frame', data: text, binary: isBinary });
     });
     ws.on('pong', () => {
       this.pongs++;
@@ -107,8 +107,8 @@ export class WsEdgeSocket implements EdgeSocket {
 
 /**
  * Text of a frame. Text frames are valid UTF-8 (`ws` checks); a binary frame
- * is read as UTF-8 too (bad sequences become U+FFFD), so it reaches the same
- * decoder and gets the same errors.
+ * is read as UTF-8 too (bad sequences become U+FFFD) only so the edge can
+ * count and size it the same way; the edge refuses it with `bad_frame`.
  */
 function toText(data: RawData): string {
   const buf = Buffer.isBuffer(data)
