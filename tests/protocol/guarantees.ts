@@ -1,0 +1,57 @@
+/**
+ * The protocol-v1 acceptance suite: every rule and guarantee of
+ * `../shared/PROTOCOL.md`, checked over real WebSockets with a raw client,
+ * as one suite run against each kind of deployment (a server process; two
+ * in-process nodes sharing a store). Tests share the target's server(s) and
+ * keep apart by unique user ids.
+ *
+ * Map (PROTOCOL.md → section):
+ * - Connecting (tokens, 401, welcome, claims) → `connecting.ts`
+ * - Frames, guarantee 7 (errors never fatal), rate limits → `frames.ts`
+ * - Guarantees 2 (idempotent), 3 (at least once, shown once), 4 (order),
+ *   backlog then live → `delivery.ts`
+ * - Guarantee 5 (receipts) → `receipts.ts`
+ * - Guarantees 6 (authorization) and 7 (nothing stored changes) → `authorization.ts`
+ * - Guarantee 8 (groups) → `groups.ts`
+ * - Guarantee 9 (multi-device), typing, presence, settings → `devices.ts`
+ * - history → `history.ts`; HTTP → `http.ts`
+ * - Guarantee 1 (durable on `sent`) → `kill9.test.ts`; random schedules →
+ *   `schedules.property.test.ts`; hostile input → `fuzz.test.ts`.
+ */
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { Harness, type Target } from './harness.ts';
+import { authorizationTests } from './sections/authorization.ts';
+import { connectingTests } from './sections/connecting.ts';
+import { deliveryTests } from './sections/delivery.ts';
+import { devicesTests } from './sections/devices.ts';
+import { framesTests } from './sections/frames.ts';
+import { groupsTests } from './sections/groups.ts';
+import { historyTests } from './sections/history.ts';
+import { httpTests } from './sections/http.ts';
+import { receiptsTests } from './sections/receipts.ts';
+
+export type { Target } from './harness.ts';
+
+export function runProtocolSuite(name: string, start: () => Promise<Target>): void {
+  describe(name, () => {
+    const h = new Harness();
+    beforeAll(async () => {
+      h.target = await start();
+    });
+    afterEach(() => h.cleanup());
+    afterAll(async () => {
+      await h.cleanup();
+      if (h.started) await h.target.close();
+      h.target = undefined;
+    });
+    connectingTests(h);
+    framesTests(h);
+    deliveryTests(h);
+    receiptsTests(h);
+    authorizationTests(h);
+    groupsTests(h);
+    devicesTests(h);
+    historyTests(h);
+    httpTests(h);
+  });
+}
