@@ -248,6 +248,20 @@ export interface Store {
     limit: number,
   ): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }>;
 
+  // ---- wake list: owners with work that must not wait for a client -----------
+  /**
+   * Marks `owner` (`user:alice`, `group:g1`) as having unfinished work (a
+   * forward not yet confirmed, a group message not yet confirmed by every
+   * member). Owners call it before the write that creates such work, so a
+   * crash can leave a spurious mark (harmless: the woken actor finds nothing
+   * and clears it) but never an unmarked owner. Idempotent.
+   */
+  markWake(owner: string): Promise<void>;
+  /** Clears the mark of `owner`; idempotent. */
+  clearWake(owner: string): Promise<void>;
+  /** Marked owners greater than `after` (all when null), ascending, at most `limit`: a node wakes them at start. */
+  listWake(after: string | null, limit: number): Promise<string[]>;
+
   // ---- media metadata (bytes live in a BlobStore) ----------------------------
   putMedia(meta: MediaMeta): Promise<void>;
   getMedia(id: string): Promise<MediaMeta | undefined>;

@@ -4,13 +4,19 @@
  * - The contract (`contract.ts`): the `Store` and `BlobStore` interfaces and
  *   their data shapes, which every implementation honours.
  * - Errors (`errors.ts`): `FencedError` and the canonical failures.
- * - Implementations: the embedded LMDB store (the default) and the
- *   ScyllaDB/Cassandra store; the filesystem blob store.
+ * - Implementations: the embedded LMDB store (the default), the
+ *   ScyllaDB/Cassandra store, and the in-memory store (for the simulator and
+ *   tests); the filesystem blob store.
  * - The contract suite (`contract-suite.ts`) is for tests and is imported by
  *   path from test files, so vitest never loads into production code.
  */
 
 export { FsBlobStore, type FsBlobStoreOptions, openFsBlobStore } from './blob-fs.ts';
+export {
+  CassandraStore,
+  type CassandraStoreOptions,
+  openCassandraStore,
+} from './cassandra/index.ts';
 export {
   type AppendResult,
   type BlobStore,
@@ -47,4 +53,4 @@ export {
   openLmdbStore,
   type SweepOutcome,
 } from './lmdb/index.ts';
-export { CassandraStore, type CassandraStoreOptions, openCassandraStore } from './cassandra/index.ts';
+export { MemoryStore, type MemoryStoreOptions } from './memory/index.ts';

@@ -52,6 +52,8 @@ export interface GroupState {
   routed: number;
   lastActiveMs: number;
   passivating: boolean;
+  /** This group is on the store's wake list (some member has not confirmed everything). */
+  wakeMarked: boolean;
 }
 
 export function groupActor(
@@ -88,6 +90,8 @@ export function groupActor(
       routed: 0,
       lastActiveMs: ctx.clock.now(),
       passivating: false,
+      // Unknown after a restart: assume marked, so the first quiet tick clears it.
+      wakeMarked: true,
     };
   }
 
@@ -143,6 +147,8 @@ export function groupActor(
           break;
         case 'tick':
           await tick(s, ctx);
+          break;
+        case 'wake':
           break;
         case 'passivated':
           await flushCursors(s);
@@ -347,6 +353,10 @@ export function groupActor(
       content: toStored(msg.content),
       device: msg.device,
     };
+    if (!s.wakeMarked) {
+      await store.markWake(owner);
+      s.wakeMarked = true;
+    }
     const [result] = await store.appendGroupLog(id, s.epoch, [record]);
     if (result!.duplicate) {
       const [existing] = await store.readGroupLog(id, result!.seq - 1, 1);
@@ -451,6 +461,10 @@ export function groupActor(
     }
     await flushCursors(s);
     const allConfirmed = [...s.members.values()].every((m) => m.confirmed >= s.head);
+    if (allConfirmed && s.wakeMarked) {
+      await store.clearWake(owner);
+      s.wakeMarked = false;
+    }
     if (!s.passivating && allConfirmed && now - s.lastActiveMs >= config.idlePassivateMs) {
       s.passivating = true;
       ctx.send(activator, { t: 'passivate', key: owner, ref: ctx.self, received: s.routed });

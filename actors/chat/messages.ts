@@ -114,6 +114,8 @@ export type UserMsg =
   | { readonly t: 'group_changed'; readonly frame: GroupFrame }
   /** Internal: timer tick for resends and passivation. */
   | { readonly t: 'tick' }
+  /** From a node at start: you are on the store's wake list; activation is the point. */
+  | { readonly t: 'wake' }
   /** From the activator: passivation accepted, stop now. */
   | { readonly t: 'passivated' };
 
@@ -165,6 +167,7 @@ export type GroupMsg =
       readonly ts: number;
     }
   | { readonly t: 'tick' }
+  | { readonly t: 'wake' }
   | { readonly t: 'passivated' };
 
 export type { LastSeenVisibility, ServerFrame };

@@ -85,6 +85,8 @@ export interface UserState {
   routed: number;
   lastActiveMs: number;
   passivating: boolean;
+  /** This user is on the store's wake list (it has unconfirmed forwards). */
+  wakeMarked: boolean;
 }
 
 const LAST_ACCEPTED_MAX = 10_000;
@@ -124,6 +126,7 @@ export function userActor(
       routed: 0,
       lastActiveMs: ctx.clock.now(),
       passivating: false,
+      wakeMarked: outbound.size > 0,
     };
   }
 
@@ -165,6 +168,12 @@ export function userActor(
           for (const seq of s.outbound.confirm(msg.recipient, msg.senderSeq)) {
             await store.clearPending(user, seq, msg.recipient);
           }
+          if (s.outbound.size === 0 && s.wakeMarked) {
+            await store.clearWake(userKey(user));
+            s.wakeMarked = false;
+          }
+          break;
+        case 'wake':
           break;
         case 'gap':
           resend(s, msg.recipient, ctx.clock.now());
@@ -415,6 +424,12 @@ export function userActor(
     };
     let result: { seq: number; duplicate: boolean };
     try {
+      // On the wake list before the pending mark exists: a crash in between
+      // leaves at worst a spurious mark, never a forward nobody will resend.
+      if (to !== user && !s.wakeMarked) {
+        await store.markWake(userKey(user));
+        s.wakeMarked = true;
+      }
       [result] = (await store.appendInbox(user, s.epoch, [
         { record, conversation: `u:${to}`, pendingFor: to === user ? [] : [to] },
       ])) as [{ seq: number; duplicate: boolean }];

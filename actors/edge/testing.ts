@@ -57,6 +57,9 @@ export function mediaOnlyStore(): Store & { readonly media: Map<string, MediaMet
     appendGroupLog: refuse,
     readGroupLog: refuse,
     groupHistory: refuse,
+    markWake: refuse,
+    clearWake: refuse,
+    listWake: refuse,
     async putMedia(meta) {
       media.set(meta.id, meta);
     },

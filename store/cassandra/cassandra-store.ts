@@ -33,6 +33,7 @@ import type {
   Store,
 } from '../contract.ts';
 import { unavailable } from '../errors.ts';
+import { checkId, checkInt, checkMediaMeta, READ_LIMIT_MAX } from '../validate.ts';
 import type { Ctx } from './context.ts';
 import type { CqlSession } from './cql.ts';
 import { guard } from './driver-errors.ts';
@@ -46,7 +47,6 @@ import { num } from './rows.ts';
 import { migrate } from './schema.ts';
 import { connectSession, Exec } from './session.ts';
 import { statements } from './statements.ts';
-import { checkId, checkInt, invalid, READ_ROWS_MAX } from './validate.ts';
 
 export class CassandraStore implements Store {
   private readonly ctx: Ctx;
@@ -124,7 +124,7 @@ export class CassandraStore implements Store {
     return this.call('cursors', user, async ({ exec, st }) => {
       checkId('user', user);
       const rows = await guard(`cursors(${quote(user)})`, () =>
-        exec.rows(st.cursorsOf, [user], { limit: READ_ROWS_MAX }),
+        exec.rows(st.cursorsOf, [user], { limit: READ_LIMIT_MAX }),
       );
       return Object.fromEntries(
         rows.map((row) => [row.get('device') as string, num(row.get('seq'))]),
@@ -195,15 +195,9 @@ export class CassandraStore implements Store {
 
   putMedia(meta: MediaMeta): Promise<void> {
     return this.call('putMedia', meta?.id, async ({ exec, st }) => {
-      if (typeof meta !== 'object' || meta === null)
-        throw invalid('meta', meta, 'must be an object');
-      checkId('meta.id', meta.id);
-      checkId('meta.owner', meta.owner);
-      checkId('meta.mime', meta.mime);
-      checkInt('meta.size', meta.size, 0);
-      checkInt('meta.ts', meta.ts, 0);
-      const params = [meta.id, meta.owner, meta.mime, BigInt(meta.size), BigInt(meta.ts)];
-      await guard(`putMedia(${quote(meta.id)})`, () => exec.write(st.mediaPut, params));
+      const m = checkMediaMeta(meta);
+      const params = [m.id, m.owner, m.mime, BigInt(m.size), BigInt(m.ts)];
+      await guard(`putMedia(${quote(m.id)})`, () => exec.write(st.mediaPut, params));
     });
   }
 

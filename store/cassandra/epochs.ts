@@ -11,10 +11,11 @@
  * before, so at worst an epoch number is skipped (epochs need not be gapless).
  */
 import { quote } from '../../runtime/index.ts';
+import { invalidArgument } from '../errors.ts';
+import { checkId } from '../validate.ts';
 import { runCas } from './cas.ts';
 import type { Ctx } from './context.ts';
 import { num } from './rows.ts';
-import { checkId, invalid } from './validate.ts';
 
 interface EpochTarget {
   /** The partition-lock key of the epoch's partition. */
@@ -33,7 +34,7 @@ function target(ctx: Ctx, owner: string): EpochTarget {
   const prefix = split > 0 ? owner.slice(0, split) : '';
   const key = owner.slice(split + 1);
   if ((prefix === 'user' || prefix === 'group') && key === '')
-    throw invalid('owner', owner, `needs an id after "${prefix}:"`);
+    throw invalidArgument('owner', owner, `needs an id after "${prefix}:"`);
   if (prefix === 'user')
     return {
       lockKey: `u:${key}`,

@@ -14,24 +14,20 @@ import type { types } from 'cassandra-driver';
 import { quote } from '../../runtime/index.ts';
 import type { AppendResult, GroupLogEntry, GroupLogRecord, GroupMeta } from '../contract.ts';
 import { groupExists, indeterminate, versionConflict } from '../errors.ts';
+import {
+  checkEpoch,
+  checkGroupLogRecords,
+  checkGroupSave,
+  checkId,
+  checkInt,
+  checkLimit,
+} from '../validate.ts';
 import { appendFenced } from './append.ts';
 import { type CasAttempt, newWid, runCas } from './cas.ts';
 import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard } from './driver-errors.ts';
 import { expiryOf } from './expiry.ts';
 import { decodeGroupEntry, encodeRecord, Kind, num } from './rows.ts';
-import {
-  checkBatch,
-  checkContent,
-  checkEpoch,
-  checkId,
-  checkInt,
-  checkLimit,
-  invalid,
-} from './validate.ts';
-
-/** Members (and admins) per group the store accepts; the chat allows 1024. */
-export const MEMBERS_MAX = 10_000;
 
 function toMeta(row: types.Row): GroupMeta {
   return {
@@ -51,35 +47,13 @@ export async function getGroup(ctx: Ctx, id: string): Promise<GroupMeta | undefi
   return row ? toMeta(row) : undefined;
 }
 
-function checkMembers(what: string, list: unknown): string[] {
-  if (!Array.isArray(list) || list.length > MEMBERS_MAX)
-    throw invalid(what, list, `must be an array of at most ${MEMBERS_MAX} user ids`);
-  for (const [i, m] of list.entries()) checkId(`${what}[${i}]`, m);
-  return [...list];
-}
-
 export async function saveGroup(
   ctx: Ctx,
   meta: Omit<GroupMeta, 'version'>,
   expectedVersion: number,
 ): Promise<GroupMeta> {
-  if (typeof meta !== 'object' || meta === null) throw invalid('meta', meta, 'must be an object');
-  const id = checkId('meta.id', meta.id);
-  if (typeof meta.name !== 'string') throw invalid('meta.name', meta.name, 'must be a string');
-  const members = checkMembers('meta.members', meta.members);
-  const admins = checkMembers('meta.admins', meta.admins);
-  checkId('meta.createdBy', meta.createdBy);
-  checkInt('meta.createdTs', meta.createdTs, 0);
-  checkInt('expectedVersion', expectedVersion, 0);
-  const saved: GroupMeta = {
-    id,
-    name: meta.name,
-    members,
-    admins,
-    createdBy: meta.createdBy,
-    createdTs: meta.createdTs,
-    version: expectedVersion + 1,
-  };
+  const saved = checkGroupSave(meta, expectedVersion);
+  const { id, members, admins } = saved;
   const { exec, st } = ctx;
   const what = `saveGroup(${quote(id)}, ${expectedVersion})`;
   return ctx.lock.run(`m:${id}`, () =>
@@ -109,7 +83,7 @@ export async function saveGroup(
             throw versionConflict(id, expectedVersion, o.version);
           }
           const wid = newWid();
-          const created = BigInt(meta.createdTs);
+          const created = BigInt(saved.createdTs);
           const attempt: CasAttempt<GroupMeta> = {
             wid,
             result: saved,
@@ -117,18 +91,18 @@ export async function saveGroup(
               expectedVersion === 0
                 ? exec.cas(st.groupCreate, [
                     id,
-                    meta.name,
+                    saved.name,
                     members,
                     admins,
-                    meta.createdBy,
+                    saved.createdBy,
                     created,
                     wid,
                   ])
                 : exec.cas(st.groupUpdate, [
-                    meta.name,
+                    saved.name,
                     members,
                     admins,
-                    meta.createdBy,
+                    saved.createdBy,
                     created,
                     saved.version,
                     wid,
@@ -144,19 +118,6 @@ export async function saveGroup(
   );
 }
 
-function checkRecords(records: unknown): readonly GroupLogRecord[] {
-  const list = checkBatch<GroupLogRecord>('records', records);
-  list.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null) throw invalid(`records[${i}]`, r, 'must be an object');
-    checkId(`records[${i}].key`, r.key);
-    checkId(`records[${i}].from`, r.from);
-    checkId(`records[${i}].id`, r.id);
-    checkInt(`records[${i}].ts`, r.ts, 0);
-    checkContent(`records[${i}].content`, r.content);
-  });
-  return list;
-}
-
 export async function appendGroupLog(
   ctx: Ctx,
   group: string,
@@ -165,7 +126,7 @@ export async function appendGroupLog(
 ): Promise<AppendResult[]> {
   checkId('group', group);
   checkEpoch(epoch);
-  const list = checkRecords(records);
+  const list = checkGroupLogRecords(records);
   const { st } = ctx;
   return ctx.lock.run(`g:${group}`, () =>
     appendFenced<GroupLogRecord>(

@@ -17,54 +17,33 @@ import type {
   InboxEntry,
   PendingForward,
 } from '../contract.ts';
+import { invalidArgument } from '../errors.ts';
+import {
+  checkEpoch,
+  checkId,
+  checkInboxItems,
+  checkInt,
+  checkKey,
+  checkLimit,
+} from '../validate.ts';
 import { appendFenced, readKeys } from './append.ts';
 import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard, Outcome, outcomeOf, toParleyError } from './driver-errors.ts';
 import { type Expiry, expiryOf } from './expiry.ts';
 import { decodeInboxEntry, encodeRecord, Kind, num } from './rows.ts';
-import {
-  BATCH_ITEMS_MAX,
-  checkBatch,
-  checkContent,
-  checkEpoch,
-  checkId,
-  checkInt,
-  checkLimit,
-  invalid,
-} from './validate.ts';
 
 /** Rows one append batch may write (entries, keys, history, pending marks). */
 export const BATCH_ROWS_MAX = 8_000;
 /** Seqs per `IN` read. */
 const IN_CHUNK = 100;
 
+/** The shared checks, and the one limit only this store has: rows per batch. */
 function checkItems(items: unknown): readonly InboxAppend[] {
-  const list = checkBatch<InboxAppend>('items', items);
+  const list = checkInboxItems(items);
   let rows = 0;
-  list.forEach((item, i) => {
-    const r = item?.record;
-    if (typeof r !== 'object' || r === null)
-      throw invalid(`items[${i}].record`, r, 'must be an object');
-    checkId(`items[${i}].record.key`, r.key);
-    checkId(`items[${i}].record.from`, r.from);
-    checkId(`items[${i}].record.id`, r.id);
-    if (r.to !== undefined) checkId(`items[${i}].record.to`, r.to);
-    if (r.group !== undefined) checkId(`items[${i}].record.group`, r.group);
-    checkInt(`items[${i}].record.ts`, r.ts, 0);
-    checkContent(`items[${i}].record.content`, r.content);
-    checkId(`items[${i}].conversation`, item.conversation);
-    const pending = item.pendingFor ?? [];
-    if (!Array.isArray(pending) || pending.length > BATCH_ITEMS_MAX)
-      throw invalid(
-        `items[${i}].pendingFor`,
-        pending,
-        `must be an array of at most ${BATCH_ITEMS_MAX} user ids`,
-      );
-    for (const [j, p] of pending.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
-    rows += 3 + pending.length;
-  });
+  for (const item of list) rows += 3 + (item.pendingFor?.length ?? 0);
   if (rows > BATCH_ROWS_MAX)
-    throw invalid(
+    throw invalidArgument(
       'items',
       `${list.length} items`,
       `would write ${rows} rows; at most ${BATCH_ROWS_MAX} per call`,
@@ -175,7 +154,7 @@ export async function findByKey(
   key: string,
 ): Promise<InboxEntry | undefined> {
   checkId('user', user);
-  checkId('key', key);
+  checkKey('key', key);
   return guard(`findByKey(${quote(user)}, ${quote(key)})`, async () => {
     const seq = (await readKeys(ctx, ctx.st.inboxKeys, user, [key], false)).live.get(key);
     if (seq === undefined) return undefined;
@@ -237,7 +216,7 @@ export async function history(
   limit: number,
 ): Promise<HistoryPage> {
   checkId('user', user);
-  checkId('conversation', conversation);
+  checkKey('conversation', conversation);
   if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
   const max = checkLimit(limit);
   const before = beforeSeq === null ? SEQ_MAX : BigInt(beforeSeq);

@@ -7,8 +7,10 @@
  * accepted for a single node only), SimpleStrategy with RF 1, the contract's
  * DEFAULT_RETENTION, the system clock, a 12 s client read timeout.
  */
-import { type Clock, ErrorCode, ParleyError, quote, systemClock } from '../../runtime/index.ts';
-import { DEFAULT_RETENTION, type Retention } from '../contract.ts';
+import { type Clock, systemClock } from '../../runtime/index.ts';
+import type { Retention } from '../contract.ts';
+import { invalidArgument } from '../errors.ts';
+import { checkRetention } from '../validate.ts';
 import type { CqlSession } from './cql.ts';
 import { EXPIRY_GRACE_S } from './expiry.ts';
 
@@ -76,39 +78,45 @@ const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
 const RETENTION_MAX_MS = (630_720_000 - EXPIRY_GRACE_S) * 1000;
 
 export function resolveOptions(options: CassandraStoreOptions): ResolvedOptions {
-  const bad = (what: string, value: unknown, why: string) =>
-    new ParleyError(ErrorCode.InvalidArgument, `invalid ${what} ${quote(value)}: ${why}`);
   if (!Array.isArray(options.contactPoints) || options.contactPoints.length === 0)
-    throw bad('contactPoints', options.contactPoints, 'need at least one host[:port]');
+    throw invalidArgument('contactPoints', options.contactPoints, 'need at least one host[:port]');
   if (typeof options.localDataCenter !== 'string' || options.localDataCenter === '')
-    throw bad('localDataCenter', options.localDataCenter, 'need the name of the local data center');
+    throw invalidArgument(
+      'localDataCenter',
+      options.localDataCenter,
+      'need the name of the local data center',
+    );
   if (typeof options.keyspace !== 'string' || !KEYSPACE.test(options.keyspace))
-    throw bad('keyspace', options.keyspace, 'must match /^[a-z][a-z0-9_]{0,47}$/');
+    throw invalidArgument('keyspace', options.keyspace, 'must match /^[a-z][a-z0-9_]{0,47}$/');
   const consistency = options.consistency ?? Consistency.LocalQuorum;
   if (!Object.values(Consistency).includes(consistency))
-    throw bad(
+    throw invalidArgument(
       'consistency',
       consistency,
       `must be one of ${Object.values(Consistency).join(', ')}`,
     );
   const serialConsistency = options.serialConsistency ?? SerialConsistency.LocalSerial;
   if (!Object.values(SerialConsistency).includes(serialConsistency))
-    throw bad('serialConsistency', serialConsistency, 'must be SERIAL or LOCAL_SERIAL');
+    throw invalidArgument('serialConsistency', serialConsistency, 'must be SERIAL or LOCAL_SERIAL');
   const replication = options.replication ?? { class: 'SimpleStrategy', replicationFactor: 1 };
   const factors =
     replication.class === 'SimpleStrategy'
       ? [replication.replicationFactor]
       : Object.values(replication.dataCenters ?? {});
   if (factors.length === 0 || !factors.every((f) => Number.isInteger(f) && f >= 1 && f <= 15))
-    throw bad('replication', replication, 'replication factors must be integers in 1..15');
-  const retention: Retention = { ...DEFAULT_RETENTION, ...options.retention };
-  for (const name of ['inboxTtlMs', 'groupLogTtlMs', 'historyTtlMs'] as const) {
-    const ms = retention[name];
-    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0)
-      throw bad(`retention.${name}`, ms, 'must be a safe integer >= 0');
-    if (ms > RETENTION_MAX_MS)
-      throw bad(`retention.${name}`, ms, `must be at most ${RETENTION_MAX_MS} (about 20 years)`);
-  }
+    throw invalidArgument(
+      'replication',
+      replication,
+      'replication factors must be integers in 1..15',
+    );
+  const retention = checkRetention(options.retention);
+  for (const name of ['inboxTtlMs', 'groupLogTtlMs', 'historyTtlMs'] as const)
+    if (retention[name] > RETENTION_MAX_MS)
+      throw invalidArgument(
+        `retention.${name}`,
+        retention[name],
+        `must be at most ${RETENTION_MAX_MS} (about 20 years)`,
+      );
   const requestTimeoutMs = options.requestTimeoutMs ?? 12_000;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   for (const [name, ms] of [
@@ -116,7 +124,7 @@ export function resolveOptions(options: CassandraStoreOptions): ResolvedOptions 
     ['connectTimeoutMs', connectTimeoutMs],
   ] as const)
     if (!Number.isInteger(ms) || ms < 100 || ms > 600_000)
-      throw bad(name, ms, 'must be whole ms in 100..600000');
+      throw invalidArgument(name, ms, 'must be whole ms in 100..600000');
   return {
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDataCenter,

@@ -13,6 +13,7 @@
  */
 import { quote } from '../../runtime/index.ts';
 import type { Receipt, ReceiptEntry, ReceiptStatus } from '../contract.ts';
+import { checkEpoch, checkId, checkInt, checkLimit, checkReceipts } from '../validate.ts';
 import { fence } from './append.ts';
 import { type CasAttempt, newWid, runCas } from './cas.ts';
 import { type Ctx, live } from './context.ts';
@@ -20,15 +21,6 @@ import type { BatchQuery } from './cql.ts';
 import { guard } from './driver-errors.ts';
 import { expiryOf, isLive } from './expiry.ts';
 import { decodeReceipt, decodeReceiptEntry, encodeRecord, Kind, num, statusRank } from './rows.ts';
-import {
-  checkBatch,
-  checkEpoch,
-  checkId,
-  checkInt,
-  checkLimit,
-  checkStatus,
-  invalid,
-} from './validate.ts';
 
 interface ReceiptState {
   readonly epoch: number | null;
@@ -45,20 +37,6 @@ function stripRseq(entry: ReceiptEntry): Receipt {
   return receipt;
 }
 const IN_CHUNK = 100;
-
-function checkReceipts(receipts: unknown): readonly Receipt[] {
-  const list = checkBatch<Receipt>('receipts', receipts);
-  list.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null)
-      throw invalid(`receipts[${i}]`, r, 'must be an object');
-    checkId(`receipts[${i}].id`, r.id);
-    checkId(`receipts[${i}].by`, r.by);
-    if (r.group !== undefined) checkId(`receipts[${i}].group`, r.group);
-    checkStatus(`receipts[${i}].status`, r.status);
-    checkInt(`receipts[${i}].ts`, r.ts, 0);
-  });
-  return list;
-}
 
 export async function recordReceipts(
   ctx: Ctx,

@@ -12,31 +12,21 @@
  */
 import { quote } from '../../runtime/index.ts';
 import type { AppendResult, GroupLogEntry, GroupLogRecord, GroupMeta } from '../contract.ts';
-import { groupExists, invalidArgument, staleEpoch, versionConflict } from '../errors.ts';
-import { type Ctx, written } from './context.ts';
-import { END, groupEntryKey, groupKeyIndexKey, live, stamped, Tag } from './schema.ts';
+import { groupExists, staleEpoch, versionConflict } from '../errors.ts';
 import {
-  BATCH_ITEMS_MAX,
-  checkContent,
   checkEpoch,
+  checkGroupLogRecords,
+  checkGroupSave,
   checkId,
   checkInt,
-  checkKey,
   checkLimit,
-  checkList,
-  checkObject,
-  MEMBERS_MAX,
-} from './validate.ts';
+} from '../validate.ts';
+import { type Ctx, written } from './context.ts';
+import { END, groupEntryKey, groupKeyIndexKey, live, stamped, Tag } from './schema.ts';
 
 export function getGroup(ctx: Ctx, id: string): GroupMeta | undefined {
   checkId('id', id);
   return ctx.dbs.groups.get(id);
-}
-
-function checkMembers(what: string, list: unknown): string[] {
-  const members = checkList<string>(what, list, MEMBERS_MAX);
-  for (const [i, m] of members.entries()) checkId(`${what}[${i}]`, m);
-  return [...members];
 }
 
 export async function saveGroup(
@@ -44,19 +34,8 @@ export async function saveGroup(
   meta: Omit<GroupMeta, 'version'>,
   expectedVersion: number,
 ): Promise<GroupMeta> {
-  checkObject('meta', meta);
-  const id = checkId('meta.id', meta.id);
-  if (typeof meta.name !== 'string')
-    throw invalidArgument('meta.name', meta.name, 'must be a string');
-  const saved: GroupMeta = {
-    id,
-    name: meta.name,
-    members: checkMembers('meta.members', meta.members),
-    admins: checkMembers('meta.admins', meta.admins),
-    createdBy: checkId('meta.createdBy', meta.createdBy),
-    createdTs: checkInt('meta.createdTs', meta.createdTs, 0),
-    version: checkInt('expectedVersion', expectedVersion, 0) + 1,
-  };
+  const saved = checkGroupSave(meta, expectedVersion);
+  const { id } = saved;
   const what = `saveGroup(${quote(id)}, ${expectedVersion})`;
   const { groups } = ctx.dbs;
   const applied = await written(
@@ -71,20 +50,6 @@ export async function saveGroup(
   throw expectedVersion === 0
     ? groupExists(id, stored)
     : versionConflict(id, expectedVersion, stored);
-}
-
-function checkRecords(records: unknown): readonly GroupLogRecord[] {
-  const list = checkList<GroupLogRecord>('records', records, BATCH_ITEMS_MAX);
-  list.forEach((r, i) => {
-    checkObject(`records[${i}]`, r);
-    checkKey(`records[${i}].key`, r.key);
-    checkId(`records[${i}].from`, r.from);
-    checkId(`records[${i}].id`, r.id);
-    if (r.device !== undefined) checkId(`records[${i}].device`, r.device);
-    checkInt(`records[${i}].ts`, r.ts, 0);
-    checkContent(`records[${i}].content`, r.content);
-  });
-  return list;
 }
 
 function toEntry(group: string, gseq: number, r: GroupLogRecord): GroupLogEntry {
@@ -111,7 +76,7 @@ export async function appendGroupLog(
 ): Promise<AppendResult[]> {
   checkId('group', group);
   checkEpoch(epoch);
-  const list = checkRecords(records);
+  const list = checkGroupLogRecords(records);
   if (list.length === 0) return [];
   const owner = `group:${group}`;
   const { owners, dbs, clock } = ctx;

@@ -26,6 +26,14 @@ import type {
   PendingForward,
 } from '../contract.ts';
 import { staleEpoch } from '../errors.ts';
+import {
+  checkEpoch,
+  checkId,
+  checkInboxItems,
+  checkInt,
+  checkKey,
+  checkLimit,
+} from '../validate.ts';
 import { type Ctx, written } from './context.ts';
 import {
   END,
@@ -38,43 +46,6 @@ import {
   stamped,
   Tag,
 } from './schema.ts';
-import {
-  BATCH_ITEMS_MAX,
-  checkContent,
-  checkEpoch,
-  checkId,
-  checkInt,
-  checkKey,
-  checkLimit,
-  checkList,
-  checkObject,
-  PENDING_PER_ITEM_MAX,
-} from './validate.ts';
-
-function checkItems(items: unknown): readonly InboxAppend[] {
-  const list = checkList<InboxAppend>('items', items, BATCH_ITEMS_MAX);
-  list.forEach((item, i) => {
-    checkObject(`items[${i}]`, item);
-    const r = item.record;
-    const at = `items[${i}].record`;
-    checkObject(at, r);
-    checkKey(`${at}.key`, r.key);
-    checkId(`${at}.from`, r.from);
-    checkId(`${at}.id`, r.id);
-    if (r.to !== undefined) checkId(`${at}.to`, r.to);
-    if (r.group !== undefined) checkId(`${at}.group`, r.group);
-    if (r.device !== undefined) checkId(`${at}.device`, r.device);
-    if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
-    checkInt(`${at}.ts`, r.ts, 0);
-    checkContent(`${at}.content`, r.content);
-    checkKey(`items[${i}].conversation`, item.conversation);
-    if (item.pendingFor !== undefined) {
-      const to = checkList<string>(`items[${i}].pendingFor`, item.pendingFor, PENDING_PER_ITEM_MAX);
-      for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
-    }
-  });
-  return list;
-}
 
 /** The stored entry: the record's defined fields plus `user` and `seq`. */
 function toEntry(user: string, seq: number, record: InboxRecord): InboxEntry {
@@ -122,7 +93,7 @@ export async function appendInbox(
 ): Promise<AppendResult[]> {
   checkId('user', user);
   checkEpoch(epoch);
-  const list = checkItems(items);
+  const list = checkInboxItems(items);
   if (list.length === 0) return [];
   const owner = `user:${user}`;
   const { owners, dbs, clock } = ctx;

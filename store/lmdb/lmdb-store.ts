@@ -31,6 +31,7 @@ import type {
   Store,
 } from '../contract.ts';
 import { toStoreError, unavailable } from '../errors.ts';
+import { checkId, checkInt, checkMediaMeta } from '../validate.ts';
 import { type Ctx, written } from './context.ts';
 import { sweepOnce } from './expiry.ts';
 import * as groups from './groups.ts';
@@ -38,7 +39,6 @@ import * as inbox from './inbox.ts';
 import { Owners } from './owners.ts';
 import * as receipts from './receipts.ts';
 import { cursorKey, type Dbs, END, Tag } from './schema.ts';
-import { checkId, checkInt } from './validate.ts';
 
 const noRows = (): void => {};
 
@@ -217,13 +217,7 @@ export class LmdbStore implements Store {
 
   putMedia(meta: MediaMeta): Promise<void> {
     return this.guard('putMedia', meta?.id, async () => {
-      const saved: MediaMeta = {
-        id: checkId('meta.id', meta.id),
-        owner: checkId('meta.owner', meta.owner),
-        mime: checkId('meta.mime', meta.mime),
-        size: checkInt('meta.size', meta.size, 0),
-        ts: checkInt('meta.ts', meta.ts, 0),
-      };
+      const saved = checkMediaMeta(meta);
       await written(`putMedia(${quote(saved.id)})`, this.dbs.media.put(saved.id, saved));
     });
   }

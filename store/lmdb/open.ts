@@ -26,11 +26,11 @@
 import { mkdirSync } from 'node:fs';
 import { open } from 'lmdb';
 import { type Clock, quote, systemClock } from '../../runtime/index.ts';
-import { DEFAULT_RETENTION, type Retention } from '../contract.ts';
+import type { Retention } from '../contract.ts';
 import { invalidArgument, unavailable } from '../errors.ts';
+import { checkInt, checkRetention } from '../validate.ts';
 import { LmdbStore, type SweepOutcome } from './lmdb-store.ts';
 import { openDbs } from './schema.ts';
-import { checkInt } from './validate.ts';
 
 export interface LmdbStoreOptions {
   /** Directory of the environment (created if missing). */
@@ -55,13 +55,6 @@ export const SWEEP_INTERVAL_MS_DEFAULT = 60_000;
 export const SWEEP_BATCH_MAX_DEFAULT = 1000;
 export const OWNER_CACHE_MAX_DEFAULT = 100_000;
 export const MAP_SIZE_BYTES_DEFAULT = 2 ** 30;
-
-function checkRetention(partial: Partial<Retention> | undefined): Retention {
-  const retention = { ...DEFAULT_RETENTION, ...partial };
-  for (const name of ['inboxTtlMs', 'groupLogTtlMs', 'historyTtlMs'] as const)
-    checkInt(`retention.${name}`, retention[name], 0);
-  return retention;
-}
 
 export async function openLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
   const { path } = options;

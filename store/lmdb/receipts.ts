@@ -12,33 +12,11 @@
  */
 import type { Receipt, ReceiptEntry, ReceiptStatus } from '../contract.ts';
 import { staleEpoch } from '../errors.ts';
+import { checkEpoch, checkId, checkInt, checkLimit, checkReceipts } from '../validate.ts';
 import type { Ctx } from './context.ts';
 import { END, live, receiptKey, statusKey, Tag } from './schema.ts';
-import {
-  BATCH_ITEMS_MAX,
-  checkEpoch,
-  checkId,
-  checkInt,
-  checkLimit,
-  checkList,
-  checkObject,
-  checkStatus,
-} from './validate.ts';
 
 const rank: Record<ReceiptStatus, number> = { delivered: 1, read: 2 };
-
-function checkReceipts(receipts: unknown): readonly Receipt[] {
-  const list = checkList<Receipt>('receipts', receipts, BATCH_ITEMS_MAX);
-  list.forEach((r, i) => {
-    checkObject(`receipts[${i}]`, r);
-    checkId(`receipts[${i}].id`, r.id);
-    checkId(`receipts[${i}].by`, r.by);
-    if (r.group !== undefined) checkId(`receipts[${i}].group`, r.group);
-    checkStatus(`receipts[${i}].status`, r.status);
-    checkInt(`receipts[${i}].ts`, r.ts, 0);
-  });
-  return list;
-}
 
 export async function recordReceipts(
   ctx: Ctx,

@@ -1,10 +1,23 @@
 /**
- * An in-memory `Store`: the contract without durability, for the simulator
- * and for fast tests of the actors above. It keeps the contract's semantics
- * (fencing, gapless seq, idempotent keys, monotonic receipts, CAS on groups)
- * but forgets everything when the process ends. Retention is not applied.
+ * `MemoryStore`: the storage contract (`../contract.ts`) in memory, without
+ * durability, for the simulator and for fast tests of the actors above. It
+ * passes the same contract suite as LMDB and Cassandra: fencing, gapless
+ * seqs, idempotent keys, atomic appends, monotonic receipts, CAS on groups,
+ * the shared argument checks (`../validate.ts`), and retention on the
+ * injected clock. It forgets everything when the process ends.
+ *
+ * Deterministic: every call does its work synchronously and returns a
+ * settled promise; no I/O, no timers. So each call is atomic (nothing
+ * interleaves with it), and under a virtual clock a run is reproducible.
+ * Expired rows are skipped by every read and forgotten lazily, from the
+ * front of a user's or group's logs, when that user or group is touched.
+ *
+ * Every input is copied in and every output copied out (`structuredClone`),
+ * so no caller can change what is stored. `close()` does nothing: one store
+ * may stand for the database of a whole simulated cluster.
  */
-import { ErrorCode, ParleyError, quote } from '../../runtime/index.ts';
+
+import { type Clock, type ParleyError, quote, systemClock } from '../../runtime/index.ts';
 import type {
   AppendResult,
   GroupLogEntry,
@@ -18,269 +31,348 @@ import type {
   Receipt,
   ReceiptEntry,
   ReceiptStatus,
+  Retention,
   Store,
 } from '../contract.ts';
-import { FencedError } from '../errors.ts';
+import { groupExists, staleEpoch, toStoreError, versionConflict } from '../errors.ts';
+import {
+  checkEpoch,
+  checkGroupLogRecords,
+  checkGroupSave,
+  checkId,
+  checkInboxItems,
+  checkInt,
+  checkKey,
+  checkLimit,
+  checkMediaMeta,
+  checkReceipts,
+  checkRetention,
+} from '../validate.ts';
+import { expiryOf } from './rows.ts';
+import { Groups, Users, withoutUndefined } from './state.ts';
 
-interface Log<E> {
-  entries: E[];
-  keys: Map<string, number>;
+export interface MemoryStoreOptions {
+  /** Source of time for expiry; default the system clock. */
+  readonly clock?: Clock;
+  /** TTLs (0: keep forever); defaults from `DEFAULT_RETENTION`. */
+  readonly retention?: Partial<Retention>;
 }
 
 const rank: Record<ReceiptStatus, number> = { delivered: 1, read: 2 };
 
 export class MemoryStore implements Store {
-  private readonly epochs = new Map<string, number>();
-  private readonly inboxes = new Map<
-    string,
-    Log<InboxEntry> & { history: Map<string, number[]> }
-  >();
-  private readonly pending = new Map<string, Map<string, PendingForward>>();
-  private readonly cursorMap = new Map<string, Map<string, number>>();
-  private readonly receiptLogs = new Map<string, ReceiptEntry[]>();
-  private readonly receiptState = new Map<string, ReceiptStatus>();
-  private readonly groups = new Map<string, GroupMeta>();
-  private readonly groupLogs = new Map<string, Log<GroupLogEntry>>();
-  private readonly media = new Map<string, MediaMeta>();
+  readonly clock: Clock;
+  readonly retention: Retention;
   /** When set, every call rejects with this (fault injection for tests). */
   failWith: ParleyError | null = null;
+  private readonly epochs = new Map<string, number>();
+  private readonly users = new Users();
+  private readonly groups = new Groups();
+  private readonly metas = new Map<string, GroupMeta>();
+  private readonly media = new Map<string, MediaMeta>();
+  /** Owners marked with unfinished work. */
+  private readonly wake = new Set<string>();
 
-  private check(): void {
-    if (this.failWith !== null) throw this.failWith;
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.retention = checkRetention(options.retention);
   }
 
-  private fence(owner: string, epoch: number): void {
-    const current = this.epochs.get(owner) ?? 0;
-    if (epoch !== current) {
-      throw new FencedError(
-        `write to ${quote(owner)} with epoch ${epoch} refused: the current epoch is ${current}`,
-      );
-    }
+  acquireEpoch(owner: string): Promise<number> {
+    return this.call('acquireEpoch', owner, () => {
+      checkId('owner', owner);
+      const next = (this.epochs.get(owner) ?? 0) + 1;
+      this.epochs.set(owner, next);
+      return next;
+    });
   }
 
-  async acquireEpoch(owner: string): Promise<number> {
-    this.check();
-    const next = (this.epochs.get(owner) ?? 0) + 1;
-    this.epochs.set(owner, next);
-    return next;
+  appendInbox(user: string, epoch: number, items: readonly InboxAppend[]): Promise<AppendResult[]> {
+    return this.call('appendInbox', user, (now) => {
+      checkId('user', user);
+      checkEpoch(epoch);
+      // Copied before anything is written, so a copy that fails writes nothing.
+      const list = structuredClone(checkInboxItems(items));
+      if (list.length === 0) return [];
+      this.fence(`user:${user}`, epoch);
+      const u = this.users.write(user, now);
+      const { inboxTtlMs, historyTtlMs } = this.retention;
+      return list.map((item) => {
+        const known = this.users.liveSeqOf(u, item.record.key, now);
+        if (known !== undefined) return { seq: known, duplicate: true };
+        const seq = ++u.head;
+        const entry = withoutUndefined<InboxEntry>({ ...item.record, user, seq });
+        u.inbox.push(seq, entry, expiryOf(inboxTtlMs, now));
+        u.keys.set(entry.key, seq);
+        const history = this.users.conversationFor(u, item.conversation, now);
+        history.push(seq, entry, expiryOf(historyTtlMs, now));
+        if (item.pendingFor !== undefined && item.pendingFor.length > 0)
+          u.pending.set(seq, new Set(item.pendingFor));
+        return { seq, duplicate: false };
+      });
+    });
   }
 
-  private inbox(user: string) {
-    let log = this.inboxes.get(user);
-    if (log === undefined)
-      this.inboxes.set(user, (log = { entries: [], keys: new Map(), history: new Map() }));
-    return log;
+  readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]> {
+    return this.call('readInbox', user, (now) => {
+      checkId('user', user);
+      checkInt('afterSeq', afterSeq, 0);
+      const max = checkLimit(limit);
+      return this.users.read(user, now)?.inbox.after(afterSeq, max, now) ?? [];
+    });
   }
 
-  async appendInbox(
-    user: string,
-    epoch: number,
-    items: readonly InboxAppend[],
-  ): Promise<AppendResult[]> {
-    this.check();
-    this.fence(`user:${user}`, epoch);
-    const log = this.inbox(user);
-    const out: AppendResult[] = [];
-    const seen = new Map<string, number>();
-    for (const item of items) {
-      const key = item.record.key;
-      const existing = log.keys.get(key) ?? seen.get(key);
-      if (existing !== undefined) {
-        out.push({ seq: existing, duplicate: true });
-        continue;
+  inboxHead(user: string): Promise<number> {
+    return this.call('inboxHead', user, (now) => {
+      checkId('user', user);
+      return this.users.read(user, now)?.head ?? 0;
+    });
+  }
+
+  findByKey(user: string, key: string): Promise<InboxEntry | undefined> {
+    return this.call('findByKey', user, (now) => {
+      checkId('user', user);
+      checkKey('key', key);
+      const u = this.users.read(user, now);
+      const seq = u && this.users.liveSeqOf(u, key, now);
+      return seq === undefined ? undefined : u?.inbox.get(seq, now);
+    });
+  }
+
+  listPending(user: string, limit: number): Promise<PendingForward[]> {
+    return this.call('listPending', user, (now) => {
+      checkId('user', user);
+      const max = checkLimit(limit);
+      const u = this.users.read(user, now);
+      const out: PendingForward[] = [];
+      // Marks were added in seq order, so the map iterates oldest first.
+      for (const [seq, recipients] of u?.pending ?? []) {
+        const entry = u?.inbox.get(seq, now);
+        if (entry === undefined) continue;
+        for (const recipient of [...recipients].sort()) {
+          if (out.length >= max) return out;
+          out.push({ recipient, entry });
+        }
       }
-      const seq = log.entries.length + 1;
-      const entry: InboxEntry = structuredClone({ ...item.record, user, seq });
-      log.entries.push(entry);
-      log.keys.set(key, seq);
-      seen.set(key, seq);
-      let h = log.history.get(item.conversation);
-      if (h === undefined) log.history.set(item.conversation, (h = []));
-      h.push(seq);
-      for (const recipient of item.pendingFor ?? []) {
-        let p = this.pending.get(user);
-        if (p === undefined) this.pending.set(user, (p = new Map()));
-        p.set(`${seq}\u0000${recipient}`, { recipient, entry });
-      }
-      out.push({ seq, duplicate: false });
-    }
-    return out;
+      return out;
+    });
   }
 
-  async readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]> {
-    this.check();
-    return structuredClone(
-      this.inbox(user).entries.slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit),
-    );
+  clearPending(user: string, seq: number, recipient: string): Promise<void> {
+    return this.call('clearPending', user, (now) => {
+      checkId('user', user);
+      checkInt('seq', seq, 1);
+      checkId('recipient', recipient);
+      const pending = this.users.read(user, now)?.pending;
+      const recipients = pending?.get(seq);
+      recipients?.delete(recipient);
+      if (recipients?.size === 0) pending?.delete(seq);
+    });
   }
 
-  async inboxHead(user: string): Promise<number> {
-    this.check();
-    return this.inbox(user).entries.length;
+  advanceCursor(user: string, device: string, seq: number): Promise<number> {
+    return this.call('advanceCursor', user, (now) => {
+      checkId('user', user);
+      checkId('device', device);
+      checkInt('seq', seq, 0);
+      const { cursors } = this.users.write(user, now);
+      const next = Math.max(cursors.get(device) ?? 0, seq);
+      cursors.set(device, next);
+      return next;
+    });
   }
 
-  async findByKey(user: string, key: string): Promise<InboxEntry | undefined> {
-    this.check();
-    const log = this.inbox(user);
-    const seq = log.keys.get(key);
-    return seq === undefined ? undefined : structuredClone(log.entries[seq - 1]);
+  cursors(user: string): Promise<Record<string, number>> {
+    return this.call('cursors', user, (now) => {
+      checkId('user', user);
+      return Object.fromEntries(this.users.read(user, now)?.cursors ?? []);
+    });
   }
 
-  async listPending(user: string, limit: number): Promise<PendingForward[]> {
-    this.check();
-    const all = [...(this.pending.get(user)?.values() ?? [])];
-    all.sort((a, b) => a.entry.seq - b.entry.seq || (a.recipient < b.recipient ? -1 : 1));
-    return structuredClone(all.slice(0, limit));
-  }
-
-  async clearPending(user: string, seq: number, recipient: string): Promise<void> {
-    this.check();
-    this.pending.get(user)?.delete(`${seq}\u0000${recipient}`);
-  }
-
-  async advanceCursor(user: string, device: string, seq: number): Promise<number> {
-    this.check();
-    let c = this.cursorMap.get(user);
-    if (c === undefined) this.cursorMap.set(user, (c = new Map()));
-    const next = Math.max(c.get(device) ?? 0, seq);
-    c.set(device, next);
-    return next;
-  }
-
-  async cursors(user: string): Promise<Record<string, number>> {
-    this.check();
-    return Object.fromEntries(this.cursorMap.get(user) ?? []);
-  }
-
-  async recordReceipts(
+  recordReceipts(
     sender: string,
     epoch: number,
     receipts: readonly Receipt[],
   ): Promise<ReceiptEntry[]> {
-    this.check();
-    this.fence(`user:${sender}`, epoch);
-    let log = this.receiptLogs.get(sender);
-    if (log === undefined) this.receiptLogs.set(sender, (log = []));
-    const out: ReceiptEntry[] = [];
-    for (const r of receipts) {
-      const k = `${sender}\u0000${r.id}\u0000${r.by}`;
-      const current = this.receiptState.get(k);
-      if (current !== undefined && rank[current] >= rank[r.status]) continue;
-      this.receiptState.set(k, r.status);
-      const entry: ReceiptEntry = { ...r, rseq: log.length + 1 };
-      log.push(entry);
-      out.push(entry);
-    }
-    return structuredClone(out);
+    return this.call('recordReceipts', sender, (now) => {
+      checkId('sender', sender);
+      checkEpoch(epoch);
+      const list = checkReceipts(receipts);
+      if (list.length === 0) return [];
+      this.fence(`user:${sender}`, epoch);
+      const u = this.users.write(sender, now);
+      const expMs = expiryOf(this.retention.inboxTtlMs, now);
+      const out: ReceiptEntry[] = [];
+      for (const r of list) {
+        const pair = `${r.id}\u0000${r.by}`;
+        const stored = this.users.liveStatus(u, pair, now);
+        if (stored !== undefined && rank[stored] >= rank[r.status]) continue;
+        u.statuses.set(pair, { status: r.status, expMs });
+        const entry = withoutUndefined<ReceiptEntry>({ ...r, rseq: ++u.rhead });
+        u.receipts.push(entry.rseq, entry, expMs);
+        out.push(entry);
+      }
+      return out;
+    });
   }
 
-  async readReceipts(sender: string, afterRseq: number, limit: number): Promise<ReceiptEntry[]> {
-    this.check();
-    return structuredClone(
-      (this.receiptLogs.get(sender) ?? []).slice(afterRseq, afterRseq + limit),
-    );
+  readReceipts(sender: string, afterRseq: number, limit: number): Promise<ReceiptEntry[]> {
+    return this.call('readReceipts', sender, (now) => {
+      checkId('sender', sender);
+      checkInt('afterRseq', afterRseq, 0);
+      const max = checkLimit(limit);
+      return this.users.read(sender, now)?.receipts.after(afterRseq, max, now) ?? [];
+    });
   }
 
-  async receiptStatus(sender: string, id: string, by: string): Promise<ReceiptStatus | undefined> {
-    this.check();
-    return this.receiptState.get(`${sender}\u0000${id}\u0000${by}`);
+  receiptStatus(sender: string, id: string, by: string): Promise<ReceiptStatus | undefined> {
+    return this.call('receiptStatus', sender, (now) => {
+      checkId('sender', sender);
+      checkId('id', id);
+      checkId('by', by);
+      const u = this.users.read(sender, now);
+      return u && this.users.liveStatus(u, `${id}\u0000${by}`, now);
+    });
   }
 
-  async history(
+  history(
     user: string,
     conversation: string,
     beforeSeq: number | null,
     limit: number,
   ): Promise<HistoryPage> {
-    this.check();
-    const log = this.inbox(user);
-    const seqs = (log.history.get(conversation) ?? []).filter(
-      (s) => beforeSeq === null || s < beforeSeq,
-    );
-    const page = seqs.slice(-limit);
-    return {
-      entries: structuredClone(page.map((s) => log.entries[s - 1]!)),
-      nextBeforeSeq: seqs.length > page.length ? page[0]! : null,
-    };
+    return this.call('history', user, (now) => {
+      checkId('user', user);
+      checkKey('conversation', conversation);
+      if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
+      const max = checkLimit(limit);
+      const u = this.users.read(user, now);
+      const rows = u && this.users.conversation(u, conversation, now);
+      const page = rows?.page(beforeSeq, max, now);
+      return { entries: page?.values ?? [], nextBeforeSeq: page?.nextBeforeSeq ?? null };
+    });
   }
 
-  async getGroup(id: string): Promise<GroupMeta | undefined> {
-    this.check();
-    return structuredClone(this.groups.get(id));
+  getGroup(id: string): Promise<GroupMeta | undefined> {
+    return this.call('getGroup', id, () => {
+      checkId('id', id);
+      return this.metas.get(id);
+    });
   }
 
-  async saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta> {
-    this.check();
-    const current = this.groups.get(meta.id);
-    const version = current?.version ?? 0;
-    if (version !== expectedVersion) {
-      if (expectedVersion === 0)
-        throw new ParleyError(ErrorCode.AlreadyExists, `group ${quote(meta.id)} already exists`);
-      throw new FencedError(
-        `group ${quote(meta.id)} is at version ${version}, not ${expectedVersion}`,
-      );
-    }
-    const saved: GroupMeta = structuredClone({ ...meta, version: version + 1 });
-    this.groups.set(meta.id, saved);
-    return structuredClone(saved);
+  saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta> {
+    return this.call('saveGroup', meta?.id, () => {
+      const saved = checkGroupSave(meta, expectedVersion);
+      const stored = this.metas.get(saved.id)?.version ?? 0;
+      if (stored !== expectedVersion)
+        throw expectedVersion === 0
+          ? groupExists(saved.id, stored)
+          : versionConflict(saved.id, expectedVersion, stored);
+      this.metas.set(saved.id, saved);
+      return saved;
+    });
   }
 
-  async appendGroupLog(
+  appendGroupLog(
     group: string,
     epoch: number,
     records: readonly GroupLogRecord[],
   ): Promise<AppendResult[]> {
-    this.check();
-    this.fence(`group:${group}`, epoch);
-    let log = this.groupLogs.get(group);
-    if (log === undefined) this.groupLogs.set(group, (log = { entries: [], keys: new Map() }));
-    const out: AppendResult[] = [];
-    for (const r of records) {
-      const existing = log.keys.get(r.key);
-      if (existing !== undefined) {
-        out.push({ seq: existing, duplicate: true });
-        continue;
-      }
-      const gseq = log.entries.length + 1;
-      log.entries.push(structuredClone({ ...r, group, gseq }));
-      log.keys.set(r.key, gseq);
-      out.push({ seq: gseq, duplicate: false });
-    }
-    return out;
+    return this.call('appendGroupLog', group, (now) => {
+      checkId('group', group);
+      checkEpoch(epoch);
+      const list = structuredClone(checkGroupLogRecords(records));
+      if (list.length === 0) return [];
+      this.fence(`group:${group}`, epoch);
+      const g = this.groups.write(group, now);
+      const expMs = expiryOf(this.retention.groupLogTtlMs, now);
+      return list.map((r) => {
+        const known = this.groups.liveGseqOf(g, r.key, now);
+        if (known !== undefined) return { seq: known, duplicate: true };
+        const gseq = ++g.head;
+        g.log.push(gseq, withoutUndefined<GroupLogEntry>({ ...r, group, gseq }), expMs);
+        g.keys.set(r.key, gseq);
+        return { seq: gseq, duplicate: false };
+      });
+    });
   }
 
-  async readGroupLog(group: string, afterGseq: number, limit: number): Promise<GroupLogEntry[]> {
-    this.check();
-    return structuredClone(
-      (this.groupLogs.get(group)?.entries ?? []).slice(afterGseq, afterGseq + limit),
-    );
+  readGroupLog(group: string, afterGseq: number, limit: number): Promise<GroupLogEntry[]> {
+    return this.call('readGroupLog', group, (now) => {
+      checkId('group', group);
+      checkInt('afterGseq', afterGseq, 0);
+      const max = checkLimit(limit);
+      return this.groups.read(group, now)?.log.after(afterGseq, max, now) ?? [];
+    });
   }
 
-  async groupHistory(
+  groupHistory(
     group: string,
     beforeGseq: number | null,
     limit: number,
   ): Promise<{ entries: GroupLogEntry[]; nextBeforeSeq: number | null }> {
-    this.check();
-    const all = (this.groupLogs.get(group)?.entries ?? []).filter(
-      (e) => beforeGseq === null || e.gseq < beforeGseq,
-    );
-    const page = all.slice(-limit);
-    return {
-      entries: structuredClone(page),
-      nextBeforeSeq: all.length > page.length ? page[0]!.gseq : null,
-    };
+    return this.call('groupHistory', group, (now) => {
+      checkId('group', group);
+      if (beforeGseq !== null) checkInt('beforeGseq', beforeGseq, 0);
+      const max = checkLimit(limit);
+      const page = this.groups.read(group, now)?.log.page(beforeGseq, max, now);
+      return { entries: page?.values ?? [], nextBeforeSeq: page?.nextBeforeSeq ?? null };
+    });
   }
 
-  async putMedia(meta: MediaMeta): Promise<void> {
-    this.check();
-    this.media.set(meta.id, structuredClone(meta));
+  markWake(owner: string): Promise<void> {
+    return this.call('markWake', owner, () => {
+      this.wake.add(checkId('owner', owner));
+    });
   }
 
-  async getMedia(id: string): Promise<MediaMeta | undefined> {
-    this.check();
-    return structuredClone(this.media.get(id));
+  clearWake(owner: string): Promise<void> {
+    return this.call('clearWake', owner, () => {
+      this.wake.delete(checkId('owner', owner));
+    });
+  }
+
+  listWake(after: string | null, limit: number): Promise<string[]> {
+    return this.call('listWake', after, () => {
+      if (after !== null) checkId('after', after);
+      const max = checkLimit(limit);
+      const owners = [...this.wake].filter((o) => after === null || o > after);
+      return owners.sort().slice(0, max);
+    });
+  }
+
+  putMedia(meta: MediaMeta): Promise<void> {
+    return this.call('putMedia', meta?.id, () => {
+      const saved = checkMediaMeta(meta);
+      this.media.set(saved.id, saved);
+    });
+  }
+
+  getMedia(id: string): Promise<MediaMeta | undefined> {
+    return this.call('getMedia', id, () => {
+      checkId('id', id);
+      return this.media.get(id);
+    });
   }
 
   async close(): Promise<void> {}
+
+  /** Refuses a write of `owner` fenced by anything but its current epoch. */
+  private fence(owner: string, epoch: number): void {
+    const current = this.epochs.get(owner) ?? 0;
+    if (epoch !== current) throw staleEpoch(owner, epoch, current);
+  }
+
+  /**
+   * Runs `op` at the clock's now, synchronously, and settles with a copy of
+   * its result; every failure becomes a ParleyError naming the call.
+   */
+  private call<T>(method: string, subject: unknown, op: (nowMs: number) => T): Promise<T> {
+    try {
+      if (this.failWith !== null) throw this.failWith;
+      return Promise.resolve(structuredClone(op(this.clock.now())));
+    } catch (err) {
+      return Promise.reject(toStoreError(err, `${method}(${quote(subject)})`));
+    }
+  }
 }

@@ -1,0 +1,4 @@
+/**
+ * The in-memory store: the public face of `store/memory/`.
+ */
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';

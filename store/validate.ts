@@ -1,0 +1,210 @@
+/**
+ * Argument checks at every store's boundary, shared by all implementations
+ * so they accept and refuse exactly the same arguments, with the same words.
+ * A bad value is a caller bug: it is refused with `invalid_argument` (naming
+ * the argument path, quoting the value) before anything is read or written.
+ * Deeper code trusts the types.
+ *
+ * The bounds are those of the tightest implementation, and all above the
+ * contract's promise (ids 256 UTF-8 bytes, keys 512): ids at most 512 UTF-8
+ * bytes, idempotency keys and conversations at most 1024, no NUL character
+ * (LMDB: every composite key must fit its 1978-byte key limit, and its key
+ * encoding terminates strings with NUL). A limit that only one store has
+ * (Cassandra's rows per batch, its longest TTL) stays in that store.
+ */
+import {
+  type Content,
+  DEFAULT_RETENTION,
+  type GroupLogRecord,
+  type GroupMeta,
+  type InboxAppend,
+  type MediaMeta,
+  type Receipt,
+  ReceiptStatus,
+  type Retention,
+} from './contract.ts';
+import { invalidArgument } from './errors.ts';
+
+export const ID_BYTES_MAX = 512;
+export const KEY_BYTES_MAX = 1024;
+/** Items (or receipts, or records) in one write call. */
+export const BATCH_ITEMS_MAX = 1000;
+/** Recipients marked pending on one item. */
+export const PENDING_PER_ITEM_MAX = 4096;
+/** Reads return at most this many rows, whatever `limit` asks for. */
+export const READ_LIMIT_MAX = 10_000;
+/** Members (and admins) per group; the chat itself allows far fewer. */
+export const MEMBERS_MAX = 10_000;
+
+function checkString(what: string, value: unknown, maxBytes: number): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    // A UTF-16 unit is at most 3 UTF-8 bytes: measure only strings that may be too long.
+    (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) ||
+    value.includes('\u0000')
+  )
+    throw invalidArgument(
+      what,
+      value,
+      `must be a non-empty string of at most ${maxBytes} UTF-8 bytes without NUL`,
+    );
+  return value;
+}
+
+/** A user, group, owner, device, message id or media id. */
+export function checkId(what: string, value: unknown): string {
+  return checkString(what, value, ID_BYTES_MAX);
+}
+
+/** An idempotency key or a conversation name. */
+export function checkKey(what: string, value: unknown): string {
+  return checkString(what, value, KEY_BYTES_MAX);
+}
+
+/** A safe integer >= `min` (what a JS number and a bigint column both hold exactly). */
+export function checkInt(what: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    throw invalidArgument(what, value, `must be a safe integer >= ${min}`);
+  return value;
+}
+
+export function checkEpoch(value: unknown): number {
+  return checkInt('epoch', value, 1);
+}
+
+/** A read limit: a positive integer, capped at READ_LIMIT_MAX. */
+export function checkLimit(value: unknown): number {
+  return Math.min(checkInt('limit', value, 1), READ_LIMIT_MAX);
+}
+
+export function checkList<T>(what: string, value: unknown, max: number): readonly T[] {
+  if (!Array.isArray(value)) throw invalidArgument(what, value, 'must be an array');
+  if (value.length > max)
+    throw invalidArgument(`${what}.length`, value.length, `must be at most ${max}`);
+  return value as readonly T[];
+}
+
+export function checkObject(what: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null)
+    throw invalidArgument(what, value, 'must be an object');
+}
+
+export function checkContent(what: string, value: unknown): Content {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { type?: unknown }).type !== 'string'
+  )
+    throw invalidArgument(what, value, 'must be an object with a string `type`');
+  return value as Content;
+}
+
+const statuses: readonly string[] = Object.values(ReceiptStatus);
+
+export function checkStatus(what: string, value: unknown): ReceiptStatus {
+  if (typeof value !== 'string' || !statuses.includes(value))
+    throw invalidArgument(what, value, `must be one of ${statuses.join(', ')}`);
+  return value as ReceiptStatus;
+}
+
+/** The TTLs a store runs with: `partial` over DEFAULT_RETENTION, each a whole number of ms >= 0. */
+export function checkRetention(partial: Partial<Retention> | undefined): Retention {
+  const retention = { ...DEFAULT_RETENTION, ...partial };
+  for (const name of ['inboxTtlMs', 'groupLogTtlMs', 'historyTtlMs'] as const)
+    checkInt(`retention.${name}`, retention[name], 0);
+  return retention;
+}
+
+/** The `items` of `appendInbox`. */
+export function checkInboxItems(items: unknown): readonly InboxAppend[] {
+  const list = checkList<InboxAppend>('items', items, BATCH_ITEMS_MAX);
+  list.forEach((item, i) => {
+    checkObject(`items[${i}]`, item);
+    const r = item.record;
+    const at = `items[${i}].record`;
+    checkObject(at, r);
+    checkKey(`${at}.key`, r.key);
+    checkId(`${at}.from`, r.from);
+    checkId(`${at}.id`, r.id);
+    if (r.to !== undefined) checkId(`${at}.to`, r.to);
+    if (r.group !== undefined) checkId(`${at}.group`, r.group);
+    if (r.device !== undefined) checkId(`${at}.device`, r.device);
+    if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
+    checkInt(`${at}.ts`, r.ts, 0);
+    checkContent(`${at}.content`, r.content);
+    checkKey(`items[${i}].conversation`, item.conversation);
+    if (item.pendingFor !== undefined) {
+      const to = checkList<string>(`items[${i}].pendingFor`, item.pendingFor, PENDING_PER_ITEM_MAX);
+      for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
+    }
+  });
+  return list;
+}
+
+/** The `receipts` of `recordReceipts`. */
+export function checkReceipts(receipts: unknown): readonly Receipt[] {
+  const list = checkList<Receipt>('receipts', receipts, BATCH_ITEMS_MAX);
+  list.forEach((r, i) => {
+    checkObject(`receipts[${i}]`, r);
+    checkId(`receipts[${i}].id`, r.id);
+    checkId(`receipts[${i}].by`, r.by);
+    if (r.group !== undefined) checkId(`receipts[${i}].group`, r.group);
+    checkStatus(`receipts[${i}].status`, r.status);
+    checkInt(`receipts[${i}].ts`, r.ts, 0);
+  });
+  return list;
+}
+
+/** The `records` of `appendGroupLog`. */
+export function checkGroupLogRecords(records: unknown): readonly GroupLogRecord[] {
+  const list = checkList<GroupLogRecord>('records', records, BATCH_ITEMS_MAX);
+  list.forEach((r, i) => {
+    checkObject(`records[${i}]`, r);
+    checkKey(`records[${i}].key`, r.key);
+    checkId(`records[${i}].from`, r.from);
+    checkId(`records[${i}].id`, r.id);
+    if (r.device !== undefined) checkId(`records[${i}].device`, r.device);
+    checkInt(`records[${i}].ts`, r.ts, 0);
+    checkContent(`records[${i}].content`, r.content);
+  });
+  return list;
+}
+
+function checkMembers(what: string, list: unknown): string[] {
+  const members = checkList<string>(what, list, MEMBERS_MAX);
+  for (const [i, m] of members.entries()) checkId(`${what}[${i}]`, m);
+  return [...members];
+}
+
+/** The arguments of `saveGroup`: the meta to store if the compare-and-set applies (version expected+1), fields copied. */
+export function checkGroupSave(
+  meta: Omit<GroupMeta, 'version'>,
+  expectedVersion: number,
+): GroupMeta {
+  checkObject('meta', meta);
+  const id = checkId('meta.id', meta.id);
+  if (typeof meta.name !== 'string')
+    throw invalidArgument('meta.name', meta.name, 'must be a string');
+  return {
+    id,
+    name: meta.name,
+    members: checkMembers('meta.members', meta.members),
+    admins: checkMembers('meta.admins', meta.admins),
+    createdBy: checkId('meta.createdBy', meta.createdBy),
+    createdTs: checkInt('meta.createdTs', meta.createdTs, 0),
+    version: checkInt('expectedVersion', expectedVersion, 0) + 1,
+  };
+}
+
+/** The `meta` of `putMedia`, fields copied. */
+export function checkMediaMeta(meta: MediaMeta): MediaMeta {
+  checkObject('meta', meta);
+  return {
+    id: checkId('meta.id', meta.id),
+    owner: checkId('meta.owner', meta.owner),
+    mime: checkId('meta.mime', meta.mime),
+    size: checkInt('meta.size', meta.size, 0),
+    ts: checkInt('meta.ts', meta.ts, 0),
+  };
+}
