@@ -17,11 +17,12 @@ import {
 import { type BlobStore, openFsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
 import { groupActor } from './chat/group-actor.ts';
+import { wakeOwners } from './chat/wake.ts';
 import { userActor } from './chat/user-actor.ts';
 import { type EdgeServer, instrumentStore, Metrics, startEdgeServer } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
-import { ACTIVATOR_NAME, activator, type Directory, type Placement, VirtualDirectory } from './virtual/index.ts';
+import { ACTIVATOR_NAME, activator, type Placement, VirtualDirectory } from './virtual/index.ts';
 
 export interface NodeOptions {
   /** Node name; default `local` (or the transport's). */
@@ -135,29 +136,4 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       if (ownsStore) await rawStore.close();
     },
   };
-}
-
-/**
- * Wakes the user and group actors this node owns that the store lists as
- * having unfinished work (forwards or group fan-out pending at a crash), so
- * delivery resumes without waiting for a client of theirs to come back.
- */
-async function wakeOwners(system: ActorSystem, store: Store, directory: Directory, placement: Placement): Promise<void> {
-  let after: string | null = null;
-  let woken = 0;
-  try {
-    for (;;) {
-      const owners = await store.listWake(after, 1000);
-      for (const key of owners) {
-        if (placement(key) !== system.node) continue;
-        directory.send(key, { t: 'wake' });
-        woken++;
-      }
-      if (owners.length < 1000) break;
-      after = owners.at(-1)!;
-    }
-    if (woken > 0) system.log.info({ woken }, 'woke actors with unfinished work');
-  } catch (err) {
-    system.log.error({ err: String(err) }, 'could not read the wake list; actors wake on their next message');
-  }
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { InProcessNetwork, type Ref } from '../../runtime/index.ts';
+import { InProcessNetwork, ParleyError, type Ref } from '../../runtime/index.ts';
 import { Deterministic, probe } from '../../runtime/testing/index.ts';
-import { MemoryStore } from '../../store/index.ts';
+import { MemoryStore, type Store } from '../../store/index.ts';
 import type { ClientFrame } from '../protocol/index.ts';
 import { ACTIVATOR_NAME, activator, VirtualDirectory } from '../virtual/index.ts';
 import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
 import type { EdgeMsg } from './messages.ts';
 import { userActor } from './user-actor.ts';
+import { wakeOwners } from './wake.ts';
 
 const seed = Number(process.env.FC_SEED);
 
@@ -20,9 +21,8 @@ function placementOver(nodes: string[]) {
   };
 }
 
-function world(s = seed, nodeCount = 1) {
+function world(s = seed, nodeCount = 1, store: Store = new MemoryStore()) {
   const det = new Deterministic(s);
-  const store = new MemoryStore();
   const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   const network = new InProcessNetwork(det.clock);
   const placement = placementOver(names);
@@ -69,7 +69,7 @@ function world(s = seed, nodeCount = 1) {
         }),
     };
   };
-  return { det, system, systems, store, directory, connect };
+  return { det, system, systems, store, directory, connect, placement };
 }
 
 for (const nodeCount of [1, 2]) {
@@ -305,3 +305,51 @@ for (const nodeCount of [1, 2]) {
     });
   });
 }
+
+describe('after a crash', () => {
+  it('wakes a sender with forwards pending at the crash, so they reach the recipient without the sender coming back', async () => {
+    const store = new MemoryStore();
+    // Bob's inbox refuses writes: alice's forward stays pending, as if the node died before it landed.
+    const bobDown = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'appendInbox') {
+          return (user: string, ...rest: unknown[]) =>
+            user === 'bob'
+              ? Promise.reject(new ParleyError('unavailable', 'bob is down'))
+              : (target.appendInbox as (...a: unknown[]) => unknown).call(target, user, ...rest);
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const before = world(seed, 1, bobDown);
+    const alice = before.connect('alice');
+    await before.det.settle();
+    alice.send({
+      type: 'message',
+      id: 'm1',
+      to: 'bob',
+      content: { type: 'text', body: 'survive' },
+    });
+    await before.det.settle();
+    expect(alice.frames()).toContainEqual(
+      expect.objectContaining({ type: 'ack', id: 'm1', status: 'sent' }),
+    );
+    expect(await store.listWake(null, 10)).toEqual(['user:alice']);
+    await before.system.shutdown();
+
+    const after = world(seed, 1, store);
+    expect(await wakeOwners(after.system, store, after.directory, after.placement)).toBe(1);
+    await after.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10);
+    const bob = after.connect('bob');
+    await after.det.settle();
+    expect(
+      bob
+        .frames()
+        .filter((f) => f.type === 'message')
+        .map((f) => f.id),
+    ).toEqual(['m1']);
+    await after.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10);
+    expect(await store.listWake(null, 10)).toEqual([]);
+  });
+});
