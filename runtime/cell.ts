@@ -69,9 +69,14 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   flags = 0;
   state: S = undefined as S;
   current: unknown = undefined;
-  /** User messages; `qh` is the index of the next one. */
+  /**
+   * User messages: a ring buffer (length a power of two, allocated on the first
+   * message), `qh` the index of the oldest, `qn` how many. No array shifts or
+   * length changes on the hot path.
+   */
   private q: unknown[] | null = null;
   private qh = 0;
+  private qn = 0;
   private sys: SystemMessage[] | null = null;
   private links: Map<string, AnyRef> | null = null;
   /** Who watches me: monitor ref → watcher. */
@@ -191,7 +196,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
 
   /** User messages waiting. */
   get depth(): number {
-    return this.q === null ? 0 : this.q.length - this.qh;
+    return this.qn;
   }
 
   /** Hot path: every local send ends here. */
@@ -201,16 +206,28 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
       return;
     }
     let q = this.q;
-    if (q === null) q = this.q = [];
-    if (q.length - this.qh >= this.limits.capacity) {
+    if (q === null) q = this.q = [undefined, undefined, undefined, undefined];
+    const n = this.qn;
+    if (n >= this.limits.capacity) {
       this.overflow(msg, failSender);
       return;
     }
-    q.push(msg);
+    if (n === q.length) q = this.grow(q);
+    q[(this.qh + n) & (q.length - 1)] = msg;
+    this.qn = n + 1;
     if ((this.flags & (SCHEDULED | RUNNING | BUSY)) === 0) {
       this.flags |= SCHEDULED;
       this.system.scheduler.schedule(this);
     }
+  }
+
+  /** Doubles the ring, oldest message first at index 0. */
+  private grow(q: unknown[]): unknown[] {
+    const next: unknown[] = new Array(q.length * 2).fill(undefined);
+    for (let i = 0; i < q.length; i++) next[i] = q[(this.qh + i) & (q.length - 1)];
+    this.qh = 0;
+    this.q = next;
+    return next;
   }
 
   private overflow(msg: unknown, failSender: boolean): void {
@@ -260,7 +277,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     }
     if (
       (this.sys !== null && this.sys.length > 0) ||
-      (this.q !== null && this.qh < this.q.length)
+      this.qn > 0
     ) {
       return true;
     }
@@ -307,15 +324,14 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
         if (this.flags & (DEAD | BUSY)) break;
         continue;
       }
-      const q = this.q;
-      if (q === null || this.qh === q.length) break;
+      if (this.qn === 0) break;
+      const q = this.q!;
       const msg = q[this.qh];
-      q[this.qh++] = undefined;
-      if (this.qh === q.length) {
-        q.length = 0;
-        this.qh = 0;
-      } else if (this.qh > 1024 && this.qh * 2 > q.length) {
-        q.splice(0, this.qh);
+      q[this.qh] = undefined;
+      this.qh = (this.qh + 1) & (q.length - 1);
+      // A ring grown by a burst is given back once drained.
+      if (--this.qn === 0 && q.length > 1024) {
+        this.q = null;
         this.qh = 0;
       }
       n++;
@@ -532,6 +548,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     const left = this.depth;
     if (left > 0) this.system.deadLetter(ref, this.q![this.qh], 'exited_with_mailbox', left);
     this.q = null;
+    this.qn = 0;
     this.sys = null;
     const propagated = reason === 'kill' ? 'killed' : reason;
     if (this.links !== null) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Behavior,
@@ -249,5 +250,37 @@ describe('a full mailbox', () => {
     }
     await d.settle();
     expect(got).toEqual(Array.from({ length: next }, (_, i) => i));
+  });
+
+  it('keeps FIFO order and an exact depth across any interleaving of bursts and partial drains (ring growth, wrap, release)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 3000 })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (ops) => {
+          const { d, sys } = setup();
+          const got: number[] = [];
+          const ref = sys.spawn<number, undefined>({
+            receive(_s, m) {
+              got.push(m);
+              return undefined;
+            },
+          });
+          const cell = sys.localCell(ref)!;
+          let sent = 0;
+          for (const [put, take] of ops) {
+            for (let i = 0; i < put; i++) sys.send(ref, sent++);
+            for (let i = 0; i < take && d.scheduler.step(); i++);
+            expect(cell.depth).toBe(sent - got.length);
+          }
+          while (d.scheduler.step());
+          expect(got).toEqual(Array.from({ length: sent }, (_, i) => i));
+          expect(cell.depth).toBe(0);
+        },
+      ),
+      { seed: Number(process.env.FC_SEED), verbose: true, numRuns: 40 },
+    );
   });
 });
