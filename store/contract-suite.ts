@@ -19,12 +19,14 @@
  * and pending marks, concurrent appends), pending marks, delivery cursors,
  * receipts (monotonic status, gapless rseq), history paging, groups
  * (create/update compare-and-set), the group log, media metadata, retention
- * TTLs, and fast-check model-based and concurrency properties seeded with
- * `FC_SEED` (a failure prints the seed and the shrunk counterexample).
+ * TTLs, the wake list (ordered paging, idempotent mark and clear, marks that
+ * survive reopening when the harness can `reopen`, and never expire), and
+ * fast-check model-based and concurrency properties seeded with `FC_SEED`
+ * (a failure prints the seed and the shrunk counterexample).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { VirtualClock } from '../runtime/testing/index.ts';
-import { DEFAULT_RETENTION, type Retention } from './contract.ts';
+import { DEFAULT_RETENTION, type Retention, type Store } from './contract.ts';
 import { fencingTests } from './contract-tests/fencing.ts';
 import { inboxTests } from './contract-tests/inbox.ts';
 import {
@@ -37,6 +39,7 @@ import {
 import { checkConcurrentAppends, checkInboxModel } from './contract-tests/model.ts';
 import { otherTests } from './contract-tests/others.ts';
 import { retentionTests, TEST_RETENTION } from './contract-tests/retention.ts';
+import { wakeTests } from './contract-tests/wake.ts';
 
 export type {
   ContractHarness,
@@ -50,22 +53,30 @@ export { TEST_RETENTION } from './contract-tests/retention.ts';
 function fixture(open: OpenStore, retention: Retention): Fixture {
   const clock = new VirtualClock();
   let harness: ContractHarness | undefined;
+  let store: Store | undefined;
   beforeAll(async () => {
     harness = await open({ clock, retention });
+    store = harness.store;
   });
   afterAll(async () => {
     await harness?.cleanup();
   });
   const current = () => {
-    if (!harness) throw new Error('the contract fixture is not open (beforeAll failed?)');
-    return harness;
+    if (!harness || !store) throw new Error('the contract fixture is not open (beforeAll failed?)');
+    return { harness, store };
   };
   return {
     clock,
     store: () => current().store,
     async elapse(ms) {
       clock.setNow(clock.now() + ms);
-      await current().elapse?.(ms);
+      await current().harness.elapse?.(ms);
+    },
+    canReopen: () => current().harness.reopen !== undefined,
+    async reopen() {
+      const { reopen } = current().harness;
+      if (!reopen) throw new Error('this store cannot be reopened (check canReopen first)');
+      store = await reopen();
     },
   };
 }
@@ -82,6 +93,7 @@ export function runStoreContract(
       fencingTests(f);
       inboxTests(f);
       otherTests(f);
+      wakeTests(f);
       describe('properties (fast-check, FC_SEED)', () => {
         it('random interleavings of takeovers, appends, duplicates, reads, cursor moves, pending clears and receipts agree with the reference model', async () => {
           await checkInboxModel(f.store(), fcSeed(), runs);

@@ -259,7 +259,11 @@ export interface Store {
   markWake(owner: string): Promise<void>;
   /** Clears the mark of `owner`; idempotent. */
   clearWake(owner: string): Promise<void>;
-  /** Marked owners greater than `after` (all when null), ascending, at most `limit`: a node wakes them at start. */
+  /**
+   * Marked owners greater than `after` (all when null), ascending, at most
+   * `limit`: a node wakes them at start. Ascending is by Unicode code point
+   * (the UTF-8 byte order, see `utf8-order.ts`). Marks never expire.
+   */
   listWake(after: string | null, limit: number): Promise<string[]>;
 
   // ---- media metadata (bytes live in a BlobStore) ----------------------------

@@ -7,6 +7,7 @@ import { ParleyError } from '../runtime/index.ts';
 import {
   checkGroupSave,
   checkId,
+  checkIdOrNull,
   checkInboxItems,
   checkKey,
   checkLimit,
@@ -39,6 +40,17 @@ describe('store argument checks', () => {
     );
     expect(refusal(() => checkId('user', 7))).toBe(
       'invalid user 7: must be a non-empty string of at most 512 UTF-8 bytes without NUL',
+    );
+  });
+
+  it('a listing start is null or an id, and the refusal says so', () => {
+    expect(checkIdOrNull('after', null)).toBeNull();
+    expect(checkIdOrNull('after', 'user:a')).toBe('user:a');
+    expect(refusal(() => checkIdOrNull('after', ''))).toBe(
+      'invalid after "": must be null or a non-empty string of at most 512 UTF-8 bytes without NUL',
+    );
+    expect(refusal(() => checkIdOrNull('after', 'é'.repeat(ID_BYTES_MAX / 2 + 1)))).toMatch(
+      /^invalid after "é.*: must be null or a non-empty string of at most 512 UTF-8 bytes without NUL$/,
     );
   });
 

@@ -36,14 +36,18 @@ export const READ_LIMIT_MAX = 10_000;
 /** Members (and admins) per group; the chat itself allows far fewer. */
 export const MEMBERS_MAX = 10_000;
 
-function checkString(what: string, value: unknown, maxBytes: number): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
+/** Non-empty, at most `maxBytes` UTF-8 bytes, no NUL. */
+function isBoundedString(value: string, maxBytes: number): boolean {
+  return (
+    value.length > 0 &&
     // A UTF-16 unit is at most 3 UTF-8 bytes: measure only strings that may be too long.
-    (value.length * 3 > maxBytes && Buffer.byteLength(value) > maxBytes) ||
-    value.includes('\u0000')
-  )
+    (value.length * 3 <= maxBytes || Buffer.byteLength(value) <= maxBytes) &&
+    !value.includes('\u0000')
+  );
+}
+
+function checkString(what: string, value: unknown, maxBytes: number): string {
+  if (typeof value !== 'string' || !isBoundedString(value, maxBytes))
     throw invalidArgument(
       what,
       value,
@@ -55,6 +59,18 @@ function checkString(what: string, value: unknown, maxBytes: number): string {
 /** A user, group, owner, device, message id or media id. */
 export function checkId(what: string, value: unknown): string {
   return checkString(what, value, ID_BYTES_MAX);
+}
+
+/** A listing's start (`after`): null (from the first) or an id. */
+export function checkIdOrNull(what: string, value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string' || !isBoundedString(value, ID_BYTES_MAX))
+    throw invalidArgument(
+      what,
+      value,
+      `must be null or a non-empty string of at most ${ID_BYTES_MAX} UTF-8 bytes without NUL`,
+    );
+  return value;
 }
 
 /** An idempotency key or a conversation name. */

@@ -231,18 +231,18 @@ for (const nodeCount of [1, 2]) {
     });
 
     it('gives no sent ack when the store is down, and stores the resend once it is back', async () => {
-      const w = world(seed, nodeCount);
+      const store = new MemoryStore();
+      const w = world(seed, nodeCount, store);
       const alice = w.connect('alice');
       await w.det.settle();
-      const { ParleyError } = await import('../../runtime/index.ts');
-      w.store.failWith = new ParleyError('unavailable', 'database down');
+      store.failWith = new ParleyError('unavailable', 'database down');
       alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
       await w.det.settle();
       expect(alice.frames().filter((f) => f.type === 'ack')).toEqual([]);
       expect(alice.frames()).toContainEqual(
         expect.objectContaining({ type: 'error', code: 'unavailable', id: 'm1' }),
       );
-      w.store.failWith = null;
+      store.failWith = null;
       alice.send({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
       await w.det.settle();
       expect(alice.frames()).toContainEqual(

@@ -13,12 +13,17 @@ import { openCassandraStore } from './cassandra-store.ts';
 import { freshKeyspace, serviceOptions } from './test-kit.ts';
 
 runStoreContract('cassandra', async ({ clock, retention }) => {
-  const store = await openCassandraStore({
-    ...serviceOptions(freshKeyspace('contract')),
-    clock,
-    retention,
-  });
-  return { store, cleanup: () => store.close() };
+  const options = { ...serviceOptions(freshKeyspace('contract')), clock, retention };
+  let store = await openCassandraStore(options);
+  return {
+    store,
+    cleanup: () => store.close(),
+    reopen: async () => {
+      await store.close();
+      store = await openCassandraStore(options);
+      return store;
+    },
+  };
 });
 
 describe('cassandra store', () => {

@@ -4,8 +4,8 @@
  *
  * `openCassandraStore` connects, migrates the keyspace to the newest schema
  * (`schema.ts`) and returns the store. The operations live in one module per
- * noun (`epochs`, `inbox`, `receipts`, `groups`); this class wires them and
- * holds the two small ones:
+ * noun (`epochs`, `inbox`, `receipts`, `groups`, `wake`); this class wires
+ * them and holds the two small ones:
  * - cursors: `UPDATE ... USING TIMESTAMP <seq> SET seq = <seq>`. The cell
  *   with the highest write timestamp wins in Cassandra and ScyllaDB alike, so
  *   the stored cursor is the max of every seq ever written, whatever the order
@@ -47,6 +47,7 @@ import { num } from './rows.ts';
 import { migrate } from './schema.ts';
 import { connectSession, Exec } from './session.ts';
 import { statements } from './statements.ts';
+import * as wake from './wake.ts';
 
 export class CassandraStore implements Store {
   private readonly ctx: Ctx;
@@ -191,6 +192,18 @@ export class CassandraStore implements Store {
     return this.call('groupHistory', group, (ctx) =>
       groups.groupHistory(ctx, group, beforeGseq, limit),
     );
+  }
+
+  markWake(owner: string): Promise<void> {
+    return this.call('markWake', owner, (ctx) => wake.markWake(ctx, owner));
+  }
+
+  clearWake(owner: string): Promise<void> {
+    return this.call('clearWake', owner, (ctx) => wake.clearWake(ctx, owner));
+  }
+
+  listWake(after: string | null, limit: number): Promise<string[]> {
+    return this.call('listWake', after, (ctx) => wake.listWake(ctx, after, limit));
   }
 
   putMedia(meta: MediaMeta): Promise<void> {

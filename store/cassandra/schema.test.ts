@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { systemClock } from '../../runtime/index.ts';
 import { CassandraStore } from './cassandra-store.ts';
 import { resolveOptions } from './options.ts';
-import { createKeyspaceCql, MIGRATIONS, type Migration, migrate, schemaVersion } from './schema.ts';
+import {
+  createKeyspaceCql,
+  MIGRATIONS,
+  type Migration,
+  migrate,
+  schemaVersion,
+  WAKE_GC_GRACE_S,
+} from './schema.ts';
 import { connectSession, Exec } from './session.ts';
 import { freshKeyspace, openTestStore, serviceOptions } from './test-kit.ts';
 
@@ -36,6 +43,7 @@ describe('schema migrations', () => {
       'media',
       'schema_version',
       'user_log',
+      'wake',
     ]);
   });
 
@@ -67,6 +75,30 @@ describe('schema migrations', () => {
     ]);
     expect(await migrate(exec, keyspace, options.replication, systemClock, list)).toEqual([]);
     expect(await schemaVersion(exec, keyspace)).toBe(next.version);
+  });
+
+  test('a keyspace at version 1 gains the wake list on open, and keeps its data', async () => {
+    const old = freshKeyspace('v1');
+    const v1 = MIGRATIONS.slice(0, 1);
+    expect(await migrate(exec, old, options.replication, systemClock, v1)).toEqual([1]);
+    await exec.write(
+      `INSERT INTO ${old}.media (id, owner, mime, size, ts) VALUES (?, ?, ?, ?, ?)`,
+      ['m1', 'alice', 'image/png', 1n, 1n],
+    );
+    const store = await openTestStore(old);
+    try {
+      expect(await schemaVersion(exec, old)).toBe(MIGRATIONS.length);
+      const wake = await exec.first(
+        'SELECT gc_grace_seconds FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+        [old, 'wake'],
+      );
+      expect(wake?.get('gc_grace_seconds')).toBe(WAKE_GC_GRACE_S);
+      expect((await store.getMedia('m1'))?.owner).toBe('alice');
+      await store.markWake('user:alice');
+      expect(await store.listWake(null, 10)).toEqual(['user:alice']);
+    } finally {
+      await store.close();
+    }
   });
 
   test('a migration list out of order is refused before anything runs', async () => {

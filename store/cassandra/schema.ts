@@ -22,6 +22,10 @@
  * - `epochs`: epochs of owners that are neither `user:` nor `group:`.
  * - `cursors`: per-device cursors, written `USING TIMESTAMP <seq>` (max wins).
  * - `media`: media metadata.
+ * - `wake` (version 2): the wake list, owners in fixed buckets (`wake.ts`).
+ *
+ * A change to the schema is a new migration at the end of the list; a
+ * migration that was released is never edited.
  */
 import { type Clock, ErrorCode, ParleyError } from '../../runtime/index.ts';
 import type { Replication } from './options.ts';
@@ -32,6 +36,9 @@ export interface Migration {
   readonly description: string;
   readonly statements: (keyspace: string) => readonly string[];
 }
+
+/** Tombstone lifetime of the `wake` table: 3 h, the default hint window. */
+export const WAKE_GC_GRACE_S = 3 * 3600;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -56,6 +63,16 @@ export const MIGRATIONS: readonly Migration[] = [
         uid text, device text, seq bigint, PRIMARY KEY ((uid), device))`,
       `CREATE TABLE IF NOT EXISTS ${ks}.media (
         id text PRIMARY KEY, owner text, mime text, size bigint, ts bigint)`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'wake list: owners with unfinished work, in 16 buckets',
+    // A short gc_grace: a tombstone purged too early can only resurrect a cleared mark (see `wake.ts`).
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.wake (
+        bucket int, owner text, PRIMARY KEY ((bucket), owner))
+        WITH gc_grace_seconds = ${WAKE_GC_GRACE_S}`,
     ],
   },
 ];

@@ -69,6 +69,11 @@ export function statements(ks: string) {
     cursorsOf: `SELECT device, seq FROM ${ks}.cursors WHERE uid = ?`,
     mediaPut: `INSERT INTO ${ks}.media (id, owner, mime, size, ts) VALUES (?, ?, ?, ?, ?)`,
     mediaGet: `SELECT id, owner, mime, size, ts FROM ${ks}.media WHERE id = ?`,
+
+    // ---- wake list (plain writes: the table is never written by an LWT) -----------
+    wakeMark: `INSERT INTO ${ks}.wake (bucket, owner) VALUES (?, ?)`,
+    wakeClear: `DELETE FROM ${ks}.wake WHERE bucket = ? AND owner = ?`,
+    wakeAfter: `SELECT owner FROM ${ks}.wake WHERE bucket = ? AND owner > ?`,
   } as const;
 }
 

@@ -38,6 +38,13 @@ export interface ContractHarness {
    * an expiry sweep). Default: nothing more.
    */
   readonly elapse?: (ms: number) => Promise<void>;
+  /**
+   * Closes the store and opens a new one on the same data; resolves with it.
+   * Later tests use the new store, and `cleanup` (and `elapse`) must act on
+   * it. Omitted by a store that keeps nothing across an open (memory): the
+   * tests that reopen are then skipped.
+   */
+  readonly reopen?: () => Promise<Store>;
 }
 
 export type OpenStore = (options: ContractOpenOptions) => Promise<ContractHarness>;
@@ -53,6 +60,10 @@ export interface Fixture {
   readonly clock: VirtualClock;
   /** Moves the clock by `ms` and lets the store see it. */
   readonly elapse: (ms: number) => Promise<void>;
+  /** Whether the harness can `reopen` the store. */
+  readonly canReopen: () => boolean;
+  /** Closes the store and opens it again on the same data; `store()` is then the new one. */
+  readonly reopen: () => Promise<void>;
 }
 
 /** The seed of every property test: `FC_SEED` (set by vitest.config.ts). */

@@ -3,7 +3,7 @@
  * their key index, pending marks and receipts: `inboxTtlMs`; group log:
  * `groupLogTtlMs`; history rows: `historyTtlMs`), counted from the write.
  * Expired rows are returned by no read; heads never expire, so sequences go
- * on gapless and a seq is never issued twice.
+ * on gapless and a seq is never issued twice. Wake marks never expire.
  *
  * The TTLs are whole seconds and the checks keep >= 0.5 s from every
  * deadline, so the same test holds on server-side TTLs (Cassandra).
@@ -74,6 +74,14 @@ export function retentionTests(f: Fixture): void {
       expect(page.entries.map((e) => e.seq)).toEqual([2, 3]);
       expect(page.nextBeforeSeq).toBeNull();
       expect(await store.inboxHead(user)).toBe(3);
+    });
+
+    it('a wake mark outlives every TTL: marks never expire', async () => {
+      const store = f.store();
+      const owner = `group:${uid('wake')}`;
+      await store.markWake(owner);
+      await f.elapse(8000);
+      expect(await store.listWake(null, 10_000)).toContain(owner);
     });
   });
 }

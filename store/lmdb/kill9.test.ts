@@ -4,7 +4,7 @@
  * same directory, and checks that every acknowledged item is there at its
  * seq, that every user's inbox is gapless from 1, and that every append that
  * landed (acknowledged or not) landed whole: entry, key index, history row
- * and pending marks.
+ * and pending marks; and that every acknowledged wake mark is listed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,7 +33,10 @@ interface Ack {
 }
 
 /** Runs the writer until `acks` items were acknowledged, then SIGKILLs it. */
-function runAndKill(path: string, acks: number): Promise<{ acked: Ack[]; signal: string | null }> {
+function runAndKill(
+  path: string,
+  acks: number,
+): Promise<{ acked: Ack[]; marked: string[]; signal: string | null }> {
   return new Promise((done, fail) => {
     const child: ChildProcess = spawn(
       process.execPath,
@@ -46,6 +49,7 @@ function runAndKill(path: string, acks: number): Promise<{ acked: Ack[]; signal:
     let buffered = '';
     let stderr = '';
     const acked: Ack[] = [];
+    const marked: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
@@ -55,6 +59,7 @@ function runAndKill(path: string, acks: number): Promise<{ acked: Ack[]; signal:
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         const [tag, user, seq, key] = line.split(' ');
+        if (tag === 'marked' && user) marked.push(user);
         if (tag !== 'ack' || !user || !seq || !key) continue;
         acked.push({ user, seq: Number(seq), key });
       }
@@ -63,7 +68,7 @@ function runAndKill(path: string, acks: number): Promise<{ acked: Ack[]; signal:
     child.on('error', fail);
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGKILL') fail(new Error(`writer exited early (code ${code}): ${stderr}`));
-      else done({ acked, signal });
+      else done({ acked, marked, signal });
     });
   });
 }
@@ -83,7 +88,7 @@ async function readAll(
 describe('lmdb store under kill -9', () => {
   it('every append acknowledged before SIGKILL is there after reopening, gapless and whole', async () => {
     const path = join(root, 'store');
-    const { acked, signal } = await runAndKill(path, ACKS_BEFORE_KILL);
+    const { acked, marked, signal } = await runAndKill(path, ACKS_BEFORE_KILL);
     expect(signal).toBe('SIGKILL');
     expect(acked.length).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
 
@@ -105,6 +110,9 @@ describe('lmdb store under kill -9', () => {
         }
       }
       for (const a of acked) expect((await store.findByKey(a.user, a.key))?.seq).toBe(a.seq);
+      // Every writer acked its mark before its first append, so all of them did.
+      expect(marked).toHaveLength(USERS);
+      expect(await store.listWake(null, 100)).toEqual([...marked].sort());
       // The store goes on after the crash: a new owner continues the sequence.
       const epoch = await store.acquireEpoch('user:u0');
       const head = await store.inboxHead('u0');

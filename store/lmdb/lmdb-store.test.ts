@@ -21,13 +21,20 @@ afterAll(async () => {
 });
 
 runStoreContract('lmdb', async ({ clock, retention }) => {
-  const store = await openLmdbStore({ path: freshPath(), clock, retention, sweepIntervalMs: 0 });
+  const path = freshPath();
+  const open = () => openLmdbStore({ path, clock, retention, sweepIntervalMs: 0 });
+  let store = await open();
   return {
     store,
     cleanup: () => store.close(),
     // Run the sweep too, so the retention tests see reads after purging.
     elapse: async () => {
       await store.sweep();
+    },
+    reopen: async () => {
+      await store.close();
+      store = await open();
+      return store;
     },
   };
 });
@@ -36,7 +43,7 @@ runStoreContract('lmdb', async ({ clock, retention }) => {
 async function rowCounts(path: string): Promise<Record<string, number>> {
   const env = open({ path, maxDbs: 8 });
   const out: Record<string, number> = {};
-  for (const name of ['owners', 'users', 'groups', 'glog', 'media'])
+  for (const name of ['owners', 'users', 'groups', 'glog', 'media', 'wake'])
     out[name] = env
       .openDB(name, name === 'owners' || name === 'groups' ? { useVersions: true } : {})
       .getKeysCount();
@@ -79,7 +86,14 @@ describe('lmdb store', () => {
     expect(await store.sweep()).toBe(0);
     await store.close();
     // Left: the cursor in users; the two owner state rows.
-    expect(await rowCounts(path)).toEqual({ owners: 2, users: 1, groups: 0, glog: 0, media: 0 });
+    expect(await rowCounts(path)).toEqual({
+      owners: 2,
+      users: 1,
+      groups: 0,
+      glog: 0,
+      media: 0,
+      wake: 0,
+    });
 
     const again = await openLmdbStore({ path, clock, retention, sweepIntervalMs: 0 });
     expect(await again.inboxHead('a')).toBe(5);
@@ -119,7 +133,14 @@ describe('lmdb store', () => {
     clock.setNow(clock.now() + 4000);
     expect(await store.sweep()).toBe(3);
     await store.close();
-    expect(await rowCounts(path)).toEqual({ owners: 1, users: 0, groups: 0, glog: 0, media: 0 });
+    expect(await rowCounts(path)).toEqual({
+      owners: 1,
+      users: 0,
+      groups: 0,
+      glog: 0,
+      media: 0,
+      wake: 0,
+    });
   });
 
   it('the background sweep runs on the injected clock and reports what it did', async () => {

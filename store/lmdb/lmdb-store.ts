@@ -2,9 +2,9 @@
  * `LmdbStore`: the storage contract (`../contract.ts`) on an embedded LMDB
  * environment (`lmdb` package). Open it with `openLmdbStore` (`open.ts`).
  *
- * The operations live in one module per noun (`inbox`, `receipts`, `groups`);
- * this class wires them, holds the two small ones (cursors, media), runs the
- * expiry sweep on a timer of the injected clock, and maps every failure to
+ * The operations live in one module per noun (`inbox`, `receipts`, `groups`,
+ * `wake`); this class wires them, holds the two small ones (cursors, media),
+ * runs the expiry sweep on a timer of the injected clock, and maps every failure to
  * ParleyError: argument checks `invalid_argument`, stale epochs `fenced`,
  * a closed store or a failed read `unavailable`, a failed commit
  * `indeterminate`.
@@ -39,6 +39,7 @@ import * as inbox from './inbox.ts';
 import { Owners } from './owners.ts';
 import * as receipts from './receipts.ts';
 import { cursorKey, type Dbs, END, Tag } from './schema.ts';
+import * as wake from './wake.ts';
 
 const noRows = (): void => {};
 
@@ -213,6 +214,18 @@ export class LmdbStore implements Store {
     return this.guard('groupHistory', group, () =>
       groups.groupHistory(this.ctx, group, beforeGseq, limit),
     );
+  }
+
+  markWake(owner: string): Promise<void> {
+    return this.guard('markWake', owner, () => wake.markWake(this.ctx, owner));
+  }
+
+  clearWake(owner: string): Promise<void> {
+    return this.guard('clearWake', owner, () => wake.clearWake(this.ctx, owner));
+  }
+
+  listWake(after: string | null, limit: number): Promise<string[]> {
+    return this.guard('listWake', after, () => wake.listWake(this.ctx, after, limit));
   }
 
   putMedia(meta: MediaMeta): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The key layout of the LMDB store: five named databases in one environment,
+ * The key layout of the LMDB store: six named databases in one environment,
  * keys as ordered-binary arrays so that everything of one user (or group) is
  * one contiguous key range, and each range scan is a prefix scan.
  *
@@ -15,6 +15,7 @@
  *   glog                 [group, 'm', gseq]      -> [writtenAt, GroupLogEntry]
  *                        [group, 'k', key]       -> gseq
  *   media                id                      -> MediaMeta
+ *   wake                 owner                   -> true                        owner with unfinished work
  *
  * Invariants:
  * - An owner's state row holds its epoch `e` and the heads of the logs it
@@ -87,6 +88,8 @@ export interface Dbs {
   readonly groups: Database<GroupMeta, string>;
   readonly glog: Database<unknown, Key[]>;
   readonly media: Database<MediaMeta, string>;
+  /** The wake list: a key per marked owner (a plain string key sorts in UTF-8 byte order). */
+  readonly wake: Database<true, string>;
 }
 
 /** Plain msgpack maps (no record extension): the cheapest to encode for one-off shapes. */
@@ -102,6 +105,8 @@ export function openDbs(env: RootDatabase): Dbs {
     groups: env.openDB<GroupMeta, string>('groups', { useVersions: true }),
     glog: env.openDB<unknown, Key[]>('glog', packed),
     media: env.openDB<MediaMeta, string>('media', {}),
+    // Created on first open; an environment written before it existed gains it empty.
+    wake: env.openDB<true, string>('wake', {}),
   };
 }
 

@@ -35,11 +35,13 @@ import type {
   Store,
 } from '../contract.ts';
 import { groupExists, staleEpoch, toStoreError, versionConflict } from '../errors.ts';
+import { compareUtf8 } from '../utf8-order.ts';
 import {
   checkEpoch,
   checkGroupLogRecords,
   checkGroupSave,
   checkId,
+  checkIdOrNull,
   checkInboxItems,
   checkInt,
   checkKey,
@@ -334,10 +336,10 @@ export class MemoryStore implements Store {
 
   listWake(after: string | null, limit: number): Promise<string[]> {
     return this.call('listWake', after, () => {
-      if (after !== null) checkId('after', after);
+      const from = checkIdOrNull('after', after);
       const max = checkLimit(limit);
-      const owners = [...this.wake].filter((o) => after === null || o > after);
-      return owners.sort().slice(0, max);
+      const owners = [...this.wake].filter((o) => from === null || compareUtf8(o, from) > 0);
+      return owners.sort(compareUtf8).slice(0, max);
     });
   }
 

@@ -9,7 +9,9 @@
  * the append promise that carried it resolved (a synchronous write to
  * stdout, so a printed line is out of the process before the next append).
  * Odd-numbered appends carry two items and a pending mark, to check that a
- * multi-row append is all-or-nothing across the crash.
+ * multi-row append is all-or-nothing across the crash. Before its first
+ * append each writer marks its owner on the wake list and prints
+ * `marked <owner>` once that resolved.
  */
 import { writeSync } from 'node:fs';
 import type { InboxAppend } from '../../contract.ts';
@@ -36,6 +38,8 @@ function item(user: string, n: number, pending: boolean): InboxAppend {
 
 async function writer(user: string): Promise<void> {
   const epoch = await store.acquireEpoch(`user:${user}`);
+  await store.markWake(`user:${user}`);
+  writeSync(1, `marked user:${user}\n`);
   for (let n = 0; ; n += 2) {
     const odd = (n / 2) % 2 === 1;
     const items = odd ? [item(user, n, true), item(user, n + 1, true)] : [item(user, n, false)];
