@@ -17,8 +17,8 @@ import {
 import { type BlobStore, openFsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
 import { groupActor } from './chat/group-actor.ts';
-import { wakeOwners } from './chat/wake.ts';
 import { userActor } from './chat/user-actor.ts';
+import { wakeOwners } from './chat/wake.ts';
 import { type EdgeServer, instrumentStore, Metrics, startEdgeServer } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
@@ -100,6 +100,8 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     },
     { name: 'parley.root' },
   );
+  // Resume forwards and fan-out left pending by a crash, without waiting for clients.
+  void wakeOwners(system, rawStore, directory, placement);
   const devTokens =
     options.devTokens ?? (host === '127.0.0.1' || host === 'localhost' || host === '::1');
   let edge: EdgeServer;

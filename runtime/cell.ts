@@ -275,10 +275,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
       this.flags = f & ~SCHEDULED;
       return false;
     }
-    if (
-      (this.sys !== null && this.sys.length > 0) ||
-      this.qn > 0
-    ) {
+    if ((this.sys !== null && this.sys.length > 0) || this.qn > 0) {
       return true;
     }
     this.flags = f & ~SCHEDULED;

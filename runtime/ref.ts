@@ -48,5 +48,4 @@ export class Ref<M = unknown> {
 export type MonitorRef = string;
 
 /** A ref to an actor of any message type (refs are contravariant in their message type). */
-// biome-ignore lint/suspicious/noExplicitAny: the one place where "any actor" is spelled.
 export type AnyRef = Ref<any>;

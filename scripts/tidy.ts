@@ -12,7 +12,7 @@
  *    in runtime/, store/, cluster/, actors/ except the clock and random modules.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const rank: Record<string, number> = {
@@ -26,7 +26,11 @@ const rank: Record<string, number> = {
 const free = new Set(['bench', 'tests', 'bin', 'scripts']);
 const timeBanned = new Set(['runtime', 'store', 'cluster', 'actors']);
 /** Files allowed to touch the real clock, timers and randomness. */
-const timeAllowed = new Set(['runtime/clock.ts', 'runtime/random.ts', 'runtime/testing/deterministic.ts']);
+const timeAllowed = new Set([
+  'runtime/clock.ts',
+  'runtime/random.ts',
+  'runtime/testing/deterministic.ts',
+]);
 const banned = /\b(Date\.now|setTimeout|setInterval|setImmediate|Math\.random)\s*\(/;
 
 function* walk(dir: string): Generator<string> {
@@ -52,9 +56,13 @@ for (const file of walk(root)) {
     if (timeBanned.has(from) && !timeAllowed.has(rel) && !isTest && banned.test(line)) {
       const code = line.replace(/\/\/.*$/, '');
       if (banned.test(code))
-        problems.push(`${where}: direct ${code.match(banned)?.[1]} outside runtime/clock.ts or runtime/random.ts; use the injected Clock/Random`);
+        problems.push(
+          `${where}: direct ${code.match(banned)?.[1]} outside runtime/clock.ts or runtime/random.ts; use the injected Clock/Random`,
+        );
     }
-    const m = line.match(/^\s*(?:import|export)\b[^'"]*from\s+['"](\.[^'"]+)['"]/) ?? line.match(/^\s*import\s+['"](\.[^'"]+)['"]/);
+    const m =
+      line.match(/^\s*(?:import|export)\b[^'"]*from\s+['"](\.[^'"]+)['"]/) ??
+      line.match(/^\s*import\s+['"](\.[^'"]+)['"]/);
     if (!m) return;
     const target = relative(root, resolve(dirname(file), m[1]!));
     const to = top(target);
@@ -76,7 +84,9 @@ for (const file of walk(root)) {
       (isTest && /^testing\//.test(inner)) ||
       inner === 'testing/index.ts';
     if (!isPublic && !isTest) {
-      problems.push(`${where}: imports ${target} from outside ${to}/; import ${to}/index.ts (or a sub-folder's index.ts)`);
+      problems.push(
+        `${where}: imports ${target} from outside ${to}/; import ${to}/index.ts (or a sub-folder's index.ts)`,
+      );
     }
   });
 }

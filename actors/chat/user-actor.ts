@@ -147,14 +147,14 @@ export function userActor(
           break;
         case 'replay_more': {
           const session = s.sessions.get(msg.device);
-          if (session !== undefined && session.edge.equals(msg.edge) && session.phase !== 'live') {
+          if (session?.edge.equals(msg.edge) && session.phase !== 'live') {
             await replay(s, msg.device, session, ctx);
           }
           break;
         }
         case 'detach': {
           const session = s.sessions.get(msg.device);
-          if (session !== undefined && session.edge.equals(msg.edge)) s.sessions.delete(msg.device);
+          if (session?.edge.equals(msg.edge)) s.sessions.delete(msg.device);
           await flushCursors(s);
           break;
         }
@@ -167,10 +167,6 @@ export function userActor(
         case 'confirm':
           for (const seq of s.outbound.confirm(msg.recipient, msg.senderSeq)) {
             await store.clearPending(user, seq, msg.recipient);
-          }
-          if (s.outbound.size === 0 && s.wakeMarked) {
-            await store.clearWake(userKey(user));
-            s.wakeMarked = false;
           }
           break;
         case 'wake':
@@ -748,6 +744,12 @@ export function userActor(
     const now = ctx.clock.now();
     for (const recipient of s.outbound.due(now - config.resendIntervalMs))
       resend(s, recipient, now);
+    // Cleared on a tick, not at each confirm: a busy sender would otherwise
+    // write a mark and a clear around every message.
+    if (s.wakeMarked && s.outbound.size === 0) {
+      await store.clearWake(userKey(user));
+      s.wakeMarked = false;
+    }
     await flushCursors(s);
     if (
       !s.passivating &&

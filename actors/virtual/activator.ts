@@ -69,7 +69,7 @@ export function activator(
         return state;
       }
       const entry = state.entries.get(msg.key);
-      if (entry !== undefined && entry.ref.equals(msg.ref) && entry.forwarded === msg.received) {
+      if (entry?.ref.equals(msg.ref) && entry.forwarded === msg.received) {
         state.entries.delete(msg.key);
         state.byRef.delete(entry.ref.key);
         ctx.unlink(entry.ref);
@@ -82,7 +82,7 @@ export function activator(
       if (key !== undefined) {
         state.byRef.delete(exit.from.key);
         const entry = state.entries.get(key);
-        if (entry !== undefined && entry.ref.equals(exit.from)) state.entries.delete(key);
+        if (entry?.ref.equals(exit.from)) state.entries.delete(key);
       }
       return state;
     },

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Behavior } from '../behavior.ts';
-import type { ExitReason } from '../exit-reason.ts';
 import type { AnyRef } from '../ref.ts';
 import type { ActorSystem } from '../system.ts';
 import { Deterministic, probe } from '../testing/index.ts';
@@ -573,5 +572,3 @@ describe('reports', () => {
     });
   });
 });
-
-export type { ExitReason };

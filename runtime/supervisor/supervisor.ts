@@ -227,7 +227,7 @@ async function onChildExit(
   exit: ExitMessage,
   ctx: ActorContext<SupervisorMsg>,
 ): Promise<State> {
-  const index = state.children.findIndex((c) => c.ref !== null && c.ref.equals(exit.from));
+  const index = state.children.findIndex((c) => c.ref?.equals(exit.from));
   if (index < 0) return state; // an exit from a stopped child or a stranger: not ours to act on
   const child = state.children[index]!;
   const childRef = child.ref!;
@@ -432,7 +432,7 @@ async function handleCall(
 
 function findChild(state: State, id: string | AnyRef): Child | undefined {
   if (typeof id === 'string') return state.children.find((c) => c.spec.id === id);
-  return state.children.find((c) => c.ref !== null && c.ref.equals(id));
+  return state.children.find((c) => c.ref?.equals(id));
 }
 
 function describeId(id: string | AnyRef): string {
