@@ -171,7 +171,7 @@ for (const nodeCount of [1, 2]) {
           .map((f) => f.id),
       ).toEqual(['a1']);
       again.send({ type: 'ack', id: 'a1', from: 'alice', status: 'read' });
-      await w.det.settle();
+      await w.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10); // cursors are written on a tick
       expect((await w.store.cursors('bob')).d1).toBe(2);
       const third = w.connect('bob');
       await w.det.settle();
@@ -193,7 +193,7 @@ for (const nodeCount of [1, 2]) {
       });
       await w.det.settle();
       alice.send({ type: 'ack', id: 'b1', from: 'bob', status: 'delivered' });
-      await w.det.settle();
+      await w.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10); // cursors are written on a tick
       expect((await w.store.cursors('alice')).phone).toBe(2);
     });
 

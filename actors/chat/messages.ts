@@ -116,6 +116,8 @@ export type UserMsg =
   | { readonly t: 'tick' }
   /** From a node at start: you are on the store's wake list; activation is the point. */
   | { readonly t: 'wake' }
+  /** Internal: write the confirms and receipts buffered so far. */
+  | { readonly t: 'flush' }
   /** From the activator: passivation accepted, stop now. */
   | { readonly t: 'passivated' };
 

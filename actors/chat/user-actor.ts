@@ -26,7 +26,7 @@ import {
   ParleyError,
   type Ref,
 } from '../../runtime/index.ts';
-import type { InboxEntry, ReceiptEntry } from '../../store/index.ts';
+import type { InboxEntry, Receipt, ReceiptEntry } from '../../store/index.ts';
 import type {
   ClientAckFrame,
   ClientFrame,
@@ -87,9 +87,19 @@ export interface UserState {
   passivating: boolean;
   /** This user is on the store's wake list (it has unconfirmed forwards). */
   wakeMarked: boolean;
+  /**
+   * Confirms and receipts wait here until a `flush` the actor sent itself:
+   * everything already in the mailbox is taken in one store write instead of
+   * one each (a group message brings up to 1023 receipts at once).
+   */
+  readonly confirmBuf: Extract<UserMsg, { t: 'confirm' }>[];
+  readonly receiptBuf: Extract<UserMsg, { t: 'receipt' }>[];
+  flushScheduled: boolean;
 }
 
 const LAST_ACCEPTED_MAX = 10_000;
+/** The contract's bound on items per call. */
+const RECEIPTS_PER_WRITE = 1000;
 /** Out-of-order acks remembered per device; past it they are forgotten (and may be replayed once more). */
 const ACKED_ABOVE_MAX = 10_000;
 
@@ -127,6 +137,9 @@ export function userActor(
       lastActiveMs: ctx.clock.now(),
       passivating: false,
       wakeMarked: outbound.size > 0,
+      confirmBuf: [],
+      receiptBuf: [],
+      flushScheduled: false,
     };
   }
 
@@ -135,7 +148,7 @@ export function userActor(
     msg: UserMsg,
     ctx: ActorContext<UserMsg>,
   ): Promise<UserState> {
-    if (msg.t !== 'tick' && msg.t !== 'passivated') {
+    if (msg.t !== 'tick' && msg.t !== 'passivated' && msg.t !== 'flush') {
       s.routed++;
       s.lastActiveMs = ctx.clock.now();
       s.passivating = false;
@@ -165,9 +178,12 @@ export function userActor(
           await onDeliver(s, msg.msg, msg.senderSeq, msg.prevKey, ctx);
           break;
         case 'confirm':
-          for (const seq of s.outbound.confirm(msg.recipient, msg.senderSeq)) {
-            await store.clearPending(user, seq, msg.recipient);
-          }
+          s.confirmBuf.push(msg);
+          scheduleFlush(s, ctx);
+          break;
+        case 'flush':
+          s.flushScheduled = false;
+          await flushBuffered(s, ctx);
           break;
         case 'wake':
           break;
@@ -178,7 +194,8 @@ export function userActor(
           await onGroupDeliver(s, msg.group, msg.gseq, msg.prevGseq, msg.msg, ctx);
           break;
         case 'receipt':
-          await onReceipt(s, msg, ctx);
+          s.receiptBuf.push(msg);
+          scheduleFlush(s, ctx);
           break;
         case 'typing':
           broadcast(
@@ -327,10 +344,11 @@ export function userActor(
   }
 
   async function flushCursors(s: UserState): Promise<void> {
-    for (const name of [...s.dirtyCursors]) {
-      await store.advanceCursor(user, name, s.cursors.get(name) ?? 0);
-      s.dirtyCursors.delete(name);
-    }
+    const names = [...s.dirtyCursors];
+    s.dirtyCursors.clear();
+    await Promise.all(
+      names.map((name) => store.advanceCursor(user, name, s.cursors.get(name) ?? 0)),
+    );
   }
 
   // ---- client frames -----------------------------------------------------------
@@ -555,8 +573,10 @@ export function userActor(
     }
     if (above.size > ACKED_ABOVE_MAX) above.clear();
     if (cursor > start) {
+      // Written on the next tick: a cursor behind after a crash only means a
+      // few messages replayed once more, which clients drop as repeats.
       s.cursors.set(device, cursor);
-      await store.advanceCursor(user, device, cursor);
+      s.dirtyCursors.add(device);
     }
   }
 
@@ -689,31 +709,57 @@ export function userActor(
     directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
   }
 
-  async function onReceipt(
-    s: UserState,
-    r: Extract<UserMsg, { t: 'receipt' }>,
-    ctx: ActorContext<UserMsg>,
-  ): Promise<void> {
-    const key = r.group !== undefined ? `g/${r.group}/${user}/${r.id}` : `${user}/${r.id}`;
-    const own = await store.findByKey(user, key);
-    if (own === undefined) return;
+  function scheduleFlush(s: UserState, ctx: ActorContext<UserMsg>): void {
+    if (s.flushScheduled) return;
+    s.flushScheduled = true;
+    ctx.send(ctx.self, { t: 'flush' });
+  }
+
+  /** Clears confirmed pending marks and records receipts, each in as few store writes as possible. */
+  async function flushBuffered(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
+    const confirms = s.confirmBuf.splice(0);
+    const clears: Promise<void>[] = [];
+    for (const c of confirms) {
+      for (const seq of s.outbound.confirm(c.recipient, c.senderSeq)) {
+        clears.push(store.clearPending(user, seq, c.recipient));
+      }
+    }
+    await Promise.all(clears);
+    const receipts = s.receiptBuf.splice(0);
+    if (receipts.length === 0) return;
     // `read` of a message implies it for every earlier one in the conversation:
     // after it, a `delivered` for an earlier message is stale and dropped.
-    const watermark = `rw:${r.group ?? ''}:${r.by}`;
-    const readUpTo = s.cursors.get(watermark) ?? 0;
-    if (r.status === 'delivered' && own.seq <= readUpTo) return;
-    const recorded = await store.recordReceipts(user, s.epoch, [
-      {
+    const raised = new Map<string, number>();
+    const toRecord: Receipt[] = [];
+    for (const r of receipts) {
+      const key = r.group !== undefined ? `g/${r.group}/${user}/${r.id}` : `${user}/${r.id}`;
+      const own = await store.findByKey(user, key);
+      if (own === undefined) continue;
+      const watermark = `rw:${r.group ?? ''}:${r.by}`;
+      const readUpTo = Math.max(s.cursors.get(watermark) ?? 0, raised.get(watermark) ?? 0);
+      if (r.status === 'delivered' && own.seq <= readUpTo) continue;
+      if (r.status === 'read' && own.seq > readUpTo) raised.set(watermark, own.seq);
+      toRecord.push({
         id: r.id,
         by: r.by,
         status: r.status,
         ts: r.ts,
         ...(r.group !== undefined ? { group: r.group } : {}),
-      },
-    ]);
-    if (r.status === 'read' && own.seq > readUpTo)
-      s.cursors.set(watermark, await store.advanceCursor(user, watermark, own.seq));
-    for (const entry of recorded) pushReceipt(s, entry, ctx);
+      });
+    }
+    await Promise.all(
+      [...raised].map(async ([watermark, seq]) => {
+        s.cursors.set(watermark, await store.advanceCursor(user, watermark, seq));
+      }),
+    );
+    for (let i = 0; i < toRecord.length; i += RECEIPTS_PER_WRITE) {
+      const recorded = await store.recordReceipts(
+        user,
+        s.epoch,
+        toRecord.slice(i, i + RECEIPTS_PER_WRITE),
+      );
+      for (const entry of recorded) pushReceipt(s, entry, ctx);
+    }
   }
 
   function pushReceipt(s: UserState, entry: ReceiptEntry, ctx: ActorContext<UserMsg>): void {

@@ -27,8 +27,8 @@ export interface EdgeLimits {
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   ratePerSec: 100,
   burst: 200,
-  ackRatePerSec: 1000,
-  ackBurst: 2000,
+  ackRatePerSec: 5000,
+  ackBurst: 20_000,
   heartbeatIntervalMs: 30_000,
   missedPongsMax: 2,
   sendBufferBytesMax: 4 * 1024 * 1024,

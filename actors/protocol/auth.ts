@@ -11,7 +11,7 @@
  * is a result, so the edge answers it with HTTP 401 (or 503 when a JWKS could
  * not be fetched, code `unavailable`).
  */
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -73,7 +73,8 @@ export function hs256Verifier(
   secret: string | Uint8Array,
   options: { clock?: Clock } = {},
 ): TokenVerifier {
-  const key = secretKey(secret);
+  // A KeyObject made once: jose would import a raw Uint8Array again on every call.
+  const key = createSecretKey(secretKey(secret));
   const clock = options.clock ?? systemClock;
   return {
     verify: (token) =>
