@@ -159,7 +159,7 @@ export class ActorSystem {
       cell.parent = parent;
       const parentCell = this.localCell(parent);
       if (parentCell !== undefined) {
-        this.link(parentCell, cell.ref);
+        parentCell.link(cell.ref);
       } else {
         // The parent is dead (an async handler outlived its actor): linking to it answers
         // `noproc`, as a link to any dead actor does, so the child is not left an orphan.
@@ -168,10 +168,6 @@ export class ActorSystem {
     }
     cell.start();
     return cell.ref;
-  }
-
-  private link(from: Cell<any, any>, to: AnyRef): void {
-    from.link(to);
   }
 
   // ---- sending ------------------------------------------------------------------

@@ -8,13 +8,7 @@
  */
 
 import type { Ref } from '../../runtime/index.ts';
-import type {
-  ClientFrame,
-  Content,
-  GroupFrame,
-  LastSeenVisibility,
-  ServerFrame,
-} from '../protocol/index.ts';
+import type { ClientFrame, Content, GroupFrame } from '../protocol/index.ts';
 
 export const userKey = (user: string): string => `user:${user}`;
 export const groupKey = (group: string): string => `group:${group}`;
@@ -160,19 +154,9 @@ export type GroupMsg =
       readonly edge: Ref<EdgeMsg>;
     }
   | { readonly t: 'typing'; readonly from: string; readonly status: 'started' | 'stopped' }
-  | {
-      readonly t: 'receipt';
-      readonly id: string;
-      readonly from: string;
-      readonly by: string;
-      readonly status: 'delivered' | 'read';
-      readonly ts: number;
-    }
   | { readonly t: 'tick' }
   | { readonly t: 'wake' }
   | { readonly t: 'passivated' };
-
-export type { LastSeenVisibility, ServerFrame };
 
 /** Close code sent to a session replaced by a newer connection of the same device. */
 export const CLOSE_REPLACED = 4001;

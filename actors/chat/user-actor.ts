@@ -366,7 +366,7 @@ export function userActor(
         else await sendToGroup(device, edge, frame, ctx);
         return;
       case 'ack':
-        await onClientAck(s, device, edge, frame, ctx);
+        await onClientAck(s, device, frame, ctx);
         return;
       case 'typing':
         if (frame.to !== undefined)
@@ -513,11 +513,9 @@ export function userActor(
   async function onClientAck(
     s: UserState,
     device: string,
-    edge: Ref<EdgeMsg>,
     frame: ClientAckFrame,
     ctx: ActorContext<UserMsg>,
   ): Promise<void> {
-    void edge;
     const key =
       frame.group !== undefined
         ? `g/${frame.group}/${frame.from}/${frame.id}`
