@@ -15,9 +15,17 @@
  * A refused frame's `ref` and `id` are echoed in the error when they are
  * themselves valid ids, so a client can tell which request failed. Unknown
  * fields are ignored; an optional field that is `null` counts as absent.
+ *
+ * Every id the decoder reads (`id`, `ref`, `to`, `from`, `group`, `members`,
+ * `users`, `with`) and the `before` cursor refuse control characters (C0 with
+ * NUL, DEL, C1) and lone surrogates with `bad_frame`: whatever is accepted
+ * here is storable (at most 64 UTF-16 units, so at most 192 UTF-8 bytes,
+ * within the store's 256) and never makes the store answer `invalid_argument`.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import {
+  hasSafeChars,
+  ID_CHARS_RULE,
   id,
   integer,
   isId,
@@ -248,10 +256,16 @@ function history(f: Obj): HistoryRequestFrame {
       : { type: 'history', group: id(group, 'group'), limit: HISTORY_LIMIT_DEFAULT }
   ) as Mutable<HistoryRequestFrame>;
   const before = optional(f.before);
-  if (before !== undefined) frame.before = text(before, 'before', 1, HISTORY_CURSOR_LENGTH_MAX);
+  if (before !== undefined) frame.before = cursor(before, 'before');
   const limit = optional(f.limit);
   if (limit !== undefined) frame.limit = integer(limit, 'limit', 1, HISTORY_LIMIT_MAX);
   return withRef(frame, f);
+}
+
+/** An opaque cursor: a string of 1..128 chars under the same character rule as ids. */
+function cursor(value: unknown, path: string): string {
+  const s = text(value, path, 1, HISTORY_CURSOR_LENGTH_MAX);
+  return hasSafeChars(s) ? s : refuse(path, `a cursor: ${ID_CHARS_RULE}`, s);
 }
 
 const MEDIA_TYPES: readonly MediaType[] = ['image', 'video', 'audio', 'document'];

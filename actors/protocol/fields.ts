@@ -23,14 +23,37 @@ export class Refusal {
 }
 
 export const ID_RULE = `an id (1..${ID_LENGTH_MAX} chars)`;
+/** What an id of the right length may still not hold (the store could not keep it as sent). */
+export const ID_CHARS_RULE =
+  'an id without control characters (U+0000-U+001F, U+007F-U+009F) or lone surrogates';
+
+/**
+ * C0 controls (NUL included), DEL, C1 controls, and surrogates not part of a
+ * pair (with the `u` flag a well-formed pair is one code point, not `Cs`).
+ * Lone surrogates cannot be encoded as UTF-8, so no store could keep such an
+ * id as sent; NUL ends strings in LMDB keys. Private-use code points and
+ * non-characters are well-formed Unicode and stay allowed: ids are opaque.
+ */
+const ID_FORBIDDEN = /[\p{Cc}\p{Cs}]/u;
 export const USER_ID_RULE = `a user id (1..${ID_LENGTH_MAX} of [A-Za-z0-9_.-])`;
 
 export function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A valid id: 1..64 UTF-16 units, none of them a control character or a lone surrogate. */
 export function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= ID_LENGTH_MAX;
+  return (
+    typeof value === 'string' &&
+    value.length >= 1 &&
+    value.length <= ID_LENGTH_MAX &&
+    !ID_FORBIDDEN.test(value)
+  );
+}
+
+/** A string free of control characters and lone surrogates (cursors, ids). */
+export function hasSafeChars(value: string): boolean {
+  return !ID_FORBIDDEN.test(value);
 }
 
 export function isUserId(value: unknown): value is string {
@@ -50,7 +73,10 @@ export function optional(value: unknown): unknown {
 }
 
 export function id(value: unknown, path: string): string {
-  return isId(value) ? value : refuse(path, ID_RULE, value);
+  if (isId(value)) return value;
+  if (typeof value === 'string' && value.length >= 1 && value.length <= ID_LENGTH_MAX)
+    return refuse(path, ID_CHARS_RULE, value);
+  return refuse(path, ID_RULE, value);
 }
 
 export function userId(value: unknown, path: string): string {
