@@ -20,13 +20,16 @@
  * receipts (monotonic status, gapless rseq), history paging, groups
  * (create/update compare-and-set), the group log, media metadata, retention
  * TTLs, the wake list (ordered paging, idempotent mark and clear, marks that
- * survive reopening when the harness can `reopen`, and never expire), and
+ * survive reopening when the harness can `reopen`, and never expire), the
+ * chat list (one summary per conversation kept by the append, fenced
+ * monotonic read watermarks, paging by last activity), and
  * fast-check model-based and concurrency properties seeded with `FC_SEED`
  * (a failure prints the seed and the shrunk counterexample).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { VirtualClock } from '../runtime/testing/index.ts';
 import { DEFAULT_RETENTION, type Retention, type Store } from './contract.ts';
+import { conversationTests } from './contract-tests/conversations.ts';
 import { fencingTests } from './contract-tests/fencing.ts';
 import { inboxTests } from './contract-tests/inbox.ts';
 import {
@@ -94,6 +97,7 @@ export function runStoreContract(
       inboxTests(f);
       otherTests(f);
       wakeTests(f);
+      conversationTests(f);
       describe('properties (fast-check, FC_SEED)', () => {
         it('random interleavings of takeovers, appends, duplicates, reads, cursor moves, pending clears and receipts agree with the reference model', async () => {
           await checkInboxModel(f.store(), fcSeed(), runs);

@@ -25,10 +25,25 @@
  * A call with no items returns `[]` and writes nothing.
  *
  * Atomicity. One `appendInbox` call is all-or-nothing: its entries, their key
- * index, their history rows and the outbound `pending` marks are written
- * together or not at all. Once the promise resolves, the write survives a
- * crash of the process (and, for Cassandra, of a node at the chosen
- * consistency).
+ * index, their history rows, the outbound `pending` marks and the chat list
+ * summaries of their conversations are written together or not at all.
+ * Once the promise resolves, the write survives a crash of the process
+ * (and, for Cassandra, of a node at the chosen consistency).
+ *
+ * Chat list (the conversation index). Each user has one summary per
+ * conversation (`u:<peer>`, `g:<group>`) that has at least one entry: its
+ * newest entry (`last`), the user's read watermark (`readUpTo`, 0 until
+ * the first `markRead`) and `unread`, the number of the conversation's
+ * entries with `seq > readUpTo` that someone else sent (`from !== user`;
+ * the user's own messages are never unread). `appendInbox` keeps the index
+ * in the same atomic step as the entries, so the chat list is one read and
+ * never disagrees with the inbox. `markRead` moves the watermark only up
+ * (to at most the conversation's newest seq), fenced like appends; then
+ * `unread` counts the other party's entries after it that history still
+ * holds. `conversations` pages the index by last activity: newest `last.seq`
+ * first (seqs are unique per user, so there are no ties). Index rows never
+ * expire: a conversation stays listed, with its last entry, after its rows
+ * expired from the inbox and from history.
  *
  * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
  * epoch, group version mismatch), `already_exists` (creating a group that
@@ -121,6 +136,33 @@ export interface HistoryPage {
   readonly entries: readonly InboxEntry[];
   /** Pass as `beforeSeq` for the next older page: the oldest `seq` returned when an older entry exists; null when none does. */
   readonly nextBeforeSeq: number | null;
+}
+
+/** One conversation of a user's chat list (see "Chat list" above). */
+export interface ConversationSummary {
+  /** `u:<peer>` or `g:<group>`, as given to `appendInbox`. */
+  readonly conversation: string;
+  /** The conversation's newest entry in the user's inbox. */
+  readonly last: InboxEntry;
+  /** Entries from others with `seq > readUpTo`. */
+  readonly unread: number;
+  /** The user's read watermark in this conversation; 0 when never moved. */
+  readonly readUpTo: number;
+}
+
+export interface ConversationPage {
+  /** Most recent activity first: `last.seq` descending. */
+  readonly items: readonly ConversationSummary[];
+  /** Pass as `beforeSeq` for the next page: the last item's `last.seq` when more exist; null when none do. */
+  readonly nextBeforeSeq: number | null;
+}
+
+/** What `markRead` left. */
+export interface ReadMark {
+  readonly readUpTo: number;
+  readonly unread: number;
+  /** True when this call moved the watermark up. */
+  readonly raised: boolean;
 }
 
 export interface GroupMeta {
@@ -229,6 +271,22 @@ export interface Store {
     beforeSeq: number | null,
     limit: number,
   ): Promise<HistoryPage>;
+
+  // ---- chat list (conversation index, maintained by appendInbox) -------------
+  /** `user`'s conversations whose `last.seq < beforeSeq` (all when null), newest activity first, at most `limit`. */
+  conversations(user: string, beforeSeq: number | null, limit: number): Promise<ConversationPage>;
+  /**
+   * Moves `user`'s read watermark in `conversation` to `max(readUpTo,
+   * min(upTo, last.seq))` and recounts `unread`; idempotent and monotonic.
+   * Fenced by `epoch` of `user:<user>`. Resolves undefined (writing nothing)
+   * when the user has no such conversation. `upTo` >= 0.
+   */
+  markRead(
+    user: string,
+    epoch: number,
+    conversation: string,
+    upTo: number,
+  ): Promise<ReadMark | undefined>;
 
   // ---- groups ----------------------------------------------------------------
   getGroup(id: string): Promise<GroupMeta | undefined>;

@@ -181,6 +181,8 @@ const STORE_METHODS = [
   'readReceipts',
   'receiptStatus',
   'history',
+  'conversations',
+  'markRead',
   'getGroup',
   'saveGroup',
   'appendGroupLog',

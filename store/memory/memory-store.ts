@@ -20,6 +20,7 @@
 import { type Clock, type ParleyError, quote, systemClock } from '../../runtime/index.ts';
 import type {
   AppendResult,
+  ConversationPage,
   GroupLogEntry,
   GroupLogRecord,
   GroupMeta,
@@ -28,6 +29,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  ReadMark,
   Receipt,
   ReceiptEntry,
   ReceiptStatus,
@@ -50,6 +52,7 @@ import {
   checkReceipts,
   checkRetention,
 } from '../validate.ts';
+import { markChatRead, noteAppended, pageChats } from './chats.ts';
 import { expiryOf } from './rows.ts';
 import { Groups, Users, withoutUndefined } from './state.ts';
 
@@ -108,6 +111,7 @@ export class MemoryStore implements Store {
         u.keys.set(entry.key, seq);
         const history = this.users.conversationFor(u, item.conversation, now);
         history.push(seq, entry, expiryOf(historyTtlMs, now));
+        noteAppended(u, user, item.conversation, entry);
         if (item.pendingFor !== undefined && item.pendingFor.length > 0)
           u.pending.set(seq, new Set(item.pendingFor));
         return { seq, duplicate: false };
@@ -252,6 +256,32 @@ export class MemoryStore implements Store {
       const rows = u && this.users.conversation(u, conversation, now);
       const page = rows?.page(beforeSeq, max, now);
       return { entries: page?.values ?? [], nextBeforeSeq: page?.nextBeforeSeq ?? null };
+    });
+  }
+
+  conversations(user: string, beforeSeq: number | null, limit: number): Promise<ConversationPage> {
+    return this.call('conversations', user, (now) => {
+      checkId('user', user);
+      if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
+      const max = checkLimit(limit);
+      return pageChats(this.users.read(user, now), beforeSeq, max);
+    });
+  }
+
+  markRead(
+    user: string,
+    epoch: number,
+    conversation: string,
+    upTo: number,
+  ): Promise<ReadMark | undefined> {
+    return this.call('markRead', user, (now) => {
+      checkId('user', user);
+      checkEpoch(epoch);
+      checkKey('conversation', conversation);
+      checkInt('upTo', upTo, 0);
+      this.fence(`user:${user}`, epoch);
+      const u = this.users.read(user, now);
+      return u && markChatRead(this.users, u, user, conversation, upTo, now);
     });
   }
 

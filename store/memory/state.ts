@@ -8,6 +8,13 @@
 import type { GroupLogEntry, InboxEntry, ReceiptEntry, ReceiptStatus } from '../contract.ts';
 import { Rows } from './rows.ts';
 
+/** A conversation's summary in the chat list (`chats.ts` keeps it). */
+export interface ChatRow {
+  last: InboxEntry;
+  unread: number;
+  readUpTo: number;
+}
+
 export interface UserState {
   /** The highest seq issued. */
   head: number;
@@ -24,6 +31,8 @@ export interface UserState {
   readonly receipts: Rows<ReceiptEntry>;
   /** `${id}\0${by}` -> the stored status, expiring with its newest receipt. */
   readonly statuses: Map<string, { readonly status: ReceiptStatus; readonly expMs: number }>;
+  /** The chat list: conversation -> its summary (`chats.ts`); never expires. */
+  readonly chats: Map<string, ChatRow>;
 }
 
 export interface GroupState {
@@ -58,6 +67,7 @@ export class Users {
       rhead: 0,
       receipts: new Rows(),
       statuses: new Map(),
+      chats: new Map(),
     };
     this.byId.set(user, fresh);
     return fresh;
