@@ -5,7 +5,8 @@
  * One append is one decision on the owner's committed state (epoch, head)
  * and the committed key index, made inside `serialize("user:<id>")`, then one
  * conditional block (`Owners.commit`) holding every row of every new item:
- * entry, key index, history row, pending marks and the new head. So it is
+ * entry, key index, history row, pending marks, the chat list summaries of
+ * their conversations (`chats.ts`) and the new head. So it is
  * all-or-nothing, and it lands only if no other write to the owner came in
  * between (else it is decided again). A key seen earlier in the same call,
  * or present in the index with a live entry, is a duplicate: its first seq
@@ -34,6 +35,7 @@ import {
   checkKey,
   checkLimit,
 } from '../validate.ts';
+import { chatUpdates, encodeChatUpdates, writeChatUpdates } from './chats.ts';
 import { type Ctx, written } from './context.ts';
 import {
   END,
@@ -120,7 +122,12 @@ export async function appendInbox(
       }
       if (fresh.length === 0) return { done: results };
       // Encode before the conditional block, so nothing in it can throw half-way.
-      const rows = fresh.map(({ item, seq }) => stamped(toEntry(user, seq, item.record), now));
+      const entries = fresh.map(({ item, seq }) => ({
+        item,
+        entry: toEntry(user, seq, item.record),
+      }));
+      const rows = entries.map(({ entry }) => stamped(entry, now));
+      const chats = encodeChatUpdates(chatUpdates(ctx, user, entries), now);
       const applied = await owners.commit(
         'appendInbox',
         owner,
@@ -135,6 +142,7 @@ export async function appendInbox(
             for (const to of new Set(item.pendingFor ?? []))
               void users.put(pendingKey(user, seq, to), 1);
           }
+          writeChatUpdates(ctx, user, chats);
         },
       );
       return applied ? { done: results } : { retry: true };

@@ -85,10 +85,11 @@ describe('lmdb store', () => {
     expect(await store.sweep()).toBe(15);
     expect(await store.sweep()).toBe(0);
     await store.close();
-    // Left: the cursor in users; the two owner state rows.
+    // Left: the cursor and the chat list of two conversations (a summary and an
+    // activity row each, which never expire) in users; the two owner state rows.
     expect(await rowCounts(path)).toEqual({
       owners: 2,
-      users: 1,
+      users: 5,
       groups: 0,
       glog: 0,
       media: 0,
@@ -133,9 +134,10 @@ describe('lmdb store', () => {
     clock.setNow(clock.now() + 4000);
     expect(await store.sweep()).toBe(3);
     await store.close();
+    // Left: the chat list summary of u:b and its activity row, which never expire.
     expect(await rowCounts(path)).toEqual({
       owners: 1,
-      users: 0,
+      users: 2,
       groups: 0,
       glog: 0,
       media: 0,

@@ -2,8 +2,8 @@
  * `LmdbStore`: the storage contract (`../contract.ts`) on an embedded LMDB
  * environment (`lmdb` package). Open it with `openLmdbStore` (`open.ts`).
  *
- * The operations live in one module per noun (`inbox`, `receipts`, `groups`,
- * `wake`); this class wires them, holds the two small ones (cursors, media),
+ * The operations live in one module per noun (`inbox`, `chats`, `receipts`,
+ * `groups`, `wake`); this class wires them, holds the two small ones (cursors, media),
  * runs the expiry sweep on a timer of the injected clock, and maps every failure to
  * ParleyError: argument checks `invalid_argument`, stale epochs `fenced`,
  * a closed store or a failed read `unavailable`, a failed commit
@@ -16,6 +16,7 @@ import type { Clock, TimerHandle } from '../../runtime/index.ts';
 import { quote } from '../../runtime/index.ts';
 import type {
   AppendResult,
+  ConversationPage,
   GroupLogEntry,
   GroupLogRecord,
   GroupMeta,
@@ -24,6 +25,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  ReadMark,
   Receipt,
   ReceiptEntry,
   ReceiptStatus,
@@ -32,6 +34,7 @@ import type {
 } from '../contract.ts';
 import { toStoreError, unavailable } from '../errors.ts';
 import { checkId, checkInt, checkMediaMeta } from '../validate.ts';
+import * as chats from './chats.ts';
 import { type Ctx, written } from './context.ts';
 import { sweepOnce } from './expiry.ts';
 import * as groups from './groups.ts';
@@ -177,6 +180,23 @@ export class LmdbStore implements Store {
   ): Promise<HistoryPage> {
     return this.guard('history', user, () =>
       inbox.history(this.ctx, user, conversation, beforeSeq, limit),
+    );
+  }
+
+  conversations(user: string, beforeSeq: number | null, limit: number): Promise<ConversationPage> {
+    return this.guard('conversations', user, () =>
+      chats.conversations(this.ctx, user, beforeSeq, limit),
+    );
+  }
+
+  markRead(
+    user: string,
+    epoch: number,
+    conversation: string,
+    upTo: number,
+  ): Promise<ReadMark | undefined> {
+    return this.guard('markRead', user, () =>
+      chats.markRead(this.ctx, user, epoch, conversation, upTo),
     );
   }
 

@@ -11,6 +11,8 @@
  *                        [user, 'd', device]     -> seq                         delivery cursor
  *                        [user, 's', id, by]     -> [writtenAt, ReceiptStatus]  receipt status
  *                        [user, 'r', rseq]       -> [writtenAt, ReceiptEntry]   receipt log
+ *                        [user, 'c', conv]       -> [writtenAt, ChatRow]        chat list summary (`chats.ts`)
+ *                        [user, 'a', seq]        -> conv                        chat list by last activity
  *   groups  (versioned)  id                      -> GroupMeta (entry version = meta.version)
  *   glog                 [group, 'm', gseq]      -> [writtenAt, GroupLogEntry]
  *                        [group, 'k', key]       -> gseq
@@ -79,6 +81,8 @@ export const Tag = {
   Cursor: 'd',
   Status: 's',
   ReceiptLog: 'r',
+  Chat: 'c',
+  Activity: 'a',
 } as const;
 
 export interface Dbs {
