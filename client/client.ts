@@ -56,8 +56,11 @@ import { type Receipt, ReceiptTracker, type ReceiptUpdate } from './receipts.ts'
 import { type RequestKind, Requests } from './requests.ts';
 
 export interface ClientOptions {
-  /** `ws://HOST:PORT/ws`; the token is added as `?token=`. */
-  readonly url: string;
+  /**
+   * `ws://HOST:PORT/ws`; the token is added as `?token=`. Several URLs (the
+   * nodes of one cluster): each reconnect moves on to the next one.
+   */
+  readonly url: string | readonly string[];
   /** The JWT, or a function asked for a fresh one before every (re)connect. */
   readonly token: string | (() => string | Promise<string>);
   /** Default: the global `WebSocket`, else the `ws` package. */
@@ -153,9 +156,14 @@ export class ParleyClient {
   private waiters: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void }[] = [];
 
   constructor(private readonly options: ClientOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
-      throw new ParleyClientError('invalid', `url must be ws: or wss:, got "${options.url}"`);
+    const urls = typeof options.url === 'string' ? [options.url] : options.url;
+    if (urls.length === 0)
+      throw new ParleyClientError('invalid', 'url must name at least one server');
+    for (const each of urls) {
+      const url = new URL(each);
+      if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+        throw new ParleyClientError('invalid', `url must be ws: or wss:, got "${each}"`);
+    }
     this.timers = options.timers ?? systemTimers;
     this.random = options.random ?? Math.random;
     this.newId = options.newId ?? (() => randomId(this.random));

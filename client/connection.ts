@@ -21,7 +21,12 @@ import {
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'waiting' | 'closed';
 
 export interface ConnectionOptions {
-  readonly url: string;
+  /**
+   * The server, or several nodes of one cluster: the first is tried first and
+   * every lost or failed socket moves on to the next (a drained or dead node
+   * sends its clients to another).
+   */
+  readonly url: string | readonly string[];
   readonly token: string | (() => string | Promise<string>);
   readonly WebSocket: WebSocketConstructor | undefined;
   /** False: a lost connection stays lost. */
@@ -44,6 +49,8 @@ export class Connection {
   state: ConnectionState = 'idle';
   private socket: WebSocketLike | undefined;
   private attempt = 0;
+  /** Index into the url list of the next socket to open. */
+  private urlIndex = 0;
   private reconnectTimer: unknown;
   private handshakeTimer: unknown;
 
@@ -98,7 +105,7 @@ export class Connection {
     let url: string;
     let Socket: WebSocketConstructor;
     try {
-      url = withToken(this.options.url, typeof token === 'function' ? await token() : token);
+      url = withToken(this.currentUrl(), typeof token === 'function' ? await token() : token);
       Socket = this.options.WebSocket ?? (await defaultWebSocket());
     } catch (error) {
       if (this.state === 'connecting') this.lost(1006, `could not connect: ${describe(error)}`);
@@ -129,8 +136,14 @@ export class Connection {
     socket.addEventListener('error', () => {});
   }
 
+  private currentUrl(): string {
+    const urls = this.options.url;
+    return typeof urls === 'string' ? urls : urls[this.urlIndex % urls.length]!;
+  }
+
   private lost(code: number, reason: string): void {
     this.socket = undefined;
+    this.urlIndex++;
     this.options.timers.clear(this.handshakeTimer);
     if (this.state === 'closed') return;
     const backoff = this.options.backoff;
