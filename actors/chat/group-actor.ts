@@ -156,6 +156,15 @@ export function groupActor(
           break;
       }
     } catch (err) {
+      if (
+        msg.t === 'post' &&
+        err instanceof ParleyError &&
+        err.code === ErrorCode.InvalidArgument
+      ) {
+        // A value the store refuses is a bad frame, not an outage to retry forever.
+        ctx.send(msg.replyTo, { ok: false, code: 'bad_frame', message: err.message });
+        return s;
+      }
       if (err instanceof ParleyError && err.code === ErrorCode.Fenced) {
         ctx.log.warn(
           { group: id, err: err.message },

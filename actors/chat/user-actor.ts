@@ -14,6 +14,9 @@
  * - Receipts are relayed to the sender's actor, which keeps them monotonic
  *   (the store refuses a downgrade; `delivered` after an implied `read` is
  *   dropped) and pushes them to every device of the sender.
+ * - A client frame the store refuses (`invalid_argument`) is answered
+ *   `bad_frame`, never `unavailable` (which clients retry forever), and the
+ *   actor goes on with the next frame instead of crashing.
  *
  * Invariant: the actor handles one message at a time (the runtime awaits
  * async handlers), so inbox appends, pushes and cursor moves never interleave.
@@ -227,16 +230,60 @@ export function userActor(
         return s;
       }
       if (
+        msg.t === 'client' &&
+        err instanceof ParleyError &&
+        err.code === ErrorCode.InvalidArgument
+      ) {
+        // The store refused a value the client sent: the frame is bad, and the
+        // store is not down (an `unavailable` would be retried forever).
+        ctx.log.warn(
+          { user, frame: msg.frame.type, err: err.message },
+          'store refused a client frame',
+        );
+        refuseClientFrame(
+          msg.edge,
+          msg.frame,
+          'bad_frame',
+          `the frame could not be stored: ${err.message}`,
+          ctx,
+        );
+        return s;
+      }
+      if (
         err instanceof ParleyError &&
         (err.code === ErrorCode.Unavailable || err.code === ErrorCode.Indeterminate)
       ) {
         // The store is down: nothing is acked; senders and forwards retry.
         ctx.log.warn({ user, msg: msg.t, err: err.message }, 'store unavailable');
+        // A message was answered where it failed; a request with a ref gets its answer here.
+        if (msg.t === 'client' && msg.frame.type !== 'message' && msg.frame.ref !== undefined)
+          refuseClientFrame(
+            msg.edge,
+            msg.frame,
+            'unavailable',
+            'the store is unavailable; retry later',
+            ctx,
+          );
         return s;
       }
       throw err;
     }
     return s;
+  }
+
+  /** An `error` frame about `frame`: its `ref`, and its `id` only for a message (an ack's id names someone else's message). */
+  function refuseClientFrame(
+    edge: Ref<EdgeMsg>,
+    frame: ClientFrame,
+    code: 'bad_frame' | 'unavailable',
+    message: string,
+    ctx: ActorContext<UserMsg>,
+  ): void {
+    const echo = {
+      ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
+      ...(frame.type === 'message' ? { id: frame.id } : {}),
+    };
+    ctx.send(edge, { t: 'push', json: errorJson(code, message, echo) });
   }
 
   /** Pushes one encoded frame to every session of this user but `exceptDevice`. */
@@ -448,12 +495,19 @@ export function userActor(
         { record, conversation: `u:${to}`, pendingFor: to === user ? [] : [to] },
       ])) as [{ seq: number; duplicate: boolean }];
     } catch (err) {
-      ctx.send(edge, {
-        t: 'push',
-        json: errorJson('unavailable', 'could not store the message now; send it again later', {
-          id: frame.id,
-        }),
-      });
+      // Only an outage is answered here: a refused argument is answered
+      // `bad_frame` by `receive`, and after a crash (a bug) the edge submits
+      // the message again to the next incarnation.
+      if (
+        err instanceof ParleyError &&
+        (err.code === ErrorCode.Unavailable || err.code === ErrorCode.Indeterminate)
+      )
+        ctx.send(edge, {
+          t: 'push',
+          json: errorJson('unavailable', 'could not store the message now; send it again later', {
+            id: frame.id,
+          }),
+        });
       throw err;
     }
     if (result.duplicate) {

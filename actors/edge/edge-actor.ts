@@ -19,6 +19,16 @@
  * handling a frame becomes an `error` frame (`unavailable`, or the code of a
  * `ParleyError` that maps to one), never the end of the connection.
  *
+ * A crash of the user actor loses what was queued in its mailbox. So the edge
+ * keeps every `message` frame it forwarded until its `sent` ack or an `error`
+ * naming its `id` comes back; when the user actor goes `down` it attaches to
+ * the next incarnation and submits those frames again (a message is
+ * idempotent on its id: at worst the client gets `sent` twice). The oldest
+ * one in flight at a crash is counted as its likely cause; counted
+ * `RESUBMITS_MAX + 1` times it is answered `unavailable` instead of being
+ * submitted again. At most `inflightMessagesMax` messages
+ * wait at once; past it a message is refused `rate_limited`.
+ *
  * Bounds: inbound rate (`ratePerSec`, `burst`); outbound bytes waiting in the
  * socket (`sendBufferBytesMax`, else close `1013`); presence subscriptions per
  * connection (`presenceUsersMax`, oldest dropped first).
@@ -65,6 +75,8 @@ export interface EdgeState {
   /** Presence subscriptions of this connection, oldest first. */
   readonly subscriptions: Map<string, () => void>;
   readonly listener: PresenceListener;
+  /** Message frames forwarded to the user actor and not yet answered, by id, with the crashes each has lived through. */
+  readonly inflight: Map<string, { frame: ClientFrame; crashes: number }>;
   heartbeat: TimerRef | undefined;
   /** A ping is out: the next tick checks that `socket.pongs` moved past `pongsAtPing`. */
   awaitingPong: boolean;
@@ -77,6 +89,10 @@ type Ctx = ActorContext<EdgeMsg>;
 
 /** How often a paced replay looks whether the socket drained. */
 const DRAIN_CHECK_MS = 20;
+/** Times an in-flight message is submitted again after a crash of the user actor. */
+const RESUBMITS_MAX = 1;
+const SENT_ACK_PREFIX = '{"type":"ack","id":';
+const ERROR_PREFIX = '{"type":"error"';
 
 /** Builds the behavior of one connection's edge actor. Throws `invalid_argument` on bad limits. */
 export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState> {
@@ -215,8 +231,21 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       case 'settings':
         return presence.setLastSeenVisibility(user, frame.lastSeen);
       default:
+        if (frame.type === 'message') {
+          if (!state.inflight.has(frame.id) && state.inflight.size >= limits.inflightMessagesMax) {
+            sendError(
+              state,
+              ctx,
+              'rate_limited',
+              `${limits.inflightMessagesMax} messages await their "sent" ack; this one was dropped, send it again later`,
+              { ref: frame.ref, id: frame.id },
+            );
+            return undefined;
+          }
+          if (!state.inflight.has(frame.id)) state.inflight.set(frame.id, { frame, crashes: 0 });
+          counters.messageIn();
+        }
         toUser({ t: 'client', device, edge: ctx.self, frame });
-        if (frame.type === 'message') counters.messageIn();
         return undefined;
     }
   }
@@ -265,6 +294,42 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     toUser({ t: 'replay_more', device, edge: ctx.self });
   }
 
+  /** Forgets an in-flight message once the user actor answered it (`sent`, or an error naming it). */
+  function settle(state: EdgeState, json: string): void {
+    if (state.inflight.size === 0) return;
+    if (!json.startsWith(SENT_ACK_PREFIX) && !json.startsWith(ERROR_PREFIX)) return;
+    const frame = JSON.parse(json) as { type: string; id?: unknown; status?: unknown };
+    if (typeof frame.id !== 'string') return;
+    if (frame.type === 'error' || frame.status === 'sent') state.inflight.delete(frame.id);
+  }
+
+  /**
+   * After a crash of the user actor: what it had queued is lost, so submit it
+   * again, in the order first sent. The oldest one is the frame the actor was
+   * most likely handling when it crashed: only it counts the crash, so a
+   * frame that crashes every incarnation is answered and the ones queued
+   * behind it still go through.
+   */
+  function resubmit(state: EdgeState, ctx: Ctx): void {
+    let head = true;
+    for (const [id, entry] of state.inflight) {
+      if (head) entry.crashes++;
+      head = false;
+      if (entry.crashes <= RESUBMITS_MAX) {
+        toUser({ t: 'client', device, edge: ctx.self, frame: entry.frame });
+        continue;
+      }
+      state.inflight.delete(id);
+      sendError(
+        state,
+        ctx,
+        'unavailable',
+        `the server failed ${entry.crashes} times while handling this message; send it again (an id is never delivered twice)`,
+        { ref: entry.frame.ref, id },
+      );
+    }
+  }
+
   function onHeartbeat(state: EdgeState, ctx: Ctx): EdgeState {
     state.heartbeat = undefined;
     if (state.closed) return state;
@@ -300,6 +365,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
         subscriptions: new Map(),
         // Called from other actors' turns: it only posts to this actor's mailbox.
         listener: (s) => ctx.send(self, { t: 'presence', json: presenceJson(s) }),
+        inflight: new Map(),
         heartbeat: undefined,
         awaitingPong: false,
         pongsAtPing: 0,
@@ -323,6 +389,9 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     receive(state, msg, ctx) {
       switch (msg.t) {
         case 'push':
+          settle(state, msg.json);
+          write(state, [msg.json], ctx);
+          return state;
         case 'presence':
           write(state, [msg.json], ctx);
           return state;
@@ -368,6 +437,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       state.userMonitor = undefined;
       state.replayWaiting = false;
       toUser({ t: 'attach', device, edge: ctx.self });
+      resubmit(state, ctx);
       return state;
     },
 

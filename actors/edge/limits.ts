@@ -22,6 +22,8 @@ export interface EdgeLimits {
   readonly sendBufferBytesMax: number;
   /** Users one connection watches the presence of; past it the oldest is dropped. */
   readonly presenceUsersMax: number;
+  /** Messages forwarded and not yet answered (`sent` or an error); past it a message is refused `rate_limited`. */
+  readonly inflightMessagesMax: number;
 }
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
@@ -33,6 +35,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   missedPongsMax: 2,
   sendBufferBytesMax: 4 * 1024 * 1024,
   presenceUsersMax: 10_000,
+  inflightMessagesMax: 4096,
 };
 
 export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits {
@@ -46,6 +49,7 @@ export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits 
     'missedPongsMax',
     'sendBufferBytesMax',
     'presenceUsersMax',
+    'inflightMessagesMax',
   ] as const)
     positive(name, out[name], true);
   return out;
