@@ -18,11 +18,17 @@ import { type BlobStore, openFsBlobStore, openLmdbStore, type Store } from '../s
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
 import { groupActor } from './chat/group-actor.ts';
 import { userActor } from './chat/user-actor.ts';
-import { wakeOwners } from './chat/wake.ts';
+import { WakeOnGain } from './chat/wake.ts';
 import { type EdgeServer, instrumentStore, Metrics, startEdgeServer } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
-import { ACTIVATOR_NAME, activator, type Placement, VirtualDirectory } from './virtual/index.ts';
+import {
+  ACTIVATOR_NAME,
+  activator,
+  type Placement,
+  staticPlacement,
+  VirtualDirectory,
+} from './virtual/index.ts';
 
 export interface NodeOptions {
   /** Node name; default `local` (or the transport's). */
@@ -78,7 +84,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       'PARLEY_JWT_SECRET is not set: using a random secret, so only dev tokens from this node work',
     );
   }
-  const placement = options.placement ?? (() => system.node);
+  const placement = options.placement ?? staticPlacement(system.node);
   const directory = new VirtualDirectory(system, placement);
   const env: ChatEnv = { store, directory, config: { ...DEFAULT_CHAT_CONFIG, ...options.chat } };
   const root = startSupervisor(
@@ -89,10 +95,13 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
         {
           id: 'activator',
           start: () => ({
-            behavior: activator({
-              user: (id, act) => userActor(id, env, act),
-              group: (id, act) => groupActor(id, env, act),
-            }),
+            behavior: activator(
+              {
+                user: (id, act) => userActor(id, env, act),
+                group: (id, act) => groupActor(id, env, act),
+              },
+              directory,
+            ),
             options: { name: ACTIVATOR_NAME, mailbox: { capacity: 1_000_000 } },
           }),
         },
@@ -100,8 +109,10 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     },
     { name: 'parley.root' },
   );
-  // Resume forwards and fan-out left pending by a crash, without waiting for clients.
-  void wakeOwners(system, rawStore, directory, placement);
+  // Resume forwards and fan-out left pending by a crash, without waiting for clients,
+  // and again for the keys this node gains in each view change.
+  const waker = new WakeOnGain(system, rawStore, directory, placement);
+  void waker.start();
   const devTokens =
     options.devTokens ?? (host === '127.0.0.1' || host === 'localhost' || host === '::1');
   let edge: EdgeServer;
@@ -121,6 +132,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       port: options.port ?? 8080,
     });
   } catch (err) {
+    waker.stop();
     await system.shutdown();
     if (ownsStore) await rawStore.close();
     throw err;
@@ -133,6 +145,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     jwtSecret,
     root,
     async close() {
+      waker.stop();
       await edge.close();
       await system.shutdown();
       if (ownsStore) await rawStore.close();

@@ -3,7 +3,12 @@ import { InProcessNetwork, ParleyError, type Ref } from '../../runtime/index.ts'
 import { Deterministic, probe } from '../../runtime/testing/index.ts';
 import { MemoryStore, type Store } from '../../store/index.ts';
 import type { ClientFrame } from '../protocol/index.ts';
-import { ACTIVATOR_NAME, activator, VirtualDirectory } from '../virtual/index.ts';
+import {
+  ACTIVATOR_NAME,
+  activator,
+  functionPlacement,
+  VirtualDirectory,
+} from '../virtual/index.ts';
 import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
 import type { EdgeMsg } from './messages.ts';
@@ -14,11 +19,11 @@ const seed = Number(process.env.FC_SEED);
 
 /** Places keys on `nodes` by a stable hash, so actors of one test land on different nodes. */
 function placementOver(nodes: string[]) {
-  return (key: string) => {
+  return functionPlacement((key: string) => {
     let h = 0;
     for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
     return nodes[Math.abs(h) % nodes.length]!;
-  };
+  });
 }
 
 function world(s = seed, nodeCount = 1, store: Store = new MemoryStore()) {
@@ -30,16 +35,16 @@ function world(s = seed, nodeCount = 1, store: Store = new MemoryStore()) {
     nodeCount === 1 ? det.system({ node: name }) : det.system({ transport: network.join(name) }),
   );
   for (const sys of systems) {
-    const env: ChatEnv = {
-      store,
-      directory: new VirtualDirectory(sys, placement),
-      config: DEFAULT_CHAT_CONFIG,
-    };
+    const directory = new VirtualDirectory(sys, placement);
+    const env: ChatEnv = { store, directory, config: DEFAULT_CHAT_CONFIG };
     sys.spawn(
-      activator({
-        user: (id, act) => userActor(id, env, act),
-        group: (id, act) => groupActor(id, env, act),
-      }),
+      activator(
+        {
+          user: (id, act) => userActor(id, env, act),
+          group: (id, act) => groupActor(id, env, act),
+        },
+        directory,
+      ),
       { name: ACTIVATOR_NAME },
     );
   }

@@ -6,6 +6,7 @@ import {
   type ActivatorMsg,
   activator,
   PASSIVATED,
+  staticPlacement,
   VirtualDirectory,
 } from './index.ts';
 
@@ -39,8 +40,8 @@ function setup() {
   const d = new Deterministic(Number(process.env.FC_SEED));
   const system = d.system();
   const log: string[] = [];
-  system.spawn(activator({ c: counter(log) }), { name: ACTIVATOR_NAME });
-  const directory = new VirtualDirectory(system, () => system.node);
+  const directory = new VirtualDirectory(system, staticPlacement(system.node));
+  system.spawn(activator({ c: counter(log) }, directory), { name: ACTIVATOR_NAME });
   return { d, system, log, directory };
 }
 

@@ -1,109 +1,112 @@
 /**
- * The activator of one node: spawns the virtual actor for a key on its first
- * message, forwards every routed message to it, and stops it when it asks to
- * passivate and nothing is in flight.
+ * The activator of one node: the only place virtual actors of this node are
+ * spawned, and the router of every message addressed to a key here.
  *
- * Invariants:
+ * Guarantees:
+ * - It activates only keys this node owns in its current view
+ *   (`host.placement`); a message for a key owned elsewhere is forwarded to
+ *   that owner's activator (at most `hopsMax` hops) or held; with no owner
+ *   known it is held. Held messages are bounded per key and in total, routed
+ *   again on every view change and every `retryMs`, and one over a bound is a
+ *   counted dead letter with a reason. Nothing is dropped silently.
  * - At most one live actor per key on this node: an entry exists from spawn
- *   until its `down` or an accepted passivation.
- * - Passivation is race-free: the actor reports how many routed messages it
- *   received; the activator accepts only if it forwarded exactly that many,
- *   removes the entry, then tells the actor to stop. Anything routed after
- *   that activates a new incarnation.
+ *   until its exit or an accepted passivation (`activation.ts`).
+ * - When a key moves away its actor hands off (`handoff.ts`): it finishes its
+ *   mailbox and stops; what arrived meanwhile goes to the new owner, in order.
  * - An actor that crashes is forgotten (its exit reaches the activator, which
  *   traps exits); the next message activates it again from its durable state.
+ *
+ * The view listener (subscribed in `init`, removed in `terminate`) only sends
+ * the activator one `view` message per burst of changes.
  */
+import type { ActorContext, Behavior } from '../../runtime/index.ts';
+import { onPassivate } from './activation.ts';
+import type { ActivatorHost } from './directory.ts';
+import { onExit, onGraceEnd, onHandedOff, onHandoffTimeout, onView } from './handoff.ts';
+import { onInspect, onKill, onList } from './introspect.ts';
+import type { ActivatorMsg } from './messages.ts';
+import { rerouteHeld, route } from './routing.ts';
 import {
-  type ActorContext,
-  type AnyRef,
-  type Behavior,
-  ErrorCode,
-  type ExitMessage,
-  ParleyError,
-  quote,
-  type Ref,
-} from '../../runtime/index.ts';
-import type { ActivatorMsg } from './directory.ts';
-
-/** Makes the behavior for the id part of a key (`alice` in `user:alice`); `activator` is where it asks to passivate. */
-export type VirtualKind = (id: string, activator: Ref<ActivatorMsg>) => Behavior<any, any>;
-
-interface Entry {
-  readonly ref: AnyRef;
-  forwarded: number;
-}
-
-interface State {
-  readonly entries: Map<string, Entry>;
-  /** Ref key → virtual key, to forget an actor when it exits. */
-  readonly byRef: Map<string, string>;
-}
-
-/** What the activator tells a virtual actor when its passivation is accepted. */
-export const PASSIVATED = { t: 'passivated' } as const;
-
-export class UnknownKindError extends ParleyError {
-  override readonly name = 'UnknownKindError';
-  constructor(key: string) {
-    super(ErrorCode.NotFound, `no virtual actor kind for key ${quote(key)}`);
-  }
-}
+  type ActivatorOptions,
+  DEFAULT_ACTIVATOR_OPTIONS,
+  newState,
+  type State,
+  type VirtualKind,
+} from './state.ts';
 
 export function activator(
   kinds: Readonly<Record<string, VirtualKind>>,
+  host: ActivatorHost,
+  options: Partial<ActivatorOptions> = {},
 ): Behavior<ActivatorMsg, State> {
+  const opts = { ...DEFAULT_ACTIVATOR_OPTIONS, ...options };
   return {
     name: 'activator',
     // Virtual actors are linked: they die with the activator (so a restarted
     // activator never meets an orphan), and it learns of their exits by trapping.
     init(ctx) {
       ctx.trapExit(true);
-      return { entries: new Map(), byRef: new Map() };
+      const s = newState(kinds, host, opts);
+      s.unsubscribe = host.placement.onChange(() => viewChanged(s, ctx));
+      return s;
     },
-    receive(state, msg, ctx) {
-      if (msg.t === 'route') {
-        const entry = state.entries.get(msg.key) ?? activate(state, msg.key, kinds, ctx);
-        if (entry === undefined) return state;
-        entry.forwarded++;
-        ctx.send(entry.ref, msg.msg);
-        return state;
+    receive(s, msg, ctx) {
+      switch (msg.t) {
+        case 'route':
+          route(s, msg.key, msg.msg, msg.hops ?? 0, ctx);
+          break;
+        case 'passivate':
+          onPassivate(s, msg.key, msg.ref, msg.received, ctx);
+          break;
+        case 'view':
+          onView(s, ctx);
+          break;
+        case 'handed_off':
+          onHandedOff(s, msg.key, msg.msgs, ctx);
+          break;
+        case 'grace_end':
+          onGraceEnd(s, msg.view, ctx);
+          break;
+        case 'retry':
+          s.retryQueued = false;
+          rerouteHeld(s, ctx);
+          break;
+        case 'handoff_timeout':
+          onHandoffTimeout(s, msg.key, msg.ref, ctx);
+          break;
+        case 'list':
+          onList(s, msg.replyTo, ctx);
+          break;
+        case 'inspect':
+          onInspect(s, msg.key, msg.replyTo, ctx);
+          break;
+        case 'kill':
+          onKill(s, msg.key, msg.replyTo, ctx);
+          break;
       }
-      const entry = state.entries.get(msg.key);
-      if (entry?.ref.equals(msg.ref) && entry.forwarded === msg.received) {
-        state.entries.delete(msg.key);
-        state.byRef.delete(entry.ref.key);
-        ctx.unlink(entry.ref);
-        ctx.send(entry.ref, PASSIVATED);
-      }
-      return state;
+      return s;
     },
-    exit(state, exit: ExitMessage) {
-      const key = state.byRef.get(exit.from.key);
-      if (key !== undefined) {
-        state.byRef.delete(exit.from.key);
-        const entry = state.entries.get(key);
-        if (entry?.ref.equals(exit.from)) state.entries.delete(key);
+    exit(s, exit, ctx) {
+      onExit(s, exit, ctx);
+      return s;
+    },
+    terminate(s, _reason, ctx) {
+      s.unsubscribe();
+      for (const key of s.held.keys()) {
+        const msgs = s.held.take(key);
+        host.deadLetter(`${key}@${ctx.node}`, msgs[0], 'held_at_stop', msgs.length);
       }
-      return state;
     },
   };
 }
 
-function activate(
-  state: State,
-  key: string,
-  kinds: Readonly<Record<string, VirtualKind>>,
-  ctx: ActorContext<ActivatorMsg>,
-): Entry | undefined {
-  const colon = key.indexOf(':');
-  const kind = colon > 0 ? kinds[key.slice(0, colon)] : undefined;
-  if (kind === undefined) {
-    ctx.log.warn({ key }, new UnknownKindError(key).message);
-    return undefined;
+function viewChanged(s: State, ctx: ActorContext<ActivatorMsg>): void {
+  // A killed activator runs no `terminate`: its listener removes itself.
+  if (!ctx.isAlive(ctx.self)) {
+    s.unsubscribe();
+    return;
   }
-  const ref = ctx.spawnLink(kind(key.slice(colon + 1), ctx.self));
-  const entry: Entry = { ref, forwarded: 0 };
-  state.entries.set(key, entry);
-  state.byRef.set(ref.key, key);
-  return entry;
+  if (s.viewQueued) return;
+  s.viewQueued = true;
+  ctx.send(ctx.self, { t: 'view' });
 }

@@ -1,52 +1,58 @@
 /**
  * Virtual actors: `user:alice`, `group:g1`. They always exist logically; one
- * node owns each key (by `placement`), and that node's activator spawns the
- * actor on its first message, forwards to it, and lets it passivate when
+ * node owns each key (by its `Placement`), and that node's activator spawns
+ * the actor on its first message, forwards to it, and lets it passivate when
  * idle. Senders address keys, never refs, so an actor can move or restart
  * without anyone holding a stale ref.
  *
- * Everything goes through runtime messages (`sendNamed` to the owner node's
- * activator), so the same code runs on one node, across in-process nodes, and
- * over NATS.
+ * Addressing: `send(key)` goes to the activator of `placement.owner(key)` in
+ * this node's view; when no owner is known it goes to the local activator,
+ * which holds it until the view settles. No directory lookup on the hot path.
+ *
+ * Everything goes through runtime messages (`sendNamed` to an activator), so
+ * the same code runs on one node, across in-process nodes, and over NATS.
  */
-import type { ActorSystem, AnyRef, Ref } from '../../runtime/index.ts';
+import type { ActorSystem, AnyRef, DeadLetterReason, Ref } from '../../runtime/index.ts';
+import type { ActivatorMsg, InspectReply, KillReply, ListReply } from './messages.ts';
+import type { Placement } from './placement.ts';
 
 export const ACTIVATOR_NAME = 'parley.activator';
 
-/** Maps a key to the node that owns it. */
-export type Placement = (key: string) => string;
-
-/** To an activator. */
-export type ActivatorMsg =
-  | { readonly t: 'route'; readonly key: string; readonly msg: unknown }
-  /** From a virtual actor: stop me if nothing was forwarded to me after the `received`-th message. */
-  | {
-      readonly t: 'passivate';
-      readonly key: string;
-      readonly ref: AnyRef;
-      readonly received: number;
-    };
-
 export interface Directory {
-  /** Sends `msg` to the virtual actor `key`. At most once, FIFO per sender and key. */
+  /** Sends `msg` to the virtual actor `key`. At most once, FIFO per sender and key while the view holds. */
   send(key: string, msg: unknown): void;
   /** Request/reply with a virtual actor; `make` builds the request around the reply ref. */
   ask<R>(key: string, make: (replyTo: Ref<R>) => unknown, timeoutMs?: number): Promise<R>;
-  /** The node that owns `key`. */
-  owner(key: string): string;
+  /** The node that owns `key` in this node's view; undefined when none is known. */
+  owner(key: string): string | undefined;
 }
 
-export class VirtualDirectory implements Directory {
+/**
+ * What an activator needs from its node beyond its own context: the
+ * placement, named sends to other activators, dead-letter counting and the
+ * mailbox depth of its actors. `VirtualDirectory` provides it.
+ */
+export interface ActivatorHost {
+  readonly placement: Placement;
+  /** Sends to the activator registered on `node`. */
+  toActivator(node: string, msg: ActivatorMsg): void;
+  /** Counts a dropped message as a dead letter. */
+  deadLetter(to: string, msg: unknown, reason: DeadLetterReason, count?: number): void;
+  /** User messages waiting in the local actor `ref`; undefined when it is not alive here. */
+  mailboxDepth(ref: AnyRef): number | undefined;
+}
+
+export class VirtualDirectory implements Directory, ActivatorHost {
   constructor(
     private readonly system: ActorSystem,
-    private readonly placement: Placement,
+    readonly placement: Placement,
   ) {}
 
   send(key: string, msg: unknown): void {
     this.system.sendNamed(
       ACTIVATOR_NAME,
       { t: 'route', key, msg } satisfies ActivatorMsg,
-      this.placement(key),
+      this.placement.owner(key) ?? this.system.node,
     );
   }
 
@@ -55,11 +61,57 @@ export class VirtualDirectory implements Directory {
       ACTIVATOR_NAME,
       (replyTo) => ({ t: 'route', key, msg: make(replyTo) }),
       timeoutMs,
-      this.placement(key),
+      this.placement.owner(key) ?? this.system.node,
     );
   }
 
-  owner(key: string): string {
-    return this.placement(key);
+  owner(key: string): string | undefined {
+    return this.placement.owner(key);
+  }
+
+  // ---- admin introspection (answered by an activator) ------------------------------
+
+  /** The virtual actors live on `node` (default: this one) and its hold/forward counters. */
+  list(node: string = this.system.node, timeoutMs?: number): Promise<ListReply> {
+    return this.system.askNamed<ActivatorMsg, ListReply>(
+      ACTIVATOR_NAME,
+      (replyTo) => ({ t: 'list', replyTo }),
+      timeoutMs,
+      node,
+    );
+  }
+
+  /** Asks the owner of `key` (in this node's view; default this node) about it. */
+  inspect(key: string, node?: string, timeoutMs?: number): Promise<InspectReply> {
+    return this.system.askNamed<ActivatorMsg, InspectReply>(
+      ACTIVATOR_NAME,
+      (replyTo) => ({ t: 'inspect', key, replyTo }),
+      timeoutMs,
+      node ?? this.placement.owner(key) ?? this.system.node,
+    );
+  }
+
+  /** Kills the actor of `key` on its owner (exit `kill`); resolves whether one was live there. */
+  kill(key: string, node?: string, timeoutMs?: number): Promise<KillReply> {
+    return this.system.askNamed<ActivatorMsg, KillReply>(
+      ACTIVATOR_NAME,
+      (replyTo) => ({ t: 'kill', key, replyTo }),
+      timeoutMs,
+      node ?? this.placement.owner(key) ?? this.system.node,
+    );
+  }
+
+  // ---- ActivatorHost ---------------------------------------------------------------
+
+  toActivator(node: string, msg: ActivatorMsg): void {
+    this.system.sendNamed(ACTIVATOR_NAME, msg, node);
+  }
+
+  deadLetter(to: string, msg: unknown, reason: DeadLetterReason, count = 1): void {
+    this.system.deadLetters.record(to, msg, reason, count);
+  }
+
+  mailboxDepth(ref: AnyRef): number | undefined {
+    return this.system.localCell(ref)?.depth;
   }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { type ChatNode, startNode } from '../../actors/node.ts';
 import { MemoryPresence } from '../../actors/presence/index.ts';
+import { functionPlacement } from '../../actors/virtual/index.ts';
 import { InProcessNetwork, systemClock } from '../../runtime/index.ts';
 import { openFsBlobStore, openLmdbStore } from '../../store/index.ts';
 import { TEST_JWT_SECRET } from '../support/server-process.ts';
@@ -34,7 +35,7 @@ runProtocolSuite('protocol v1 against two in-process nodes', async () => {
   const blobs = await openFsBlobStore({ dir: join(dir, 'media') });
   const presence = new MemoryPresence({ clock: systemClock });
   const network = new InProcessNetwork();
-  const placement = hashPlacement(NODES);
+  const placement = functionPlacement(hashPlacement(NODES));
   const logger = pino({ level: 'warn' });
   const nodes: ChatNode[] = [];
   for (const name of NODES)
