@@ -7,7 +7,11 @@
  * mints) and a remote JWKS for production identity providers. Claims:
  * `sub` is the user id, optional `dev` the device id (default `"default"`),
  * both 1..64 of `[A-Za-z0-9_.-]`; an `exp` in the past, by the injected clock
- * and with no tolerance, is refused. Verification never throws: every failure
+ * and with no tolerance, is refused. The time claims `exp`, `nbf` and `iat`,
+ * when present, must be finite numbers of seconds in 0..253402300799 (the
+ * end of year 9999): `"exp": 1e309` parses as Infinity and would never
+ * expire. An `nbf` in the future is refused, and so is an `iat` more than
+ * `IAT_SKEW_SEC` ahead of the clock (a token from the future). Verification never throws: every failure
  * is a result, so the edge answers it with HTTP 401 (or 503 when a JWKS could
  * not be fetched, code `unavailable`).
  */
@@ -33,6 +37,10 @@ export interface Identity {
 export const DEFAULT_DEVICE = 'default';
 /** Tokens longer than this are refused unparsed. */
 export const TOKEN_LENGTH_MAX = 8192;
+/** Latest time claim accepted: 9999-12-31T23:59:59Z, in seconds. */
+export const TIME_CLAIM_MAX_SEC = 253_402_300_799;
+/** How far ahead of our clock an `iat` may be (clock skew between issuer and server). */
+export const IAT_SKEW_SEC = 60;
 /** Lifetime of a dev token unless the caller says otherwise: one day. */
 export const DEV_TOKEN_TTL_SEC = 86_400;
 
@@ -215,10 +223,29 @@ async function verifyToken(
   } catch (error) {
     return joseFailure(error, token, algorithms, jwksUrl);
   }
-  return identity(payload);
+  return identity(payload, clock.now() / 1000);
 }
 
-function identity(payload: JWTPayload): AuthResult {
+function identity(payload: JWTPayload, nowSec: number): AuthResult {
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    const value: unknown = payload[claim];
+    if (value === undefined) continue;
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      value > TIME_CLAIM_MAX_SEC
+    )
+      return refused(
+        'claims',
+        `claim "${claim}" must be a number of seconds 0..${TIME_CLAIM_MAX_SEC}, got ${typeof value === 'number' ? String(value) : show(value)}`,
+      );
+  }
+  if (payload.iat !== undefined && payload.iat > nowSec + IAT_SKEW_SEC)
+    return refused(
+      'claims',
+      `claim "iat" is in the future: ${show(payload.iat)}, more than ${IAT_SKEW_SEC} s ahead of ${Math.floor(nowSec)}`,
+    );
   const { sub, dev } = payload;
   if (!isUserId(sub)) return refused('claims', claimMessage('sub', sub));
   if (dev !== undefined && !isUserId(dev)) return refused('claims', claimMessage('dev', dev));
