@@ -4,7 +4,8 @@
  * row per idempotency key.
  *
  * One call is one conditional single-partition batch
- *   UPDATE head = h+n IF epoch = e AND head = h   + the rows of the n new items.
+ *   UPDATE head = h+n IF epoch = e AND head = h   + the rows of the n new items
+ *                                                 (+ the spec's `batchRows`: the chat list).
  * Fenced: applied only while the static `epoch` is the caller's. Gapless: the
  * new items get h+1..h+n, applied only if `head` is still h. Atomic: a batch
  * on one partition is one mutation, applied through Paxos or not at all.
@@ -23,13 +24,14 @@ import { num } from './rows.ts';
 /** Keys per `IN` read. */
 const IN_CHUNK = 100;
 
-interface LogState {
+interface LogState<X> {
   readonly epoch: number | null;
   readonly head: number;
   readonly keys: KeyRows;
+  readonly more: X;
 }
 
-export interface AppendSpec<T> {
+export interface AppendSpec<T, X = undefined> {
   /** For messages: `appendInbox("alice")`. */
   readonly what: string;
   /** The fencing owner: `user:alice`, `group:g1`. */
@@ -45,6 +47,15 @@ export interface AppendSpec<T> {
   readonly keyOf: (item: T) => string;
   /** The rows of one new item (its Key row included), all carrying `wid`; `now` is the clock at the decision. */
   readonly rowsFor: (item: T, seq: bigint, wid: string, now: number) => BatchQuery[];
+  /** Reads more state the decision needs (the inbox: its chat list rows), in the same observation. */
+  readonly observeMore?: (serial: boolean) => Promise<X>;
+  /** Rows written once per batch, after the items' rows, from the new items and what `observeMore` read. */
+  readonly batchRows?: (
+    fresh: readonly { readonly item: T; readonly seq: number }[],
+    more: X,
+    wid: string,
+    now: number,
+  ) => BatchQuery[];
 }
 
 /** Refuses a write whose epoch is not the owner's current one (null: none taken yet). */
@@ -86,26 +97,28 @@ export async function readKeys(
   return { live, wids };
 }
 
-export function appendFenced<T>(
+export function appendFenced<T, X = undefined>(
   ctx: Ctx,
-  spec: AppendSpec<T>,
+  spec: AppendSpec<T, X>,
   epoch: number,
   items: readonly T[],
 ): Promise<AppendResult[]> {
   const keys = [...new Set(items.map(spec.keyOf))];
-  return runCas<LogState, AppendResult[]>(
+  return runCas<LogState<X>, AppendResult[]>(
     {
       what: spec.what,
       async observe(serial) {
-        const [state, found] = await Promise.all([
+        const [state, found, more] = await Promise.all([
           ctx.exec.first(spec.stateQuery, [spec.partition], serial),
           readKeys(ctx, spec.keysQuery, spec.partition, keys, serial),
+          spec.observeMore?.(serial),
         ]);
         const current = state?.get('epoch');
         return {
           epoch: current === null || current === undefined ? null : num(current),
           head: num(state?.get('head')),
           keys: found,
+          more: more as X,
         };
       },
       landed(o, uncertain) {
@@ -117,6 +130,7 @@ export function appendFenced<T>(
         const results: AppendResult[] = [];
         const fresh = new Map<string, number>();
         const rows: BatchQuery[] = [];
+        const added: { item: T; seq: number }[] = [];
         const wid = newWid();
         const now = ctx.clock.now();
         for (const item of items) {
@@ -129,9 +143,11 @@ export function appendFenced<T>(
           const seq = o.head + fresh.size + 1;
           fresh.set(key, seq);
           results.push({ seq, duplicate: false });
+          added.push({ item, seq });
           rows.push(...spec.rowsFor(item, BigInt(seq), wid, now));
         }
         if (fresh.size === 0) return { done: results };
+        if (spec.batchRows !== undefined) rows.push(...spec.batchRows(added, o.more, wid, now));
         const head = BigInt(o.head);
         const cas = {
           query: spec.headCas,

@@ -4,7 +4,7 @@
  *
  * `openCassandraStore` connects, migrates the keyspace to the newest schema
  * (`schema.ts`) and returns the store. The operations live in one module per
- * noun (`epochs`, `inbox`, `receipts`, `groups`, `wake`); this class wires
+ * noun (`epochs`, `inbox`, `chats`, `receipts`, `groups`, `wake`); this class wires
  * them and holds the two small ones:
  * - cursors: `UPDATE ... USING TIMESTAMP <seq> SET seq = <seq>`. The cell
  *   with the highest write timestamp wins in Cassandra and ScyllaDB alike, so
@@ -19,6 +19,7 @@
 import { quote } from '../../runtime/index.ts';
 import type {
   AppendResult,
+  ConversationPage,
   GroupLogEntry,
   GroupLogRecord,
   GroupMeta,
@@ -27,6 +28,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  ReadMark,
   Receipt,
   ReceiptEntry,
   ReceiptStatus,
@@ -34,6 +36,7 @@ import type {
 } from '../contract.ts';
 import { unavailable } from '../errors.ts';
 import { checkId, checkInt, checkMediaMeta, READ_LIMIT_MAX } from '../validate.ts';
+import * as chats from './chats.ts';
 import type { Ctx } from './context.ts';
 import type { CqlSession } from './cql.ts';
 import { guard } from './driver-errors.ts';
@@ -157,6 +160,23 @@ export class CassandraStore implements Store {
   ): Promise<HistoryPage> {
     return this.call('history', user, (ctx) =>
       inbox.history(ctx, user, conversation, beforeSeq, limit),
+    );
+  }
+
+  conversations(user: string, beforeSeq: number | null, limit: number): Promise<ConversationPage> {
+    return this.call('conversations', user, (ctx) =>
+      chats.conversations(ctx, user, beforeSeq, limit),
+    );
+  }
+
+  markRead(
+    user: string,
+    epoch: number,
+    conversation: string,
+    upTo: number,
+  ): Promise<ReadMark | undefined> {
+    return this.call('markRead', user, (ctx) =>
+      chats.markRead(ctx, user, epoch, conversation, upTo),
     );
   }
 

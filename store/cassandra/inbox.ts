@@ -4,7 +4,8 @@
  *
  * Append (see `append.ts` for why it is fenced, gapless, atomic and
  * idempotent): one conditional batch writes, for each new item, its Entry,
- * Key and History rows and a Pending row per recipient.
+ * Key and History rows and a Pending row per recipient, and the chat list
+ * rows of the conversations it touches (`chats.ts`).
  *
  * Pending marks are cleared with an `IF EXISTS` delete, so every write to the
  * partition goes through Paxos (see `statements.ts`).
@@ -27,6 +28,7 @@ import {
   checkLimit,
 } from '../validate.ts';
 import { appendFenced, readKeys } from './append.ts';
+import { type ChatRow, chatBatchRows, readChatRows } from './chats.ts';
 import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard, Outcome, outcomeOf, toParleyError } from './driver-errors.ts';
 import { type Expiry, expiryOf } from './expiry.ts';
@@ -40,7 +42,8 @@ const IN_CHUNK = 100;
 /** The shared checks, and the one limit only this store has: rows per batch. */
 function checkItems(items: unknown): readonly InboxAppend[] {
   const list = checkInboxItems(items);
-  let rows = 0;
+  // Per conversation, the chat list adds three rows (`chats.ts`).
+  let rows = 3 * new Set(list.map((item) => item.conversation)).size;
   for (const item of list) rows += 3 + (item.pendingFor?.length ?? 0);
   if (rows > BATCH_ROWS_MAX)
     throw invalidArgument(
@@ -73,8 +76,9 @@ export async function appendInbox(
     query: st.userRow,
     params: [user, kind, tag, seq, sub, body, wid, e.exp, e.ttl],
   });
+  const conversations = [...new Set(list.map((item) => item.conversation))];
   return ctx.lock.run(`u:${user}`, () =>
-    appendFenced<InboxAppend>(
+    appendFenced<InboxAppend, Map<string, ChatRow>>(
       ctx,
       {
         what: `appendInbox(${quote(user)})`,
@@ -84,6 +88,8 @@ export async function appendInbox(
         keysQuery: st.inboxKeys,
         headCas: st.inboxHeadCas,
         keyOf: (item) => item.record.key,
+        observeMore: (serial) => readChatRows(ctx, user, conversations, serial),
+        batchRows: (fresh, stored, wid) => chatBatchRows(ctx, user, fresh, stored, wid),
         rowsFor(item, seq, wid, now) {
           const body = encodeRecord(item.record);
           const inbox = expiryOf(retention.inboxTtlMs, now);

@@ -8,6 +8,8 @@
  *   Pending        tag ''            seq, sub = recipient (outbound marks, oldest first)
  *   ReceiptStatus  tag = message id  seq = 0, sub = by body = Receipt JSON
  *   ReceiptLog     tag ''            seq = rseq        body = Receipt JSON
+ *   Chat           tag = conversation seq = 0, sub ''  body = ChatRow JSON (`chats.ts`)
+ *   Activity       tag ''            seq = last seq, sub = conversation  body = the same ChatRow JSON
  * `group_log` partition of one group, clustered by (kind, tag, seq):
  *   Entry          tag ''            seq = gseq        body = GroupLogRecord JSON
  *   Key            tag = record key  seq = its gseq
@@ -32,6 +34,8 @@ export const Kind = {
   Pending: 3,
   ReceiptStatus: 4,
   ReceiptLog: 5,
+  Chat: 6,
+  Activity: 7,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 

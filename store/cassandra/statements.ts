@@ -32,6 +32,14 @@ export function statements(ks: string) {
     pending: `SELECT seq, sub, exp FROM ${u} WHERE uid = ? AND kind = ${Kind.Pending} AND tag = ''`,
     pendingClear: `DELETE FROM ${u} WHERE uid = ? AND kind = ${Kind.Pending} AND tag = '' AND seq = ? AND sub = ? IF EXISTS`,
 
+    // ---- chat list (chats.ts) ---------------------------------------------------
+    chatRows: `SELECT tag, body, wid FROM ${u} WHERE uid = ? AND kind = ${Kind.Chat} AND tag IN ?`,
+    chatRow: `SELECT body, wid FROM ${u} WHERE uid = ? AND kind = ${Kind.Chat} AND tag = ? AND seq = 0 AND sub = ''`,
+    activityBefore: `SELECT sub, body FROM ${u} WHERE uid = ? AND kind = ${Kind.Activity} AND tag = '' AND seq < ?
+      ORDER BY kind DESC, tag DESC, seq DESC, sub DESC`,
+    activityDrop: `DELETE FROM ${u} WHERE uid = ? AND kind = ${Kind.Activity} AND tag = '' AND seq = ? AND sub = ?`,
+    historyAfter: `SELECT seq, body, exp FROM ${u} WHERE uid = ? AND kind = ${Kind.History} AND tag = ? AND seq > ?`,
+
     // ---- receipts --------------------------------------------------------------
     receiptHeadCas: `UPDATE ${u} SET rhead = ? WHERE uid = ? IF epoch = ? AND rhead = ?`,
     receiptStatuses: `SELECT tag, sub, body, exp FROM ${u} WHERE uid = ? AND kind = ${Kind.ReceiptStatus} AND tag IN ?`,
