@@ -52,6 +52,8 @@ export function mediaOnlyStore(): Store & { readonly media: Map<string, MediaMet
     readReceipts: refuse,
     receiptStatus: refuse,
     history: refuse,
+    conversations: refuse,
+    markRead: refuse,
     getGroup: refuse,
     saveGroup: refuse,
     appendGroupLog: refuse,
