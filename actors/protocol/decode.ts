@@ -46,6 +46,7 @@ import type {
   ClientMessageFrame,
   ClientTypingFrame,
   Content,
+  ConversationsRequestFrame,
   HistoryRequestFrame,
   MediaContent,
   MediaType,
@@ -214,6 +215,10 @@ function decodeObject(f: Obj): ClientFrame {
       return { type, ref: id(f.ref, 'ref'), group: id(f.group, 'group') };
     case 'ping':
       return withRef<PingFrame>({ type }, f);
+    case 'conversations':
+      return conversations(f);
+    case 'group.info':
+      return { type, ref: id(f.ref, 'ref'), group: id(f.group, 'group') };
     default:
       throw new Refusal('unknown_type', `unknown frame type ${show(type)}`);
   }
@@ -260,6 +265,20 @@ function history(f: Obj): HistoryRequestFrame {
   const limit = optional(f.limit);
   if (limit !== undefined) frame.limit = integer(limit, 'limit', 1, HISTORY_LIMIT_MAX);
   return withRef(frame, f);
+}
+
+/** v1.1: a chat list page; `before` and `limit` follow `history`'s rules. */
+function conversations(f: Obj): ConversationsRequestFrame {
+  const frame: Mutable<ConversationsRequestFrame> = {
+    type: 'conversations',
+    ref: id(f.ref, 'ref'),
+    limit: HISTORY_LIMIT_DEFAULT,
+  };
+  const before = optional(f.before);
+  if (before !== undefined) frame.before = cursor(before, 'before');
+  const limit = optional(f.limit);
+  if (limit !== undefined) frame.limit = integer(limit, 'limit', 1, HISTORY_LIMIT_MAX);
+  return frame;
 }
 
 /** An opaque cursor: a string of 1..128 chars under the same character rule as ids. */

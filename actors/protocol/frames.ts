@@ -1,5 +1,7 @@
 /**
- * The frames of client protocol v1 (`PROTOCOL.md`, explained in `docs/protocol.md`).
+ * The frames of client protocol v1 and its backward-compatible v1.1
+ * additions (`conversations`, `group.info`, `read`) (`PROTOCOL.md`,
+ * explained in `docs/protocol.md`).
  *
  * Plain data, one JSON object per WebSocket text frame, discriminated on
  * `type`. `ClientFrame` is what `decodeClientFrame` returns: already
@@ -21,6 +23,10 @@ export const ClientFrameType = {
   GroupRemove: 'group.remove',
   GroupLeave: 'group.leave',
   Ping: 'ping',
+  /** v1.1 */
+  Conversations: 'conversations',
+  /** v1.1 */
+  GroupInfo: 'group.info',
 } as const;
 export type ClientFrameType = (typeof ClientFrameType)[keyof typeof ClientFrameType];
 
@@ -34,6 +40,10 @@ export const ServerFrameType = {
   Group: 'group',
   Error: 'error',
   Pong: 'pong',
+  /** v1.1 */
+  Conversations: 'conversations',
+  /** v1.1 */
+  Read: 'read',
 } as const;
 export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType];
 
@@ -177,6 +187,23 @@ export interface PingFrame extends Referenced {
   readonly type: 'ping';
 }
 
+/** v1.1: a page of the user's chat list, most recent activity first. */
+export interface ConversationsRequestFrame {
+  readonly type: 'conversations';
+  readonly ref: ClientId;
+  /** The opaque `next` cursor of the previous page; absent for the first page. */
+  readonly before?: string;
+  /** 1..200, `HISTORY_LIMIT_DEFAULT` (50) when the client left it out. */
+  readonly limit: number;
+}
+
+/** v1.1: a group's members and admins; members only. */
+export interface GroupInfoFrame {
+  readonly type: 'group.info';
+  readonly ref: ClientId;
+  readonly group: GroupId;
+}
+
 export type ClientFrame =
   | ClientMessageFrame
   | ClientAckFrame
@@ -187,7 +214,9 @@ export type ClientFrame =
   | GroupCreateFrame
   | GroupMembersFrame
   | GroupLeaveFrame
-  | PingFrame;
+  | PingFrame
+  | ConversationsRequestFrame
+  | GroupInfoFrame;
 
 // ---- server → client ------------------------------------------------------
 
@@ -280,6 +309,38 @@ export interface PongFrame {
   readonly ts: Millis;
 }
 
+/** v1.1: one conversation of the chat list. */
+export type ConversationItem = (
+  | { readonly with: UserId; readonly group?: undefined; readonly name?: undefined }
+  | { readonly group: GroupId; readonly name: string; readonly with?: undefined }
+) & {
+  /** The conversation's last message, as the `message` frame this user got for it. */
+  readonly last: ServerMessageFrame;
+  /** Messages from others after `readUpTo`. */
+  readonly unread: number;
+  /** The inbox `seq` up to which the user has read, on any device; 0 when none. */
+  readonly readUpTo: number;
+};
+
+/** v1.1: the reply to `conversations`. */
+export interface ConversationsFrame {
+  readonly type: 'conversations';
+  readonly ref: ClientId;
+  readonly items: readonly ConversationItem[];
+  /** Cursor for the next page, `null` when there is none. */
+  readonly next: string | null;
+}
+
+/** v1.1: another device of this user read up to `upTo` (an inbox seq) in a conversation. */
+export type ReadFrame = (
+  | { readonly with: UserId; readonly group?: undefined }
+  | { readonly group: GroupId; readonly with?: undefined }
+) & {
+  readonly type: 'read';
+  readonly upTo: number;
+  readonly ts: Millis;
+};
+
 export type ServerFrame =
   | WelcomeFrame
   | SentAckFrame
@@ -290,7 +351,9 @@ export type ServerFrame =
   | HistoryFrame
   | GroupFrame
   | ErrorFrame
-  | PongFrame;
+  | PongFrame
+  | ConversationsFrame
+  | ReadFrame;
 
 /** Serialises a server frame: one JSON text frame. */
 export function encodeServerFrame(frame: ServerFrame): string {
