@@ -123,7 +123,8 @@ async function launch(spec: ServiceSpec, port: number, home: string): Promise<La
   child.stderr?.on('data', collect);
   let exitReason: string | undefined;
   const exited = new Promise<void>((done) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': only then has all of the output been read (a bind error is often the last line).
+    child.once('close', (code, signal) => {
       exitReason = `exited (${signal ? `signal ${signal}` : `code ${code}`}) before it was ready`;
       live.delete(child);
       done();
