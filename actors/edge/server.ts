@@ -10,6 +10,17 @@
  * bounded mailbox that crashes the edge (closing with 1011) rather than drop
  * a frame silently.
  *
+ * Hardening (`http-guards.ts`): every TCP connection counts against its
+ * remote address's cap (`connectionsPerAddressMax`, 503 with a JSON body
+ * past it, on HTTP and on upgrades alike); headers must arrive within
+ * `headersTimeoutMs` and the whole request within `requestTimeoutMs`, and an
+ * idle keep-alive connection is closed after `keepAliveTimeoutMs`;
+ * `/metrics` answers only loopback callers naming a local Host unless
+ * `metricsPublic`; every answer carries CSP `frame-ancestors 'none'`,
+ * `X-Frame-Options: DENY` and `nosniff`. Dev tokens are minted only for a
+ * local Host, a same-origin (or absent) Origin, a JSON body and no proxy
+ * headers; serving them on a non-loopback bind logs a warning at start.
+ *
  * HTTP routes: `GET /healthz`, `GET /metrics`, `POST /api/v1/media`,
  * `GET /api/v1/media/{id}`, `POST /api/v1/dev/tokens` (only with dev tokens;
  * 404 otherwise), static files of `webRoot`. Errors are JSON
@@ -20,7 +31,7 @@
  * (so each detaches and goes offline), waits up to `shutdownGraceMs` for
  * the close handshakes, then cuts what is left.
  */
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -50,12 +61,20 @@ import { edgeBehavior } from './edge-actor.ts';
 import {
   authError,
   authenticate,
+  errorBody,
   HttpError,
   pathOf,
   refuseUpgrade,
   sendError,
   sendJson,
 } from './http.ts';
+import {
+  API_SECURITY_HEADERS,
+  ConnectionCap,
+  isLoopbackAddress,
+  isLoopbackHost,
+  localHostError,
+} from './http-guards.ts';
 import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
@@ -71,6 +90,14 @@ export interface ServerLimits extends EdgeLimits, InboundLimits {
   readonly edgeMailboxMax: number;
   /** How long `close()` waits for close handshakes; default 2000 ms. */
   readonly shutdownGraceMs: number;
+  /** Open TCP connections (HTTP and WebSocket) per remote address; default 256 (503 past it). */
+  readonly connectionsPerAddressMax: number;
+  /** A request's headers must be in within this; default 10 s (slowloris). */
+  readonly headersTimeoutMs: number;
+  /** A whole request (a media upload included) must be in within this; default 120 s. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive HTTP connection is closed after this; default 5 s. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Omit<ServerLimits, keyof EdgeLimits> = {
@@ -79,6 +106,10 @@ export const DEFAULT_SERVER_LIMITS: Omit<ServerLimits, keyof EdgeLimits> = {
   connectionsMax: 100_000,
   edgeMailboxMax: 10_000,
   shutdownGraceMs: 2000,
+  connectionsPerAddressMax: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5000,
 };
 
 export interface EdgeServerOptions {
@@ -101,10 +132,34 @@ export interface EdgeServerOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Media ids; default the system's random. */
   readonly random?: Random;
+  /** Serve `/metrics` to any caller; default false: loopback callers with a local Host only (403 otherwise). */
+  readonly metricsPublic?: boolean;
+  /**
+   * Whether this node should take clients now (a cluster node that is cut
+   * off or draining should not), and what `/healthz` reports besides its
+   * status. Default: always serving, no details.
+   */
+  readonly availability?: () => Availability;
+}
+
+export interface Availability {
+  readonly serving: boolean;
+  /** Why not, for the 503 of `/healthz` and of refused upgrades. */
+  readonly reason?: string;
+  /** Extra fields of the `/healthz` body (node, view, ...). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface EdgeServer {
   readonly port: number;
+  /** Open client connections. */
+  clients(): number;
+  /**
+   * Asks every connected client to go (their edges close with `code`, e.g.
+   * 1013 "try another node"); returns how many were asked. New upgrades are
+   * refused by `availability`, not by this.
+   */
+  sendAway(code: number, reason: string): number;
   close(): Promise<void>;
 }
 
@@ -136,6 +191,14 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const connections = new Map<WebSocket, Ref<EdgeMsg>>();
   const sockets = new Map<number, WebSocket>();
   let closing = false;
+  /** The port the server got; set once it listens, before any request. */
+  let boundPort = 0;
+  const perAddress = new ConnectionCap(limits.connectionsPerAddressMax);
+  if (options.devTokens && !isLoopbackHost(options.host))
+    log.warn(
+      { host: options.host },
+      'dev tokens are on for a non-loopback address: anyone who reaches this port can mint a token for any user; set PARLEY_DEV_TOKENS=0 outside local development',
+    );
 
   // An edge that dies without closing its socket (killed) must not leave it open.
   const offDeath = system.onDeath((cell) => {
@@ -156,12 +219,16 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     };
     if (path === HEALTH_PATH) {
       allow('GET', 'HEAD');
-      if (closing) sendJson(res, 503, { status: 'stopping' });
-      else sendJson(res, 200, { status: 'ok' });
+      const now = options.availability?.();
+      if (closing) sendJson(res, 503, { status: 'stopping', ...now?.details });
+      else if (now !== undefined && !now.serving)
+        sendJson(res, 503, { status: 'unavailable', reason: now.reason, ...now.details });
+      else sendJson(res, 200, { status: 'ok', ...now?.details });
       return HEALTH_PATH;
     }
     if (path === METRICS_PATH) {
       allow('GET', 'HEAD');
+      if (options.metricsPublic !== true) metricsGuard(req);
       metrics.connectionsOpen.set(connections.size);
       const text = await metrics.text();
       res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
@@ -187,7 +254,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     }
     if (path === DEV_TOKENS_PATH && options.devTokens && secret !== undefined) {
       allow('POST');
-      await mintDevToken(req, res, secret, system.clock);
+      await mintDevToken(req, res, secret, system.clock, { host: options.host, port: boundPort });
       return DEV_TOKENS_PATH;
     }
     if (web !== undefined && (method === 'GET' || method === 'HEAD')) {
@@ -196,7 +263,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     throw new HttpError(404, 'not_found', `no route for ${method} ${quote(path)}`);
   }
 
+  /** `/metrics` is for this machine: a loopback caller that names a local Host. */
+  function metricsGuard(req: IncomingMessage): void {
+    if (!isLoopbackAddress(req.socket.remoteAddress))
+      throw new HttpError(
+        403,
+        'forbidden',
+        `/metrics answers loopback callers only, not ${quote(req.socket.remoteAddress ?? '?')}; set PARLEY_METRICS_PUBLIC=1 to open it`,
+      );
+    const badHost = localHostError(req, options.host, boundPort);
+    if (badHost !== undefined) throw badHost;
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) res.setHeader(name, value);
     let routeName = 'unknown';
     try {
       routeName = await route(req, res);
@@ -225,6 +305,16 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       return refuseUpgrade(
         socket,
         new HttpError(503, 'unavailable', 'the server is shutting down'),
+      );
+    const now = options.availability?.();
+    if (now !== undefined && !now.serving)
+      return refuseUpgrade(
+        socket,
+        new HttpError(
+          503,
+          'unavailable',
+          `${now.reason ?? 'this node does not serve now'}: connect to another node`,
+        ),
       );
     if (connections.size >= limits.connectionsMax)
       return refuseUpgrade(
@@ -280,7 +370,31 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     });
   }
 
-  const server = createServer((req, res) => void onRequest(req, res));
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often the timeouts above are checked (Node's default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    (req, res) => void onRequest(req, res),
+  );
+  server.on('connection', (conn) => {
+    const address = conn.remoteAddress ?? '?';
+    if (!perAddress.acquire(address)) {
+      const body = errorBody(
+        'unavailable',
+        `${address} holds ${limits.connectionsPerAddressMax} connections already; close some and retry`,
+      );
+      conn.on('error', () => conn.destroy());
+      conn.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 5\r\n\r\n${body}`,
+      );
+      return;
+    }
+    conn.once('close', () => perAddress.release(address));
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     onUpgrade(req, socket, head).catch((err: unknown) => {
       log.error({ err }, 'upgrade failed');
@@ -295,6 +409,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     });
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   log.info(
     { host: options.host, port, devTokens: options.devTokens, web: web !== undefined },
     'edge server listening',
@@ -329,8 +444,20 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     offDeath();
   }
 
+  function sendAway(code: number, reason: string): number {
+    let asked = 0;
+    for (const [ws, edge] of connections) {
+      asked++;
+      if (system.isAlive(edge)) system.send(edge, { t: 'close', code, reason });
+      else ws.close(code, reason);
+    }
+    return asked;
+  }
+
   return {
     port,
+    clients: () => connections.size,
+    sendAway,
     close: () => (closed ??= close()),
   };
 }
