@@ -1,0 +1,558 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TimerHandle } from '../runtime/index.ts';
+import { VirtualClock } from '../runtime/testing/index.ts';
+import {
+  type DetectorOptions,
+  type MemberInfo,
+  MembershipCore,
+  resolveDetectorOptions,
+  type Step,
+} from './membership-core.ts';
+import { ShardMap } from './placement.ts';
+
+const fcOptions = { seed: Number(process.env.FC_SEED), verbose: true, numRuns: 60 };
+const T0 = 1_700_000_000_000;
+const info = (node: string, creation = 1, status: MemberInfo['status'] = 'up'): MemberInfo => ({
+  node,
+  creation,
+  status,
+  startedAt: T0,
+});
+const names = (core: MembershipCore) => core.view().members.map((m) => `${m.node}@${m.creation}`);
+
+describe('MembershipCore, step by step', () => {
+  it('adds itself when its own heartbeat comes back, and others when heard', () => {
+    const core = new MembershipCore(info('a'), T0);
+    expect(core.view()).toEqual({ version: 0, members: [] });
+    const s1 = core.heartbeat(info('a'), T0 + 1);
+    expect(s1.change?.added).toEqual([info('a')]);
+    expect(core.heartbeat(info('b'), T0 + 2).change?.view.version).toBe(2);
+    expect(names(core)).toEqual(['a@1', 'b@1']);
+    expect(core.heartbeat(info('b'), T0 + 3)).toEqual({});
+  });
+
+  it('replaces an older incarnation, ignores an older one, and tombstones a left one', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b', 1), T0);
+    const s = core.heartbeat(info('b', 2), T0 + 1);
+    expect(s.change?.removed).toEqual([{ member: info('b', 1), reason: 'replaced' }]);
+    expect(s.change?.added).toEqual([info('b', 2)]);
+    expect(core.heartbeat(info('b', 1), T0 + 2)).toEqual({});
+    const left = core.leave('b', 2, T0 + 3);
+    expect(left.change?.removed).toEqual([{ member: info('b', 2), reason: 'left' }]);
+    expect(core.heartbeat(info('b', 2), T0 + 4)).toEqual({});
+    expect(core.stats.staleHeartbeats).toBe(2);
+    expect(core.heartbeat(info('b', 3), T0 + 5).change?.added).toEqual([info('b', 3)]);
+  });
+
+  it('reports a status change of a member as an update', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    const s = core.heartbeat(info('b', 1, 'draining'), T0 + 1);
+    expect(s.change?.updated).toEqual([{ from: info('b'), to: info('b', 1, 'draining') }]);
+  });
+
+  it('declares a silent member down after downAfterMs and not before', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    let t = T0;
+    let downAt: number | undefined;
+    while (downAt === undefined && t < T0 + 5000) {
+      t += 100;
+      // Our own echo keeps arriving: we are connected and judging.
+      core.heartbeat(info('a'), t);
+      const step = core.tick(t);
+      if (step.change?.removed.some((r) => r.member.node === 'b' && r.reason === 'down'))
+        downAt = t;
+    }
+    expect(downAt).toBe(T0 + 2000);
+    expect(core.stats.suspicions).toBe(1);
+    // Heard again with the same creation: it rejoins, counted.
+    core.heartbeat(info('b'), t + 1);
+    expect(core.stats.rejoins).toBe(1);
+  });
+
+  it('does not declare others down on a late tick or in the grace period after it', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    core.heartbeat(info('a'), T0);
+    // We were paused for 5 s: the tick is late, nothing is declared.
+    expect(core.tick(T0 + 5000)).toEqual({});
+    expect(core.stats.lateTicks).toBe(1);
+    expect(core.isolated()).toBe(false);
+    // The heartbeats queued during the pause are read now.
+    core.heartbeat(info('a'), T0 + 5001);
+    core.heartbeat(info('b'), T0 + 5001);
+    expect(core.tick(T0 + 5100)).toEqual({});
+    expect(names(core)).toEqual(['a@1', 'b@1']);
+  });
+
+  it('reads heartbeats that queued while it was paused before judging anyone (grace)', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    for (let t = T0 + 100; t <= T0 + 1800; t += 100) {
+      core.heartbeat(info('a'), t);
+      core.tick(t);
+    }
+    // b's next heartbeat (sent at +1900) queues while we are paused from +1800 to +4000. On the
+    // late tick b's silence is 1800 + 300 credited: over downAfterMs, yet b is not declared.
+    expect(core.tick(T0 + 4000)).toEqual({});
+    expect(core.stats.downsDeferred).toBe(1);
+    core.heartbeat(info('a'), T0 + 4001);
+    core.heartbeat(info('b'), T0 + 4001);
+    expect(core.tick(T0 + 4100)).toEqual({});
+    expect(names(core)).toEqual(['a@1', 'b@1']);
+  });
+
+  it('still detects a dead member when every tick is late (an overloaded process)', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    let downAt: number | undefined;
+    for (let t = T0 + 400; t < T0 + 20_000 && downAt === undefined; t += 400) {
+      core.heartbeat(info('a'), t);
+      if (core.tick(t).change?.removed[0]?.member.node === 'b') downAt = t;
+    }
+    // Each 400 ms gap is credited 300 ms: b is removed after 2000 ms of credit (+ the deferral).
+    expect(downAt).toBeDefined();
+    expect(downAt! - T0).toBeLessThanOrEqual(6000);
+    expect(core.stats.lateTicks).toBeGreaterThan(5);
+  });
+
+  it('turns isolated when its own heartbeat stops coming back, and stops judging others', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    const flips: boolean[] = [];
+    for (let t = T0 + 100; t <= T0 + 6000; t += 100) {
+      const step = core.tick(t);
+      if (step.isolated !== undefined) flips.push(step.isolated);
+      if (step.isolated === true) expect(t).toBe(T0 + 2000);
+    }
+    expect(flips).toEqual([true]);
+    // b was silent as long as we were cut off, but we cannot tell whose fault: b stays.
+    expect(names(core)).toEqual(['a@1', 'b@1']);
+    expect(core.heartbeat(info('a'), T0 + 6001).isolated).toBe(false);
+    // Back online, b gets a full downAfterMs from now.
+    for (let t = T0 + 6100; t < T0 + 8000; t += 100) {
+      core.heartbeat(info('a'), t);
+      expect(core.tick(t).change).toBeUndefined();
+    }
+  });
+
+  it('applies its own status change to its view entry at once', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('a'), T0);
+    const s = core.setSelf(info('a', 1, 'draining'));
+    expect(s.change?.view.members).toEqual([info('a', 1, 'draining')]);
+    // An echo of a heartbeat sent before the change does not undo it.
+    expect(core.heartbeat(info('a'), T0 + 1)).toEqual({});
+    expect(() => core.setSelf(info('z'))).toThrow(
+      'membership setSelf may change status and addresses only, got node "z" creation 1',
+    );
+  });
+
+  it('leaves its own view on its own leave and ignores every later input', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    expect(core.leave('a', 1, T0 + 1).change?.removed).toEqual([
+      { member: info('a'), reason: 'left' },
+    ]);
+    expect(core.left()).toBe(true);
+    expect(core.heartbeat(info('c'), T0 + 2)).toEqual({});
+    expect(core.tick(T0 + 10_000)).toEqual({});
+  });
+
+  it('rejects bad options, naming them', () => {
+    expect(() => resolveDetectorOptions({ heartbeatMs: 0 })).toThrow(
+      'membership heartbeatMs must be a positive integer, got 0',
+    );
+    expect(() => resolveDetectorOptions({ downAfterMs: 400 })).toThrow(
+      'membership downAfterMs must be at least 2 * heartbeatMs (500), got 400',
+    );
+    expect(() => resolveDetectorOptions({ tickMs: 300 })).toThrow(
+      'membership tickMs must be at most heartbeatMs (250), got 300',
+    );
+    expect(() => resolveDetectorOptions({ suspectAfterMs: 2000 })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
+    expect(resolveDetectorOptions()).toEqual({
+      heartbeatMs: 250,
+      downAfterMs: 2000,
+      tickMs: 100,
+      suspectAfterMs: 1000,
+      pauseToleranceMs: 200,
+      graceMs: 500,
+      echoFreshMs: 750,
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// A simulated cluster under virtual time: nodes heartbeat over a FIFO bus with
+// latency; faults are crashes, restarts, leaves, joins, partitions (a node cut
+// off from the bus both ways) and pauses (a node's timers and inbox stop; on
+// resume its late timers run first, then the messages that queued up, as in
+// Node's event loop).
+
+type Msg =
+  | { readonly type: 'hb'; readonly info: MemberInfo; readonly join: boolean }
+  | { readonly type: 'leave'; readonly node: string; readonly creation: number };
+
+interface Interval {
+  readonly from: number;
+  to: number;
+}
+
+interface SimNode {
+  readonly name: string;
+  creation: number;
+  core: MembershipCore;
+  alive: boolean;
+  partitioned: boolean;
+  pausedUntil: number;
+  inbox: Msg[];
+  timers: TimerHandle[];
+  lastVersion: number;
+}
+
+type Action =
+  | { kind: 'crash' | 'restart' | 'leave' | 'partition' | 'heal'; target: number }
+  | { kind: 'pause'; target: number; ms: number }
+  | { kind: 'join' };
+
+const LATENCY_MAX_MS = 30;
+
+class Sim {
+  readonly clock = new VirtualClock(T0);
+  readonly nodes: SimNode[] = [];
+  readonly opts: ReturnType<typeof resolveDetectorOptions>;
+  /** Faults per incarnation `node@creation`, for judging every down verdict. */
+  readonly faults = new Map<string, Interval[]>();
+  /** Pauses and partitions per node name (the observer's own faults). */
+  readonly ownFaults = new Map<string, Interval[]>();
+  readonly checks: (() => void)[] = [];
+  private lastDelivery = new Map<string, number>();
+  private latencies: readonly number[];
+  private li = 0;
+
+  constructor(opts: DetectorOptions, latencies: readonly number[]) {
+    this.opts = resolveDetectorOptions(opts);
+    this.latencies = latencies.length > 0 ? latencies : [5];
+  }
+
+  fault(node: SimNode, from: number, to = Number.POSITIVE_INFINITY): Interval {
+    const key = `${node.name}@${node.creation}`;
+    const interval = { from, to };
+    this.faults.set(key, [...(this.faults.get(key) ?? []), interval]);
+    return interval;
+  }
+
+  ownFault(node: SimNode, interval: Interval): void {
+    this.ownFaults.set(node.name, [...(this.ownFaults.get(node.name) ?? []), interval]);
+  }
+
+  start(name: string, creation: number): SimNode {
+    const now = this.clock.now();
+    const existing = this.nodes.find((n) => n.name === name);
+    const node: SimNode = existing ?? {
+      name,
+      creation,
+      core: undefined as unknown as MembershipCore,
+      alive: true,
+      partitioned: false,
+      pausedUntil: 0,
+      inbox: [],
+      timers: [],
+      lastVersion: 0,
+    };
+    Object.assign(node, { creation, alive: true, inbox: [], pausedUntil: 0, lastVersion: 0 });
+    node.core = new MembershipCore({ ...info(name, creation), startedAt: now }, now, this.opts);
+    if (!existing) this.nodes.push(node);
+    this.publish(node, { type: 'hb', info: node.core.self(), join: true });
+    this.loops(node);
+    return node;
+  }
+
+  private loops(node: SimNode): void {
+    const hb = () => {
+      if (!node.alive || this.paused(node)) return;
+      this.publish(node, { type: 'hb', info: node.core.self(), join: false });
+      node.timers.push(this.clock.setTimer(this.opts.heartbeatMs, hb));
+    };
+    const tick = () => {
+      if (!node.alive || this.paused(node)) return;
+      this.apply(node, node.core.tick(this.clock.now()));
+      node.timers.push(this.clock.setTimer(this.opts.tickMs, tick));
+    };
+    node.timers.push(this.clock.setTimer(this.opts.heartbeatMs, hb));
+    node.timers.push(this.clock.setTimer(this.opts.tickMs, tick));
+  }
+
+  private stopLoops(node: SimNode): void {
+    for (const t of node.timers) this.clock.clearTimer(t);
+    node.timers = [];
+  }
+
+  private paused(node: SimNode): boolean {
+    return this.clock.now() < node.pausedUntil;
+  }
+
+  publish(from: SimNode, msg: Msg): void {
+    if (from.partitioned) return;
+    for (const to of this.nodes) {
+      if (!to.alive) continue;
+      const lat = this.latencies[this.li++ % this.latencies.length]!;
+      const link = `${from.name}>${to.name}`;
+      // FIFO per (publisher, subscriber), as NATS.
+      const at = Math.max(this.clock.now() + lat, this.lastDelivery.get(link) ?? 0);
+      this.lastDelivery.set(link, at);
+      const creation = to.creation;
+      this.clock.setTimer(at - this.clock.now(), () => {
+        if (!to.alive || to.creation !== creation || to.partitioned) return;
+        if (this.paused(to)) to.inbox.push(msg);
+        else this.deliver(to, msg);
+      });
+    }
+  }
+
+  private deliver(to: SimNode, msg: Msg): void {
+    const now = this.clock.now();
+    if (msg.type === 'leave') {
+      this.apply(to, to.core.leave(msg.node, msg.creation, now));
+      return;
+    }
+    this.apply(to, to.core.heartbeat(msg.info, now));
+    // The driver answers a join at once, so a joiner gets the view in one round trip.
+    if (msg.join && msg.info.node !== to.name && !to.core.left()) {
+      this.publish(to, { type: 'hb', info: to.core.self(), join: false });
+    }
+  }
+
+  private apply(node: SimNode, step: Step): void {
+    const change = step.change;
+    if (!change) return;
+    const now = this.clock.now();
+    expect(change.view.version).toBe(change.previous.version + 1);
+    expect(change.view.version).toBeGreaterThan(node.lastVersion);
+    node.lastVersion = change.view.version;
+    for (const r of change.removed) {
+      if (r.reason !== 'down') continue;
+      // A down verdict is legitimate only if the member had a fault recently.
+      const window = this.opts.downAfterMs + this.opts.heartbeatMs + LATENCY_MAX_MS;
+      const key = `${r.member.node}@${r.member.creation}`;
+      const faulty = (this.faults.get(key) ?? []).some(
+        (f) => f.from <= now && f.to >= now - window,
+      );
+      if (!faulty) {
+        throw new Error(`${node.name} falsely declared ${key} down at +${now - T0} ms`);
+      }
+    }
+  }
+
+  act(action: Action): void {
+    const now = this.clock.now();
+    if (action.kind === 'join') {
+      this.start(`n${this.nodes.length}`, 1);
+      return;
+    }
+    const node = this.nodes[action.target % this.nodes.length]!;
+    switch (action.kind) {
+      case 'crash':
+        if (!node.alive) return;
+        node.alive = false;
+        this.stopLoops(node);
+        this.fault(node, now);
+        this.expectGoneBy(node, now);
+        return;
+      case 'restart':
+        if (node.alive || node.core.left()) return;
+        this.start(node.name, node.creation + 1);
+        return;
+      case 'leave':
+        if (!node.alive || node.partitioned || this.paused(node)) return;
+        this.fault(node, now);
+        this.publish(node, { type: 'leave', node: node.name, creation: node.creation });
+        this.apply(node, node.core.leave(node.name, node.creation, now));
+        node.alive = false;
+        this.stopLoops(node);
+        return;
+      case 'partition': {
+        if (!node.alive || node.partitioned) return;
+        node.partitioned = true;
+        const f = this.fault(node, now);
+        this.ownFault(node, f);
+        (node as SimNode & { cut?: Interval }).cut = f;
+        return;
+      }
+      case 'heal': {
+        const cut = (node as SimNode & { cut?: Interval }).cut;
+        if (!node.partitioned || cut === undefined) return;
+        node.partitioned = false;
+        cut.to = now;
+        return;
+      }
+      case 'pause': {
+        if (!node.alive || this.paused(node)) return;
+        const until = now + action.ms;
+        node.pausedUntil = until;
+        this.stopLoops(node);
+        const f = this.fault(node, now, until);
+        this.ownFault(node, f);
+        this.clock.setTimer(action.ms, () => this.resume(node, until));
+        return;
+      }
+    }
+  }
+
+  private resume(node: SimNode, until: number): void {
+    if (!node.alive || node.pausedUntil !== until) return;
+    // Node runs expired timers before reading the sockets.
+    this.apply(node, node.core.tick(this.clock.now()));
+    this.publish(node, { type: 'hb', info: node.core.self(), join: false });
+    const queued = node.inbox;
+    node.inbox = [];
+    for (const msg of queued) if (node.alive) this.deliver(node, msg);
+    this.loops(node);
+  }
+
+  /** A crashed incarnation must be gone from every normally running node's view in time. */
+  private expectGoneBy(crashed: SimNode, crashAt: number): void {
+    const key = `${crashed.name}@${crashed.creation}`;
+    const deadline = crashAt + this.opts.downAfterMs + this.opts.heartbeatMs;
+    const windowFrom = crashAt - this.opts.downAfterMs - this.opts.heartbeatMs;
+    this.clock.setTimer(deadline - crashAt, () => {
+      for (const y of this.nodes) {
+        if (!y.alive || y === crashed) continue;
+        const troubled = (this.ownFaults.get(y.name) ?? []).some(
+          (f) => f.from <= deadline && f.to >= windowFrom,
+        );
+        if (troubled || y.partitioned) continue;
+        if (names(y.core).includes(key)) {
+          throw new Error(`${y.name} still had crashed ${key} at +${deadline - T0} ms`);
+        }
+      }
+    });
+  }
+
+  runUntil(ms: number): void {
+    for (;;) {
+      const at = this.clock.nextTimerAt();
+      if (at === undefined || at > ms) break;
+      this.clock.setNow(at);
+      this.clock.fireDue();
+    }
+    this.clock.setNow(ms);
+  }
+}
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('crash' as const), target: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('restart' as const), target: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), target: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('partition' as const), target: fc.nat() }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('heal' as const), target: fc.nat() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('pause' as const),
+      target: fc.nat(),
+      ms: fc.integer({ min: 50, max: 6000 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'join' as const }) },
+);
+
+const scenarioArb = fc.record({
+  nodes: fc.integer({ min: 2, max: 5 }),
+  latencies: fc.array(fc.integer({ min: 0, max: LATENCY_MAX_MS }), { minLength: 1, maxLength: 16 }),
+  schedule: fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), actionArb), { maxLength: 14 }),
+  opts: fc.constantFrom<DetectorOptions>(
+    {},
+    { heartbeatMs: 300, downAfterMs: 2000 },
+    { heartbeatMs: 100, downAfterMs: 1000, tickMs: 50 },
+  ),
+});
+
+describe('MembershipCore in a simulated cluster under virtual time', () => {
+  it('keeps versions growing, removes crashed nodes in time, never removes a healthy node, and converges', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ nodes, latencies, schedule, opts }) => {
+        const sim = new Sim(opts, latencies);
+        for (let i = 0; i < nodes; i++) sim.start(`n${i}`, 1);
+        let t = T0 + 1000;
+        sim.runUntil(t);
+        // Within a round trip every node has every other: the join was answered.
+        for (const n of sim.nodes) expect(n.core.view().members.length).toBe(nodes);
+        for (const [delayMs, action] of schedule) {
+          t += delayMs;
+          sim.runUntil(t);
+          sim.act(action);
+        }
+        // Heal everything, let pauses end, and give the detector time to settle.
+        t += 6000;
+        sim.runUntil(t);
+        for (const n of sim.nodes) sim.act({ kind: 'heal', target: sim.nodes.indexOf(n) });
+        t += 2 * sim.opts.downAfterMs + 1000;
+        sim.runUntil(t);
+        const alive = sim.nodes.filter((n) => n.alive);
+        const expected = alive.map((n) => `${n.name}@${n.creation}`).sort();
+        for (const n of alive) {
+          expect(names(n.core)).toEqual(expected);
+          expect(n.core.isolated()).toBe(false);
+        }
+        // Nodes that see the same members compute the same owner for every shard.
+        const maps = alive.map((n) =>
+          ShardMap.build(
+            n.core
+              .view()
+              .members.filter((m) => m.status === 'up')
+              .map((m) => m.node),
+          ),
+        );
+        for (const m of maps) expect(m.diff(maps[0]!)).toEqual([]);
+      }),
+      fcOptions,
+    );
+  });
+
+  it('does not falsely mark others down when the local node is paused and resumed, however long', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 50, max: 10_000 })),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        (pauses) => {
+          const sim = new Sim({}, [1, 3, 7]);
+          for (let i = 0; i < 3; i++) sim.start(`n${i}`, 1);
+          let t = T0 + 1000;
+          sim.runUntil(t);
+          for (const [gapMs, ms] of pauses) {
+            t += gapMs;
+            sim.runUntil(t);
+            sim.act({ kind: 'pause', target: 0, ms });
+            t += ms;
+          }
+          t += 3000;
+          sim.runUntil(t);
+          const n0 = sim.nodes[0]!;
+          // Only the paused node itself could have been removed (by the others), never by it.
+          expect(names(n0.core)).toEqual(['n0@1', 'n1@1', 'n2@1']);
+          expect(n0.core.stats.downs).toBe(0);
+          expect(n0.core.stats.lateTicks).toBeGreaterThanOrEqual(
+            pauses.filter(([, ms]) => ms > 300).length,
+          );
+        },
+      ),
+      fcOptions,
+    );
+  });
+});
