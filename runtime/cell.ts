@@ -94,7 +94,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     readonly behavior: Behavior<M, S>,
     private readonly limits: MailboxOptions,
   ) {
-    this.ref = new Ref<M>(system.node, id, this);
+    this.ref = new Ref<M>(system.node, id, system.creation, this);
   }
 
   // ---- ActorContext -----------------------------------------------------------

@@ -4,7 +4,7 @@ import { type AnyRef, Codec, Ref } from './index.ts';
 
 const fcOptions = { seed: Number(process.env.FC_SEED), verbose: true };
 
-const plain = () => new Codec((node, id) => new Ref(node, id));
+const plain = () => new Codec((node, id, creation) => new Ref(node, id, creation));
 
 describe('Codec', () => {
   it('round-trips plain data, Sets, Dates, bytes and bigints', () => {
@@ -70,28 +70,37 @@ describe('Codec', () => {
     });
   });
 
-  it('writes a ref as its node and id only and reads it back as a Ref', () => {
+  it('writes a ref as its node, id and creation only and reads it back as a Ref', () => {
     const codec = plain();
     const heavy = { enqueue() {}, secret: 'x'.repeat(10_000) };
-    const ref = new Ref('n1', 7, heavy);
-    const bytes = codec.encode({ to: ref, list: [ref, new Ref('n2', 8)] });
-    expect(bytes.length).toBeLessThan(64);
+    const ref = new Ref('n1', 7, 0xfedc_ba98, heavy);
+    const bytes = codec.encode({ to: ref, list: [ref, new Ref('n2', 8, 5)] });
+    expect(bytes.length).toBeLessThan(80);
     const back = codec.decode(bytes) as { to: AnyRef; list: AnyRef[] };
     expect(back.to).toBeInstanceOf(Ref);
     expect(back.to.node).toBe('n1');
     expect(back.to.id).toBe(7);
+    expect(back.to.creation).toBe(0xfedc_ba98);
+    expect(back.list[1]!.creation).toBe(5);
+    expect(back.to.equals(new Ref('n1', 7, 1))).toBe(false);
     expect(back.to._cell).toBeUndefined();
     expect(back.to.equals(ref)).toBe(true);
     expect(String(back.list[1])).toBe('<n2.8>');
   });
 
   it('canonicalises refs through its resolver: a local ref comes back as the live ref itself', () => {
-    const live = new Ref('home', 3, { enqueue() {} });
-    const codec = new Codec((node, id) => (node === 'home' && id === 3 ? live : new Ref(node, id)));
-    const back = codec.decode(codec.encode([new Ref('home', 3), new Ref('home', 4)])) as AnyRef[];
+    const live = new Ref('home', 3, 9, { enqueue() {} });
+    const codec = new Codec((node, id, creation) =>
+      node === 'home' && id === 3 && creation === 9 ? live : new Ref(node, id, creation),
+    );
+    const back = codec.decode(
+      codec.encode([new Ref('home', 3, 9), new Ref('home', 4, 9), new Ref('home', 3, 8)]),
+    ) as AnyRef[];
     expect(back[0]).toBe(live);
     expect(back[1]).not.toBe(live);
     expect(back[1]!._cell).toBeUndefined();
+    expect(back[2]).not.toBe(live);
+    expect(back[2]!.creation).toBe(8);
   });
 
   it('uses the resolver of the codec that decodes, also when decodes nest or fail', () => {

@@ -1,9 +1,10 @@
 /**
  * The wire codec for everything that crosses nodes: msgpack (msgpackr), with
- * refs as an extension type carrying only `[node, id]`. Decoding a ref that
- * names the local node resolves it to the live cell's canonical ref, so
- * identity, links and the local fast path work for refs that made a round
- * trip.
+ * refs as an extension type carrying only `[node, id, creation]`. Decoding a
+ * ref that names the local node in its current incarnation resolves it to the
+ * live cell's canonical ref, so identity, links and the local fast path work
+ * for refs that made a round trip; a ref of another incarnation stays a plain
+ * ref and reaches nothing.
  */
 import { addExtension, Packr } from 'msgpackr';
 import { type AnyRef, Ref } from './ref.ts';
@@ -11,17 +12,18 @@ import { type AnyRef, Ref } from './ref.ts';
 /** msgpack extension type for refs (0..127 are ours). */
 const REF_EXT = 0x50;
 
-/** Resolves `node.id` to a canonical ref; set per decode so one Packr serves every system. */
-let resolveRef: ((node: string, id: number) => AnyRef) | null = null;
+/** Resolves `node.id.creation` to a canonical ref; set per decode so one Packr serves every system. */
+type Resolve = (node: string, id: number, creation: number) => AnyRef;
+let resolveRef: Resolve | null = null;
 
 addExtension({
   Class: Ref,
   type: REF_EXT,
   write(ref: AnyRef) {
-    return [ref.node, ref.id];
+    return [ref.node, ref.id, ref.creation];
   },
-  read([node, id]: [string, number]) {
-    return resolveRef !== null ? resolveRef(node, id) : new Ref(node, id);
+  read([node, id, creation = 0]: [string, number, number?]) {
+    return resolveRef !== null ? resolveRef(node, id, creation) : new Ref(node, id, creation);
   },
 });
 
@@ -32,7 +34,7 @@ export class Codec {
     structuredClone: false,
   });
 
-  constructor(private readonly resolve: (node: string, id: number) => AnyRef) {}
+  constructor(private readonly resolve: Resolve) {}
 
   encode(value: unknown): Uint8Array {
     return this.packr.pack(value);

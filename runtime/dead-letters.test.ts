@@ -18,26 +18,31 @@ describe('dead letters', () => {
     );
     sys.send(ref, 'fills');
     sys.send(ref, 'full');
-    sys.send(new Ref('n1', 999), 'nobody');
+    sys.send(new Ref('n1', 999, sys.creation), 'nobody');
+    sys.send(new Ref('n1', ref.id, sys.creation + 1), 'an earlier start of n1');
     sys.sendNamed('ghost', 'no name');
     sys.send(new Ref('n2', 1), 'no transport');
     await d.settle();
     sys.exit(ref, 'kill');
     sys.send(ref, 'dead');
+    // Every reason not sent here stays 0 (other modules add reasons of their own).
+    const zero = Object.fromEntries(Object.keys(sys.deadLetters.counts).map((k) => [k, 0]));
     expect(sys.deadLetters.counts).toEqual({
+      ...zero,
       dead: 2,
       mailbox_full: 1,
       exited_with_mailbox: 0,
       noconnection: 1,
       no_such_name: 1,
       late_reply: 0,
+      stale_incarnation: 1,
     });
-    expect(sys.deadLetters.total).toBe(5);
+    expect(sys.deadLetters.total).toBe(6);
   });
 
   it('are logged at warn with the target, the reason, the count and the quoted message', () => {
     const { d, sys } = setup();
-    sys.send(new Ref('n1', 999), { hello: 'world' });
+    sys.send(new Ref('n1', 999, sys.creation), { hello: 'world' });
     sys.sendNamed('ghost', 'x');
     sys.sendNamed('ghost', 'x', 'n9');
     expect(
@@ -57,7 +62,7 @@ describe('dead letters', () => {
 
   it('are logged at most 10 lines a second; the next line says how many were suppressed', async () => {
     const { d, sys } = setup();
-    const nowhere = new Ref('n1', 999);
+    const nowhere = new Ref('n1', 999, sys.creation);
     for (let i = 0; i < 25; i++) sys.send(nowhere, i);
     expect(deadLetterLines(d)).toHaveLength(10);
     expect(sys.deadLetters.counts.dead).toBe(25);

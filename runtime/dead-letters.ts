@@ -1,8 +1,9 @@
 /**
  * Dead letters: messages that reached no actor (dead or unknown target, full
- * mailbox, lost node, a late ask reply). Every one is counted; they are logged
- * at `warn`, at most `perSecond` lines a second, the next line saying how many
- * were suppressed, so overload cannot flood the log and nothing is silent.
+ * mailbox, lost node, a late ask reply, a ref of an earlier start of this
+ * node). Every one is counted; they are logged at `warn`, at most `perSecond`
+ * lines a second, the next line saying how many were suppressed, so overload
+ * cannot flood the log and nothing is silent.
  */
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
@@ -14,7 +15,9 @@ export type DeadLetterReason =
   | 'exited_with_mailbox'
   | 'noconnection'
   | 'no_such_name'
-  | 'late_reply';
+  | 'late_reply'
+  /** Addressed to an actor of another incarnation (`creation`) of this node. */
+  | 'stale_incarnation';
 
 export class DeadLetters {
   /** Total dead letters since start, by reason. */
@@ -25,6 +28,7 @@ export class DeadLetters {
     noconnection: 0,
     no_such_name: 0,
     late_reply: 0,
+    stale_incarnation: 0,
   };
   total = 0;
   private windowStartMs = 0;

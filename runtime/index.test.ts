@@ -20,6 +20,7 @@ describe('the public surface', () => {
         'MailboxFullError',
         'NameTakenError',
         'NoProcError',
+        'NodeDownError',
         'Overflow',
         'ParleyError',
         'Ref',

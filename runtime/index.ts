@@ -42,6 +42,7 @@ export {
   AskTimeoutError,
   DEFAULT_ASK_TIMEOUT_MS,
   NameTakenError,
+  NodeDownError,
   NoProcError,
 } from './system.ts';
 export type { Transport, TransportHandler } from './transport.ts';

@@ -1,10 +1,16 @@
 /**
- * Refs: the address of an actor, `<node.id>`. Plain data on the wire (the
- * codec writes only `node` and `id`); a local ref also caches its cell so the
- * local send path needs no table lookup.
+ * Refs: the address of an actor, `<node.id>` in one incarnation (`creation`)
+ * of its node. Plain data on the wire (the codec writes only `node`, `id` and
+ * `creation`); a local ref also caches its cell so the local send path needs
+ * no table lookup.
  *
- * Invariant: ids are never reused within a node's lifetime, so a ref to a
- * dead actor stays dead (a restarted child gets a new ref, as in Erlang).
+ * Invariants: ids are never reused within one start of a node, and every
+ * start of a node has its own `creation` (Erlang's creation), so a ref to a
+ * dead actor stays dead, even after its node restarted under the same name
+ * and handed the same id to a new actor: a message for another incarnation is
+ * a `stale_incarnation` dead letter. `equals` and `key` include the creation.
+ * Creation 0 is never a live node's: a ref built by hand without one reaches
+ * no actor.
  */
 
 /** What a ref may point at locally: an actor cell or a pending ask. */
@@ -21,26 +27,28 @@ export class Ref<M = unknown> {
   constructor(
     readonly node: string,
     readonly id: number,
+    /** The incarnation of `node` the actor lives in (`ActorSystem.creation`). */
+    readonly creation = 0,
     cell?: Mailbox,
   ) {
     this._cell = cell;
   }
 
-  /** A string key, unique in the cluster: `node.id`. */
+  /** A string key, unique in the cluster across restarts: `node.id.creation`. */
   get key(): string {
-    return `${this.node}.${this.id}`;
+    return `${this.node}.${this.id}.${this.creation}`;
   }
 
   toString(): string {
     return `<${this.node}.${this.id}>`;
   }
 
-  toJSON(): { node: string; id: number } {
-    return { node: this.node, id: this.id };
+  toJSON(): { node: string; id: number; creation: number } {
+    return { node: this.node, id: this.id, creation: this.creation };
   }
 
   equals(other: AnyRef): boolean {
-    return this.id === other.id && this.node === other.node;
+    return this.id === other.id && this.creation === other.creation && this.node === other.node;
   }
 }
 

@@ -65,7 +65,9 @@ describe('ActorSystem', () => {
     expect(sys.actorCount).toBe(1);
     expect(sys.isAlive(new Ref('n2', 2))).toBe(false);
     expect(sys.localCell(new Ref('n2', 2))).toBeUndefined();
-    expect(sys.isAlive(new Ref('n1', 2))).toBe(true);
+    expect(sys.isAlive(new Ref('n1', 2, sys.creation))).toBe(true);
+    expect(sys.isAlive(new Ref('n1', 2, sys.creation + 1))).toBe(false);
+    expect(sys.isAlive(new Ref('n1', 2))).toBe(false);
   });
 
   it('does not count pending asks as actors', () => {
@@ -79,7 +81,7 @@ describe('ActorSystem', () => {
   it('delivers to a ref without a cached cell (one that came off the wire) and caches it', async () => {
     const { d, sys } = setup();
     const p = probe<string>(sys);
-    const bare = new Ref<string>('n1', p.ref.id);
+    const bare = new Ref<string>('n1', p.ref.id, sys.creation);
     sys.send(bare, 'found');
     expect(bare._cell).toBeDefined();
     sys.send(bare, 'again');

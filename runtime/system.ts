@@ -6,30 +6,40 @@
  * Guarantees (see DESIGN.md): one message at a time per actor; per-pair FIFO
  * locally and across nodes (the transport is FIFO per node pair and the
  * receiver enqueues in arrival order); at-most-once delivery; a lost node fires
- * `noconnection` for every link and monitor that crossed to it.
+ * `noconnection` for every link and monitor that crossed to it, and rejects at
+ * once every ask waiting on it (`NodeDownError`).
+ *
+ * Incarnations: every start has a `creation` (Erlang's), carried in its refs
+ * and in every envelope sent to an actor id; a message or signal for an actor
+ * of another incarnation of this node is a `stale_incarnation` dead letter
+ * (signals answer `noproc`), never delivered to a newer actor with the same
+ * id. Sends to a registered name are valid across incarnations.
  */
 import pino, { type Logger } from 'pino';
+import {
+  AskSlot,
+  AskTimeoutError,
+  DEFAULT_ASK_TIMEOUT_MS,
+  NodeDownError,
+  RemoteAsks,
+} from './ask-slot.ts';
 import { type Behavior, DEFAULT_MAILBOX, type SpawnOptions } from './behavior.ts';
 import { Cell, type SystemMessage } from './cell.ts';
-import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { type Clock, systemClock } from './clock.ts';
 import { Codec } from './codec.ts';
 import { type DeadLetterReason, DeadLetters } from './dead-letters.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
 import { type ErrorReason, type ExitReason, errorReason, formatReason } from './exit-reason.ts';
 import { IdTable } from './internal/id-table.ts';
 import { type Random, systemRandom } from './random.ts';
-import { type AnyRef, type Mailbox, type MonitorRef, Ref } from './ref.ts';
+import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 import { FairScheduler, type Scheduler } from './scheduler.ts';
 import type { Transport } from './transport.ts';
 
-export const DEFAULT_ASK_TIMEOUT_MS = 5000;
+export { AskTimeoutError, DEFAULT_ASK_TIMEOUT_MS, NodeDownError };
 
-export class AskTimeoutError extends ParleyError {
-  override readonly name = 'AskTimeoutError';
-  constructor(to: AnyRef | string, timeoutMs: number) {
-    super(ErrorCode.Timeout, `ask to ${to} got no reply within ${timeoutMs} ms`);
-  }
-}
+/** Creations are 32-bit and never 0 (0 marks a ref built without one). */
+const CREATION_MAX = 0xffff_ffff;
 
 export class NoProcError extends ParleyError {
   override readonly name = 'NoProcError';
@@ -58,29 +68,41 @@ export interface ActorSystemOptions {
   /** Default: pino at `PARLEY_LOG_LEVEL` (info). */
   readonly logger?: Logger;
   readonly transport?: Transport;
+  /**
+   * This start's incarnation, 1..2^32-1 (Erlang's `creation`). Default: the
+   * clock's seconds mixed with the random, so two starts differ.
+   */
+  readonly creation?: number;
 }
 
-/** Wire envelopes: [0, to, msg] user message; [1, to, system message]. `to` is an id or a registered name. */
-type Envelope = readonly [0, number | string, unknown] | readonly [1, number, SystemMessage];
+/**
+ * Wire envelopes: [0, id, msg, creation] or [0, name, msg] user message;
+ * [1, id, system message, creation]. `creation` is the target's incarnation.
+ */
+type Envelope =
+  | readonly [0, number, unknown, number]
+  | readonly [0, string, unknown]
+  | readonly [1, number, SystemMessage, number];
 
-/** A pending `ask`: a mailbox that resolves a promise with the first message. */
-class AskSlot implements Mailbox {
-  timer: TimerHandle | undefined;
-  constructor(
-    readonly id: number,
-    readonly system: ActorSystem,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (err: unknown) => void,
-    /** The asked actor, for error messages. */
-    readonly target: string,
-  ) {}
-  enqueue(msg: unknown): void {
-    this.system.settleAsk(this, msg);
+function deriveCreation(clock: Clock, random: Random): number {
+  const seconds = Math.floor(clock.now() / 1000) >>> 0;
+  return ((seconds ^ random.int(CREATION_MAX + 1)) >>> 0 || 1) >>> 0;
+}
+
+function checkCreation(creation: number): number {
+  if (!Number.isInteger(creation) || creation < 1 || creation > CREATION_MAX) {
+    throw new ParleyError(
+      ErrorCode.InvalidArgument,
+      `creation must be an integer in 1..${CREATION_MAX}, got ${quote(creation)}`,
+    );
   }
+  return creation;
 }
 
 export class ActorSystem {
   readonly node: string;
+  /** This start's incarnation: in every ref it hands out. */
+  readonly creation: number;
   readonly clock: Clock;
   readonly random: Random;
   readonly scheduler: Scheduler;
@@ -90,6 +112,7 @@ export class ActorSystem {
   private readonly cells = new IdTable<Cell<any, any> | AskSlot>();
   private readonly names = new Map<string, Cell<any, any>>();
   private readonly remoteTouching = new Set<Cell<any, any>>();
+  private readonly remoteAsks = new RemoteAsks();
   private readonly transport: Transport | undefined;
   private readonly codec: Codec;
   private readonly deathHooks = new Set<(cell: Cell<any, any>, reason: ExitReason) => void>();
@@ -112,13 +135,17 @@ export class ActorSystem {
     }
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
+    this.creation =
+      options.creation === undefined
+        ? deriveCreation(this.clock, this.random)
+        : checkCreation(options.creation);
     this.scheduler = options.scheduler ?? new FairScheduler(this.clock);
     this.log =
       options.logger ??
       pino({ level: process.env.PARLEY_LOG_LEVEL ?? 'info', base: { node: this.node } });
     this.deadLetters = new DeadLetters(this.log, this.clock);
-    this.sysRef = new Ref(this.node, 0);
-    this.codec = new Codec((node, id) => this.resolveRef(node, id));
+    this.sysRef = new Ref(this.node, 0, this.creation);
+    this.codec = new Codec((node, id, creation) => this.resolveRef(node, id, creation));
     this.transport = options.transport;
     this.transport?.attach({
       onFrame: (from, frame) => this.onFrame(from, frame),
@@ -175,8 +202,9 @@ export class ActorSystem {
   /** Sends `msg` to `to`. Never throws for a dead or remote target (it becomes a dead letter), except `fail_sender` overflow. */
   send<M>(to: Ref<M>, msg: M): void {
     const cell = to._cell;
-    // The node check keeps a ref made by another in-process node on the network path.
-    if (cell !== undefined && to.node === this.node) {
+    // The node and creation checks keep a ref made by another in-process node, or by an
+    // earlier start of this one, off the fast path.
+    if (cell !== undefined && to.creation === this.creation && to.node === this.node) {
       (cell as Cell).enqueue(msg, true);
       return;
     }
@@ -185,6 +213,10 @@ export class ActorSystem {
 
   private sendSlow(to: AnyRef, msg: unknown): void {
     if (to.node === this.node) {
+      if (to.creation !== this.creation) {
+        this.deadLetter(to, msg, 'stale_incarnation');
+        return;
+      }
       const cell = this.cells.get(to.id);
       if (cell === undefined) this.deadLetter(to, msg, 'dead');
       else {
@@ -193,7 +225,7 @@ export class ActorSystem {
       }
       return;
     }
-    this.sendRemote(to.node, [0, to.id, msg], to, msg);
+    this.sendRemote(to.node, [0, to.id, msg, to.creation], to, msg);
   }
 
   /** Sends to the actor registered as `name` on `node` (default: this node). */
@@ -220,7 +252,7 @@ export class ActorSystem {
   deliverSystem(to: AnyRef, msg: SystemMessage): void {
     if (to.node === this.node) {
       if (to.id === 0) return;
-      const cell = this.cells.get(to.id);
+      const cell = to.creation === this.creation ? this.cells.get(to.id) : undefined;
       if (cell instanceof Cell) cell.enqueueSystem(msg);
       else this.systemToDead(to, msg);
       return;
@@ -230,7 +262,7 @@ export class ActorSystem {
       this.answerDead(to, msg, 'noconnection');
       return;
     }
-    transport.send(to.node, this.codec.encode([1, to.id, msg] satisfies Envelope));
+    transport.send(to.node, this.codec.encode([1, to.id, msg, to.creation] satisfies Envelope));
   }
 
   /** A system message reached no actor: links and monitors get `noproc`. */
@@ -254,18 +286,23 @@ export class ActorSystem {
   /**
    * Request/reply: `make` builds the request around a reply ref; the promise
    * takes the first message sent to that ref. Rejects with `AskTimeoutError`
-   * after `timeoutMs` (default 5000), or `NoProcError` at once when a local
-   * target is not alive. A reply after the timeout is a dead letter (`late_reply`).
+   * after `timeoutMs` (default 5000), `NoProcError` at once when a local
+   * target is not alive, `NodeDownError` (code `unavailable`) at once when a
+   * remote target's node is unreachable or is lost while the ask waits. A
+   * reply after the timeout is a dead letter (`late_reply`).
    */
   ask<M, R>(
     to: Ref<M>,
     make: (replyTo: Ref<R>) => M,
     timeoutMs = DEFAULT_ASK_TIMEOUT_MS,
   ): Promise<R> {
-    if (to.node === this.node && !(this.cells.get(to.id) instanceof Cell)) {
-      return Promise.reject(new NoProcError(to));
+    if (to.node === this.node) {
+      if (to.creation !== this.creation || !(this.cells.get(to.id) instanceof Cell)) {
+        return Promise.reject(new NoProcError(to));
+      }
+      return this.askVia(String(to), null, (request) => this.send(to, request), make, timeoutMs);
     }
-    return this.askVia(String(to), (request) => this.send(to, request), make, timeoutMs);
+    return this.askVia(String(to), to.node, (request) => this.send(to, request), make, timeoutMs);
   }
 
   /** `ask` the actor registered as `name` on `node` (default: this node). */
@@ -278,6 +315,7 @@ export class ActorSystem {
     if (node === this.node && !this.names.has(name)) return Promise.reject(new NoProcError(name));
     return this.askVia(
       `${name}@${node}`,
+      node === this.node ? null : node,
       (request) => this.sendNamed(name, request, node),
       make,
       timeoutMs,
@@ -286,10 +324,14 @@ export class ActorSystem {
 
   private askVia<M, R>(
     target: string,
+    node: string | null,
     deliver: (request: M) => void,
     make: (replyTo: Ref<R>) => M,
     timeoutMs: number,
   ): Promise<R> {
+    if (node !== null && (this.transport === undefined || !this.transport.reachable(node))) {
+      return Promise.reject(new NodeDownError(target, node, 'unreachable'));
+    }
     return new Promise<R>((resolve, reject) => {
       const slot = new AskSlot(
         this.nextId++,
@@ -297,18 +339,22 @@ export class ActorSystem {
         resolve as (v: unknown) => void,
         reject,
         target,
+        node,
       );
       this.cells.set(slot.id, slot);
+      this.remoteAsks.add(slot);
       slot.timer = this.clock.setTimer(timeoutMs, () => {
-        if (this.cells.delete(slot.id)) reject(new AskTimeoutError(target, timeoutMs));
+        if (this.cells.delete(slot.id)) {
+          this.remoteAsks.delete(slot);
+          reject(new AskTimeoutError(target, timeoutMs));
+        }
       });
-      const replyTo = new Ref<R>(this.node, slot.id, slot);
+      const replyTo = new Ref<R>(this.node, slot.id, this.creation, slot);
       try {
         deliver(make(replyTo));
       } catch (err) {
-        // `make` threw, or a full `fail_sender` mailbox refused the request.
-        this.cells.delete(slot.id);
-        this.clock.clearTimer(slot.timer);
+        // `make` threw, a full `fail_sender` mailbox or the transport refused the request.
+        this.dropAsk(slot);
         reject(err);
       }
     });
@@ -319,9 +365,14 @@ export class ActorSystem {
       this.deadLetters.record(`<${this.node}.${slot.id}>`, msg, 'late_reply');
       return;
     }
-    this.cells.delete(slot.id);
-    if (slot.timer !== undefined) this.clock.clearTimer(slot.timer);
+    this.dropAsk(slot);
     slot.resolve(msg);
+  }
+
+  private dropAsk(slot: AskSlot): void {
+    this.cells.delete(slot.id);
+    this.remoteAsks.delete(slot);
+    if (slot.timer !== undefined) this.clock.clearTimer(slot.timer);
   }
 
   // ---- registry -------------------------------------------------------------------
@@ -376,7 +427,7 @@ export class ActorSystem {
 
   /** The live local cell behind `ref`, if any. */
   localCell(ref: AnyRef): Cell<any, any> | undefined {
-    if (ref.node !== this.node) return undefined;
+    if (ref.node !== this.node || ref.creation !== this.creation) return undefined;
     const cell = this.cells.get(ref.id);
     return cell instanceof Cell && cell.alive ? cell : undefined;
   }
@@ -470,12 +521,12 @@ export class ActorSystem {
 
   // ---- remote -------------------------------------------------------------------
 
-  private resolveRef(node: string, id: number): AnyRef {
-    if (node === this.node) {
+  private resolveRef(node: string, id: number, creation: number): AnyRef {
+    if (node === this.node && creation === this.creation) {
       const cell = this.cells.get(id);
       if (cell instanceof Cell) return cell.ref;
     }
-    return new Ref(node, id);
+    return new Ref(node, id, creation);
   }
 
   private onFrame(from: string, frame: Uint8Array): void {
@@ -494,6 +545,8 @@ export class ActorSystem {
         if (cell === undefined)
           this.deadLetters.record(`${to}@${this.node}`, envelope[2], 'no_such_name');
         else cell.enqueue(envelope[2]);
+      } else if (envelope[3] !== this.creation) {
+        this.deadLetters.record(`<${this.node}.${to}>`, envelope[2], 'stale_incarnation');
       } else {
         const cell = this.cells.get(to);
         if (cell === undefined)
@@ -502,11 +555,16 @@ export class ActorSystem {
       }
       return;
     }
-    this.deliverSystem(new Ref(this.node, envelope[1]), envelope[2]);
+    this.deliverSystem(new Ref(this.node, envelope[1], envelope[3]), envelope[2]);
   }
 
   private onNodeDown(node: string): void {
     for (const cell of [...this.remoteTouching]) cell.nodeDown(node);
+    for (const slot of this.remoteAsks.take(node)) {
+      if (this.cells.get(slot.id) !== slot) continue;
+      this.dropAsk(slot);
+      slot.reject(new NodeDownError(slot.target, node, 'down'));
+    }
   }
 
   // ---- shutdown -----------------------------------------------------------------
