@@ -19,7 +19,13 @@ import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.t
 import { groupActor } from './chat/group-actor.ts';
 import { userActor } from './chat/user-actor.ts';
 import { WakeOnGain } from './chat/wake.ts';
-import { type EdgeServer, instrumentStore, Metrics, startEdgeServer } from './edge/index.ts';
+import {
+  type Availability,
+  type EdgeServer,
+  instrumentStore,
+  Metrics,
+  startEdgeServer,
+} from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
 import {
@@ -51,6 +57,10 @@ export interface NodeOptions {
   readonly placement?: Placement;
   readonly chat?: Partial<ChatConfig>;
   readonly logger?: Logger;
+  /** This start's incarnation (Erlang's `creation`); default: the runtime's. */
+  readonly creation?: number;
+  /** Whether the edge takes clients now, and what `/healthz` adds; default always. */
+  readonly availability?: () => Availability;
 }
 
 export interface ChatNode {
@@ -59,6 +69,9 @@ export interface ChatNode {
   readonly store: Store;
   readonly jwtSecret: string;
   readonly root: Ref<SupervisorMsg>;
+  readonly edge: EdgeServer;
+  readonly presence: Presence;
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -69,6 +82,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     ...(options.node !== undefined ? { node: options.node } : {}),
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.creation !== undefined ? { creation: options.creation } : {}),
   });
   const ownsStore = options.store === undefined;
   if (ownsStore || options.blobs === undefined) mkdirSync(dataDir, { recursive: true });
@@ -130,6 +144,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
       host,
       port: options.port ?? 8080,
+      ...(options.availability !== undefined ? { availability: options.availability } : {}),
     });
   } catch (err) {
     waker.stop();
@@ -144,6 +159,9 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     store,
     jwtSecret,
     root,
+    edge,
+    presence,
+    metrics,
     async close() {
       waker.stop();
       await edge.close();

@@ -10,6 +10,7 @@ export { HttpErrorCode } from './http.ts';
 export { DEFAULT_EDGE_LIMITS, type EdgeLimits } from './limits.ts';
 export { instrumentStore, Metrics, type MetricsOptions } from './metrics.ts';
 export {
+  type Availability,
   DEFAULT_SERVER_LIMITS,
   type EdgeServer,
   type EdgeServerOptions,
