@@ -97,10 +97,13 @@ function aptGet(args: string[]): Promise<AptResult> {
       (err, stdout, stderr) => {
         const output = `${stdout}\n${stderr}`.trim().split('\n').slice(-15).join('\n');
         if (!err) return done({ ok: true, output });
+        const code = (err as NodeJS.ErrnoException).code;
         const why =
-          (err as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'apt-get not found'
-            : err.message.split('\n')[0];
+          code === 'ENOENT'
+            ? 'apt-get not found: not a Debian-based system?'
+            : err.killed
+              ? `killed after ${APT_TIMEOUT_MS / 1000} s`
+              : `exit code ${code}`;
         done({ ok: false, reason: `\`${command}\` failed (${why})`, output });
       },
     );

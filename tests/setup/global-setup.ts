@@ -1,13 +1,20 @@
 /**
- * Global test setup: starts the real services the suites need (on loopback),
- * provides their addresses to the tests (`inject('cassandra')`), and stops
- * them afterwards (in reverse order).
+ * Global test setup: installs the service binaries the test files start on
+ * their own (nats-server, redis-server: each test file starts the instances
+ * it needs with `tests/support/{nats,redis}-server.ts`), starts the services
+ * shared by the whole run (Cassandra, on loopback), provides their addresses
+ * to the tests (`inject('cassandra')`), and stops them afterwards (in reverse
+ * order).
  *
- * A service that cannot be had fails the whole run with its reason: there is
- * no skip. To add a service (NATS, Redis), write `tests/setup/<name>.ts`, add
- * its key to `ProvidedContext` below and a `Service` entry to `services`.
+ * Installing once here means parallel test files never wait on apt-get
+ * mid-test. A binary or service that cannot be had fails the whole run with
+ * its reason: there is no skip. To add a shared service, write
+ * `tests/setup/<name>.ts`, add its key to `ProvidedContext` below and a
+ * `Service` entry to `services`; a binary, an entry in `binaries`.
  */
 import type { TestProject } from 'vitest/node';
+import { ensureNatsServer } from '../support/nats-server.ts';
+import { ensureRedisServer } from '../support/redis-server.ts';
 import { startCassandra } from './cassandra.ts';
 
 declare module 'vitest' {
@@ -22,6 +29,12 @@ interface Service {
   /** Starts the service, provides its address, returns how to stop it. */
   start(project: TestProject): Promise<() => Promise<void>>;
 }
+
+/** Binaries the tests start instances of; each resolves with its path, installing it if missing. */
+const binaries: ReadonlyArray<{ readonly name: string; ensure(): Promise<string> }> = [
+  { name: 'nats-server', ensure: ensureNatsServer },
+  { name: 'redis-server', ensure: ensureRedisServer },
+];
 
 const services: readonly Service[] = [
   {
@@ -42,6 +55,19 @@ const services: readonly Service[] = [
 ];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  for (const binary of binaries) {
+    try {
+      await binary.ensure();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `[global-setup] required test binary ${binary.name} is unavailable: ${reason}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
   const stops: Array<() => Promise<void>> = [];
   const teardown = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
