@@ -3,5 +3,32 @@
  * only from here.
  */
 
+export {
+  ClusterPlacement,
+  type ClusterPlacementOptions,
+  type MembershipLike,
+  shardOwners,
+} from './cluster-placement.ts';
+export {
+  decodeWire as decodeMembershipMessage,
+  encodeWire as encodeMembershipMessage,
+  Membership,
+  type MembershipDriverStats,
+  type MembershipOptions,
+  type MembershipSelf,
+  type WireMessage as MembershipMessage,
+} from './membership.ts';
+export {
+  type DetectorOptions,
+  type MemberInfo,
+  MemberStatus,
+  MembershipCore,
+  type MembershipStats,
+  type RemovalReason,
+  resolveDetectorOptions,
+  type Step as MembershipStep,
+  type View,
+  type ViewChange,
+} from './membership-core.ts';
 export { ShardMap, type ShardMove } from './placement.ts';
 export { hashString, SHARD_COUNT, SHARD_COUNT_MAX, shardOf } from './shards.ts';
