@@ -37,6 +37,7 @@ import type {
   HistoryRequestFrame,
 } from '../protocol/index.ts';
 import type { ActivatorMsg } from '../virtual/index.ts';
+import { answerConversations, answerGroupInfo } from './conversations.ts';
 import type { ChatEnv } from './env.ts';
 import { errorJson, fromStored, json, messageFrame, receiptFrame, toStored } from './frames-out.ts';
 import { newGroupId } from './ids.ts';
@@ -50,6 +51,7 @@ import {
   userKey,
 } from './messages.ts';
 import { Outbound } from './outbound.ts';
+import { onReadAck } from './read-state.ts';
 
 interface Session {
   readonly edge: Ref<EdgeMsg>;
@@ -424,6 +426,12 @@ export function userActor(
       case 'history':
         await onHistory(edge, frame, ctx);
         return;
+      case 'conversations':
+        await answerConversations(store, user, edge, frame, ctx);
+        return;
+      case 'group.info':
+        await answerGroupInfo(store, user, edge, frame, ctx);
+        return;
       case 'group.create':
         directory.send(groupKey(newGroupId(ctx.random)), {
           t: 'create',
@@ -590,6 +598,8 @@ export function userActor(
       ...(frame.group !== undefined ? { group: frame.group } : {}),
       ts: ctx.clock.now(),
     });
+    if (frame.status === 'read')
+      await onReadAck(store, user, s.epoch, s, device, frame, entry.seq, ctx);
   }
 
   /**
