@@ -2,11 +2,25 @@
  * `POST /api/v1/dev/tokens`: mints an HS256 dev token for `{"user","device"}`
  * (device optional, default `"default"`), valid for `DEV_TOKEN_TTL_SEC`.
  * Routed only when dev tokens are enabled; otherwise the path is a 404.
+ *
+ * A dev token is any identity for the asking, so it is minted only for the
+ * local developer: the `Host` must name this server by address or as
+ * `localhost` with its port (not a hostname: DNS rebinding, a reverse
+ * proxy), an `Origin` must be absent or same-origin, no proxy headers may be
+ * present (403 for each), and the body must be declared `application/json`
+ * (415: a foreign page can post `text/plain` without a CORS preflight).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, quote } from '../../runtime/index.ts';
 import { DEFAULT_DEVICE, DEV_TOKEN_TTL_SEC, isUserId, signDevToken } from '../protocol/index.ts';
 import { HttpError, readBody, sendJson } from './http.ts';
+import { jsonBodyError, localHostError, originError, proxiedError } from './http-guards.ts';
+
+/** Where the server listens: the Host a dev-token request must name. */
+export interface DevTokenBind {
+  readonly host: string;
+  readonly port: number;
+}
 
 export const DEV_TOKENS_PATH = '/api/v1/dev/tokens';
 /** The body is two ids: anything longer is not a token request. */
@@ -18,7 +32,17 @@ export async function mintDevToken(
   res: ServerResponse,
   secret: string | Uint8Array,
   clock: Clock,
+  bind: DevTokenBind,
 ): Promise<void> {
+  const refusal =
+    proxiedError(req) ??
+    localHostError(req, bind.host, bind.port) ??
+    originError(req) ??
+    jsonBodyError(req);
+  if (refusal !== undefined) {
+    req.resume();
+    throw refusal;
+  }
   const body = await readBody(req, BODY_BYTES_MAX);
   let value: unknown;
   try {

@@ -12,9 +12,11 @@ import { type AuthResult, authenticateRequest, type TokenVerifier } from '../pro
 export const HttpErrorCode = {
   BadRequest: 'bad_request',
   Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
   NotFound: 'not_found',
   MethodNotAllowed: 'method_not_allowed',
   TooLarge: 'too_large',
+  UnsupportedMediaType: 'unsupported_media_type',
   UpgradeRequired: 'upgrade_required',
   Unavailable: 'unavailable',
   Internal: 'internal',

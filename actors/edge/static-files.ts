@@ -7,12 +7,15 @@
  * backslash or NUL; the joined path, and the real path after symlinks, must
  * lie inside the folder's real path. Only regular files are served.
  * `/assets/` files are taken as content-hashed (Vite's output) and cached for
- * a year; the rest are revalidated.
+ * a year; the rest are revalidated. Every file carries the web app's
+ * security headers (never framed: CSP `frame-ancestors 'none'` and
+ * `X-Frame-Options: DENY`; `nosniff`).
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
+import { WEB_SECURITY_HEADERS } from './http-guards.ts';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -76,7 +79,7 @@ export async function staticFiles(root: string): Promise<StaticFiles | undefined
         'Content-Length': size,
         'Cache-Control':
           segments[0] === 'assets' ? 'public, max-age=31536000, immutable' : 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
+        ...WEB_SECURITY_HEADERS,
       });
       if (res.req.method === 'HEAD') {
         res.end();
