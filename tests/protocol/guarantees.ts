@@ -15,6 +15,7 @@
  * - Guarantee 8 (groups) → `groups.ts`
  * - Guarantee 9 (multi-device), typing, presence, settings → `devices.ts`
  * - history → `history.ts`; HTTP → `http.ts`
+ * - v1.1 additions (conversations, read, group.info) → `conversations.ts`
  * - Guarantee 1 (durable on `sent`) → `kill9.test.ts`; random schedules →
  *   `schedules.property.test.ts`; hostile input → `fuzz.test.ts`.
  */
@@ -22,6 +23,7 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { Harness, type Target } from './harness.ts';
 import { authorizationTests } from './sections/authorization.ts';
 import { connectingTests } from './sections/connecting.ts';
+import { conversationsTests } from './sections/conversations.ts';
 import { deliveryTests } from './sections/delivery.ts';
 import { devicesTests } from './sections/devices.ts';
 import { framesTests } from './sections/frames.ts';
@@ -53,5 +55,6 @@ export function runProtocolSuite(name: string, start: () => Promise<Target>): vo
     devicesTests(h);
     historyTests(h);
     httpTests(h);
+    conversationsTests(h);
   });
 }
