@@ -100,7 +100,13 @@ export function groupActor(
     msg: GroupMsg,
     ctx: ActorContext<GroupMsg>,
   ): Promise<GroupState> {
-    if (msg.t !== 'tick' && msg.t !== 'passivated') {
+    // Only messages the activator routed count (not its own handoff/introspect, nor ticks).
+    if (
+      msg.t !== 'tick' &&
+      msg.t !== 'passivated' &&
+      msg.t !== 'handoff' &&
+      msg.t !== 'introspect'
+    ) {
       s.routed++;
       s.lastActiveMs = ctx.clock.now();
       s.passivating = false;
@@ -153,6 +159,14 @@ export function groupActor(
         case 'passivated':
           await flushCursors(s);
           ctx.stop('normal');
+          break;
+        case 'handoff':
+          // The key moved: everything before this is done; write the cursors and stop.
+          await flushCursors(s);
+          ctx.stop('normal');
+          break;
+        case 'introspect':
+          ctx.send(msg.replyTo, { epoch: s.epoch, members: s.members.size });
           break;
       }
     } catch (err) {

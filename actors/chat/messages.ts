@@ -9,6 +9,7 @@
 
 import type { Ref } from '../../runtime/index.ts';
 import type { ClientFrame, Content, GroupFrame } from '../protocol/index.ts';
+import type { IntrospectMsg } from '../virtual/index.ts';
 
 export const userKey = (user: string): string => `user:${user}`;
 export const groupKey = (group: string): string => `group:${group}`;
@@ -113,7 +114,11 @@ export type UserMsg =
   /** Internal: write the confirms and receipts buffered so far. */
   | { readonly t: 'flush' }
   /** From the activator: passivation accepted, stop now. */
-  | { readonly t: 'passivated' };
+  | { readonly t: 'passivated' }
+  /** From the activator: this key moved to another node; finish the mailbox and stop. */
+  | { readonly t: 'handoff' }
+  /** From the activator (admin `inspect`): answer epoch and devices. */
+  | IntrospectMsg;
 
 // ---- to a group actor --------------------------------------------------------
 
@@ -156,7 +161,11 @@ export type GroupMsg =
   | { readonly t: 'typing'; readonly from: string; readonly status: 'started' | 'stopped' }
   | { readonly t: 'tick' }
   | { readonly t: 'wake' }
-  | { readonly t: 'passivated' };
+  | { readonly t: 'passivated' }
+  /** From the activator: this key moved to another node; finish the mailbox and stop. */
+  | { readonly t: 'handoff' }
+  /** From the activator (admin `inspect`): answer epoch and members count. */
+  | IntrospectMsg;
 
 /** Close code sent to a session replaced by a newer connection of the same device. */
 export const CLOSE_REPLACED = 4001;

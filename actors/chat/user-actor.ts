@@ -25,7 +25,9 @@
 import {
   type ActorContext,
   type Behavior,
+  type Down,
   ErrorCode,
+  type MonitorRef,
   ParleyError,
   type Ref,
 } from '../../runtime/index.ts';
@@ -55,6 +57,8 @@ import { onReadAck } from './read-state.ts';
 
 interface Session {
   readonly edge: Ref<EdgeMsg>;
+  /** On `edge`: its `down` (closed, crashed, node lost or restarted) forgets the session. */
+  readonly monitor: MonitorRef;
   /** Highest receipt `rseq` pushed to this session. */
   receiptsUpTo: number;
   /**
@@ -153,7 +157,14 @@ export function userActor(
     msg: UserMsg,
     ctx: ActorContext<UserMsg>,
   ): Promise<UserState> {
-    if (msg.t !== 'tick' && msg.t !== 'passivated' && msg.t !== 'flush') {
+    // Only messages the activator routed count (not its own handoff/introspect, nor self-sends).
+    if (
+      msg.t !== 'tick' &&
+      msg.t !== 'passivated' &&
+      msg.t !== 'flush' &&
+      msg.t !== 'handoff' &&
+      msg.t !== 'introspect'
+    ) {
       s.routed++;
       s.lastActiveMs = ctx.clock.now();
       s.passivating = false;
@@ -172,7 +183,10 @@ export function userActor(
         }
         case 'detach': {
           const session = s.sessions.get(msg.device);
-          if (session?.edge.equals(msg.edge)) s.sessions.delete(msg.device);
+          if (session?.edge.equals(msg.edge)) {
+            ctx.demonitor(session.monitor);
+            s.sessions.delete(msg.device);
+          }
           await flushCursors(s);
           break;
         }
@@ -223,6 +237,15 @@ export function userActor(
         case 'passivated':
           await flushCursors(s);
           ctx.stop('normal');
+          break;
+        case 'handoff':
+          // The key moved: everything before this is done; write what is buffered and stop.
+          await flushBuffered(s, ctx);
+          await flushCursors(s);
+          ctx.stop('normal');
+          break;
+        case 'introspect':
+          ctx.send(msg.replyTo, { epoch: s.epoch, devices: [...s.sessions.keys()] });
           break;
       }
     } catch (err) {
@@ -322,6 +345,7 @@ export function userActor(
     ctx: ActorContext<UserMsg>,
   ): Promise<void> {
     const old = s.sessions.get(device);
+    if (old !== undefined) ctx.demonitor(old.monitor);
     if (old !== undefined && !old.edge.equals(edge)) {
       ctx.send(old.edge, {
         t: 'close',
@@ -331,6 +355,7 @@ export function userActor(
     }
     const session: Session = {
       edge,
+      monitor: ctx.monitor(edge),
       receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0,
       phase: 'inbox',
       replayedUpTo: s.cursors.get(device) ?? 0,
@@ -876,7 +901,15 @@ export function userActor(
     ctx.sendAfter(config.tickMs, { t: 'tick' });
   }
 
-  return { name: 'user', init, receive };
+  /** A session's edge is gone: forget the session (a stale edge ref must not be pushed to). */
+  function down(s: UserState, d: Down): UserState {
+    for (const [device, session] of s.sessions) {
+      if (session.monitor === d.monitor) s.sessions.delete(device);
+    }
+    return s;
+  }
+
+  return { name: 'user', init, receive, down };
 }
 
 function core(e: InboxEntry): MessageCore {

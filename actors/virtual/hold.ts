@@ -9,10 +9,21 @@
  * - No key's queue exceeds `perKeyMax`; a key with no message has no queue.
  * - `hold` refuses (returns false) rather than grow past a bound; the caller
  *   counts the refused message as a dead letter. Nothing is dropped here silently.
+ * - A queue is an `early` part then the rest, each in arrival order: an early
+ *   message (one forwarded by an old owner of a key this node gained) goes
+ *   behind the early ones but ahead of the others. A sender whose view moved
+ *   to this node sent what was forwarded before what came here directly, and
+ *   the forwarded path is the longer one.
  */
 
+interface Queue {
+  readonly items: unknown[];
+  /** The first `early` items are early. */
+  early: number;
+}
+
 export class Held {
-  private readonly queues = new Map<string, unknown[]>();
+  private readonly queues = new Map<string, Queue>();
   private count = 0;
 
   constructor(
@@ -29,13 +40,14 @@ export class Held {
     return this.queues.has(key);
   }
 
-  /** Appends `msg` to `key`'s queue; false (and nothing held) when a bound is reached. */
-  hold(key: string, msg: unknown): boolean {
+  /** Queues `msg` for `key` (behind the early ones if `early`, else last); false (and nothing held) when a bound is reached. */
+  hold(key: string, msg: unknown, early = false): boolean {
     if (this.count >= this.totalMax) return false;
     let q = this.queues.get(key);
-    if (q === undefined) this.queues.set(key, (q = []));
-    else if (q.length >= this.perKeyMax) return false;
-    q.push(msg);
+    if (q === undefined) this.queues.set(key, (q = { items: [], early: 0 }));
+    else if (q.items.length >= this.perKeyMax) return false;
+    if (early) q.items.splice(q.early++, 0, msg);
+    else q.items.push(msg);
     this.count++;
     return true;
   }
@@ -45,8 +57,8 @@ export class Held {
     const q = this.queues.get(key);
     if (q === undefined) return [];
     this.queues.delete(key);
-    this.count -= q.length;
-    return q;
+    this.count -= q.items.length;
+    return q.items;
   }
 
   /** Keys with held messages, in the order they were first held. */

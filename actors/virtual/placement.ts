@@ -59,6 +59,11 @@ export class ManualPlacement implements Placement {
     };
   }
 
+  /** Listeners subscribed now. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** Installs `view` and notifies every listener. */
   set(view: (key: string) => string | undefined): void {
     this.view = view;

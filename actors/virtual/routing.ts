@@ -11,6 +11,8 @@
  * 3. Another node owns it: if an actor for it still lives here, begin its
  *    handoff and hold; else forward with `hops + 1`, or hold at the hop limit.
  * 4. No owner is known: hold.
+ * A message forwarded to this node for a key it owns is held `early` (ahead
+ * of directly sent ones, see `hold.ts`): during a handoff it is the older one.
  * Held messages are bounded; one over a bound is a counted dead letter
  * (`held_overflow`), as is a message for a key of no known kind (`unknown_kind`).
  */
@@ -26,11 +28,11 @@ export function route(
   hops: number,
   ctx: ActorContext<ActivatorMsg>,
 ): void {
+  const owner = s.host.placement.owner(key);
   if (s.held.has(key)) {
-    hold(s, key, msg, ctx);
+    hold(s, key, msg, ctx, hops > 0 && owner === ctx.node);
     return;
   }
-  const owner = s.host.placement.owner(key);
   const entry = s.entries.get(key);
   if (owner === ctx.node) {
     if (entry !== undefined) {
@@ -46,7 +48,7 @@ export function route(
       return;
     }
     if (inGrace(s, key, ctx)) {
-      hold(s, key, msg, ctx);
+      hold(s, key, msg, ctx, hops > 0);
       return;
     }
     const fresh = activate(s, key, kind, ctx);
@@ -88,8 +90,14 @@ export function rerouteHeld(s: State, ctx: ActorContext<ActivatorMsg>): void {
   }
 }
 
-export function hold(s: State, key: string, msg: unknown, ctx: ActorContext<ActivatorMsg>): void {
-  if (!s.held.hold(key, msg)) {
+export function hold(
+  s: State,
+  key: string,
+  msg: unknown,
+  ctx: ActorContext<ActivatorMsg>,
+  early = false,
+): void {
+  if (!s.held.hold(key, msg, early)) {
     s.host.deadLetter(`${key}@${ctx.node}`, msg, 'held_overflow');
     return;
   }

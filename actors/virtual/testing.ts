@@ -1,0 +1,88 @@
+/**
+ * Test support for virtual actors: several in-process nodes, each with its
+ * own hand-driven `ManualPlacement`, activator and directory, on one
+ * deterministic clock and scheduler; and a recording virtual actor kind.
+ * For tests only; not exported by `index.ts`.
+ */
+import { type ActorSystem, InProcessNetwork, type Ref } from '../../runtime/index.ts';
+import { Deterministic } from '../../runtime/testing/index.ts';
+import { activator } from './activator.ts';
+import { ACTIVATOR_NAME, VirtualDirectory } from './directory.ts';
+import type { ActivatorMsg, IntrospectMsg } from './messages.ts';
+import { ManualPlacement } from './placement.ts';
+import type { ActivatorOptions, VirtualKind } from './state.ts';
+
+export type RecMsg =
+  | { readonly t: 'hit'; readonly from: string; readonly n: number }
+  | { readonly t: 'handoff' }
+  | { readonly t: 'passivated' }
+  | IntrospectMsg;
+
+/** What recorder actors saw: `node/incarnation` and the message, in order. */
+export interface Seen {
+  readonly key: string;
+  readonly node: string;
+  readonly incarnation: number;
+  readonly from: string;
+  readonly n: number;
+}
+
+/**
+ * A virtual actor that records every `hit`, takes `workTurns` promise turns
+ * per message (in-flight async work), and stops on `handoff` unless `stubborn`.
+ */
+export function recorder(
+  seen: Seen[],
+  options: { workTurns?: number; stubborn?: boolean } = {},
+): VirtualKind {
+  let incarnations = 0;
+  return (id: string, _act: Ref<ActivatorMsg>) => {
+    const incarnation = ++incarnations;
+    return {
+      name: 'recorder',
+      async receive(s: undefined, msg: RecMsg, ctx) {
+        for (let i = 0; i < (options.workTurns ?? 0); i++) await Promise.resolve();
+        if (msg.t === 'hit')
+          seen.push({ key: `rec:${id}`, node: ctx.node, incarnation, from: msg.from, n: msg.n });
+        else if (msg.t === 'handoff' && !options.stubborn) ctx.stop('normal');
+        else if (msg.t === 'introspect') ctx.send(msg.replyTo, { epoch: incarnation, devices: [] });
+        return s;
+      },
+    };
+  };
+}
+
+export interface TestNode {
+  readonly name: string;
+  readonly system: ActorSystem;
+  readonly placement: ManualPlacement;
+  readonly directory: VirtualDirectory;
+}
+
+export function virtualCluster(
+  seed: number,
+  nodeNames: readonly string[],
+  kinds: Readonly<Record<string, VirtualKind>>,
+  options: Partial<ActivatorOptions> = {},
+) {
+  const det = new Deterministic(seed);
+  const network = new InProcessNetwork(det.clock);
+  const nodes: TestNode[] = nodeNames.map((name) => {
+    const system = det.system({ transport: network.join(name) });
+    const placement = new ManualPlacement();
+    const directory = new VirtualDirectory(system, placement);
+    system.spawn(activator(kinds, directory, options), { name: ACTIVATOR_NAME });
+    return { name, system, placement, directory };
+  });
+  const node = (name: string): TestNode => nodes.find((n) => n.name === name)!;
+  /** Installs one view on every node (or `only` those named). */
+  const view = (owner: (key: string) => string | undefined, only?: readonly string[]) => {
+    for (const n of nodes) if (only === undefined || only.includes(n.name)) n.placement.set(owner);
+  };
+  /** Settles the run (so an ask can be answered), then awaits `p`. */
+  const answer = async <T>(p: Promise<T>): Promise<T> => {
+    await det.settle();
+    return p;
+  };
+  return { det, network, nodes, node, view, answer };
+}
