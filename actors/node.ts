@@ -24,6 +24,7 @@ import {
   type EdgeServer,
   instrumentStore,
   Metrics,
+  type ServerLimits,
   startEdgeServer,
 } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
@@ -61,6 +62,10 @@ export interface NodeOptions {
   readonly creation?: number;
   /** Whether the edge takes clients now, and what `/healthz` adds; default always. */
   readonly availability?: () => Availability;
+  /** Bounds of the HTTP/WebSocket server (connections per address, timeouts, ...). */
+  readonly serverLimits?: Partial<ServerLimits>;
+  /** Serve `/metrics` to any caller, not only loopback ones. Default false. */
+  readonly metricsPublic?: boolean;
 }
 
 export interface ChatNode {
@@ -145,6 +150,8 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       host,
       port: options.port ?? 8080,
       ...(options.availability !== undefined ? { availability: options.availability } : {}),
+      ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      ...(options.metricsPublic !== undefined ? { metricsPublic: options.metricsPublic } : {}),
     });
   } catch (err) {
     waker.stop();
