@@ -17,7 +17,13 @@ export type DeadLetterReason =
   | 'no_such_name'
   | 'late_reply'
   /** Addressed to an actor of another incarnation (`creation`) of this node. */
-  | 'stale_incarnation';
+  | 'stale_incarnation'
+  /** A virtual actor's activator held more than its bound for one key or in total. */
+  | 'held_overflow'
+  /** A routed message for a key of no known virtual actor kind. */
+  | 'unknown_kind'
+  /** Held by an activator that stopped before it could route them. */
+  | 'held_at_stop';
 
 export class DeadLetters {
   /** Total dead letters since start, by reason. */
@@ -29,6 +35,9 @@ export class DeadLetters {
     no_such_name: 0,
     late_reply: 0,
     stale_incarnation: 0,
+    held_overflow: 0,
+    unknown_kind: 0,
+    held_at_stop: 0,
   };
   total = 0;
   private windowStartMs = 0;
