@@ -385,6 +385,7 @@ describe('edge server: HTTP', () => {
     const node = await startNode({ devTokens: true });
     const res = await fetch(`${node.base}/api/v1/dev/tokens`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ user: 'carol', device: 'tab' }),
     });
     expect(res.status).toBe(200);
@@ -396,7 +397,11 @@ describe('edge server: HTTP', () => {
   test('dev tokens: a bad user or device is 400 naming the field', async () => {
     const node = await startNode({ devTokens: true });
     const post = (body: unknown) =>
-      fetch(`${node.base}/api/v1/dev/tokens`, { method: 'POST', body: JSON.stringify(body) });
+      fetch(`${node.base}/api/v1/dev/tokens`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const badUser = await post({ user: 'no spaces', device: 'd' });
     expect(badUser.status).toBe(400);
     expect(await badUser.json()).toEqual({
