@@ -4,9 +4,11 @@
  * headers everywhere, `/metrics` for this machine only, a per-address
  * connection cap and header timeouts against slowloris.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { type Socket, connect as tcpConnect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -23,7 +25,12 @@ const sockets: Socket[] = [];
 let warnings: string[] = [];
 
 async function start(
-  options: { host?: string; limits?: Partial<ServerLimits>; metricsPublic?: boolean } = {},
+  options: {
+    host?: string;
+    limits?: Partial<ServerLimits>;
+    metricsPublic?: boolean;
+    webRoot?: string;
+  } = {},
 ) {
   warnings = [];
   const logger = pino(
@@ -47,6 +54,7 @@ async function start(
     random: seededRandom(1),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.metricsPublic === undefined ? {} : { metricsPublic: options.metricsPublic }),
+    ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
   });
   running.push({
     async close() {
@@ -189,6 +197,23 @@ describe('dev tokens', () => {
 });
 
 describe('security headers', () => {
+  it('keep the web app from being framed', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'parley-web-'));
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>p</title>');
+    try {
+      const port = await start({ webRoot: root });
+      const answer = await call(port, 'GET', '/');
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-security-policy']).toBe(
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
+      );
+      expect(answer.headers['x-frame-options']).toBe('DENY');
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('forbid framing and sniffing on API answers, errors included', async () => {
     const port = await start();
     for (const path of ['/healthz', '/nope', '/api/v1/media/x']) {
