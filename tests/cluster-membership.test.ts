@@ -1,17 +1,23 @@
 /**
- * Membership against a real nats-server (started by `tests/support/nats-server.ts`;
- * a missing server fails the file, it never skips). Bounds are asserted on
- * the real clock with the default timing: heartbeat 250 ms, down after 2 s.
+ * Membership (`cluster/membership.ts`) against a real nats-server, started
+ * by `tests/support/nats-server.ts` (a missing server fails the file, it
+ * never skips). Bounds are asserted on the real clock with the default
+ * timing: heartbeat 250 ms, down after 2 s.
  */
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClusterPlacement,
+  decodeMembershipMessage as decodeWire,
+  encodeMembershipMessage as encodeWire,
+  Membership,
+  type RemovalReason,
+  type View,
+} from '../cluster/index.ts';
 import { systemClock } from '../runtime/index.ts';
 import { captureLogger } from '../runtime/testing/index.ts';
-import { type NatsServer, startNatsServer } from '../tests/support/nats-server.ts';
-import { startTcpProxy } from '../tests/support/tcp-proxy.ts';
-import { ClusterPlacement } from './cluster-placement.ts';
-import { decodeWire, encodeWire, Membership } from './membership.ts';
-import type { RemovalReason, View } from './membership-core.ts';
+import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 interface Removal {
   readonly atMs: number;
