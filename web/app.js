@@ -5,6 +5,11 @@
  * Modules (web/js/): `api` (HTTP: tokens, media), `connection` (the
  * WebSocket, kept up), `state` (the model), `chat` (the controller: frames
  * in, frames out), `views/` (DOM), `dom` (helpers).
+ *
+ * The session (user, device, token) lives in sessionStorage, so it is per
+ * tab: two tabs sign in as two users (or two devices of one user) and never
+ * take each other's session. A reload keeps the tab's session. The cached
+ * chats are per user and device (localStorage, see `state`).
  */
 import { mintDevToken, tokenExpiry } from './js/api.js';
 import { ChatController } from './js/chat.js';
@@ -14,6 +19,7 @@ import { ChatState } from './js/state.js';
 import { conversationView } from './js/views/conversation.js';
 import { groupInfoDialog, newGroupDialog, settingsDialog } from './js/views/dialogs.js';
 import { noticesView } from './js/views/notices.js';
+import { sessionBanner } from './js/views/session-banner.js';
 import { sidebarView } from './js/views/sidebar.js';
 import { signInView } from './js/views/sign-in.js';
 
@@ -26,18 +32,27 @@ const root = document.getElementById('app');
 
 function loadSession() {
   try {
-    const s = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null');
+    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
     return s && typeof s.user === 'string' && typeof s.device === 'string' ? s : null;
   } catch {
     return null;
   }
 }
 
+function saveSession(session) {
+  try {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  } catch {
+    // Storage disabled: the session lasts until the page is closed.
+  }
+}
+
+/** This tab's device id: random per tab, so two tabs are two devices unless told otherwise. */
 function defaultDevice() {
-  let device = localStorage.getItem(DEVICE_KEY);
+  let device = sessionStorage.getItem(DEVICE_KEY);
   if (device === null) {
     device = `web-${newId().slice(0, 6)}`;
-    localStorage.setItem(DEVICE_KEY, device);
+    sessionStorage.setItem(DEVICE_KEY, device);
   }
   return device;
 }
@@ -50,9 +65,9 @@ function showSignIn(user) {
       device: defaultDevice(),
       onSubmit: async (u, device) => {
         const token = await mintDevToken(u, device);
-        localStorage.setItem(DEVICE_KEY, device);
+        sessionStorage.setItem(DEVICE_KEY, device);
         const session = { user: u, device, token };
-        localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+        saveSession(session);
         startApp(session);
       },
     }),
@@ -61,7 +76,7 @@ function showSignIn(user) {
 }
 
 function startApp(session) {
-  const state = new ChatState(session.user);
+  const state = new ChatState(session.user, session.device);
   state.load();
   let token = session.token;
 
@@ -73,7 +88,7 @@ function startApp(session) {
       (exp !== undefined && exp - Date.now() / 1000 < TOKEN_MARGIN_SEC)
     ) {
       token = await mintDevToken(session.user, session.device);
-      localStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, token }));
+      saveSession({ ...session, token });
     }
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     return `${scheme}://${location.host}/ws?token=${encodeURIComponent(token)}`;
@@ -89,7 +104,7 @@ function startApp(session) {
       connection.stop();
       controller.dispose();
       state.save();
-      localStorage.removeItem(SESSION_KEY);
+      sessionStorage.removeItem(SESSION_KEY);
       window.removeEventListener('online', onOnline);
       showSignIn(session.user);
     },
@@ -104,10 +119,11 @@ function startApp(session) {
     onSettings: () => settings.show(),
   });
   const chat = conversationView({ state, controller, onGroupInfo: () => groupInfo.show() });
+  const banner = sessionBanner({ device: session.device, onReconnect: () => connection.start() });
 
   const shell = document.createElement('div');
   shell.className = 'app';
-  shell.append(sidebar.el, chat.el, settings.el, newGroup.el, groupInfo.el, notices.el);
+  shell.append(banner.el, sidebar.el, chat.el, settings.el, newGroup.el, groupInfo.el, notices.el);
   root.replaceChildren(shell);
 
   let queued = false;
@@ -128,7 +144,10 @@ function startApp(session) {
     setTimeout(render, 0);
   };
   state.addEventListener('change', scheduleRender);
-  connection.addEventListener('status', (e) => sidebar.setConnection(e.detail));
+  connection.addEventListener('status', (e) => {
+    sidebar.setConnection(e.detail);
+    banner.setConnection(e.detail);
+  });
   controller.addEventListener('notice', (e) => notices.show(e.detail));
   // Back online, or back to the tab: try now rather than wait out the backoff.
   const onOnline = () => connection.retryNow();

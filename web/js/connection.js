@@ -6,15 +6,22 @@
  * replaced. Reconnecting is the whole resume protocol: the server replays
  * what this device has not acked.
  *
- * Events (an EventTarget): `status` (detail `{ state, retryMs? }`, state one
- * of `connecting`, `online`, `offline`, `stopped`), `frame` (detail: the
- * parsed server frame), `open` (after `welcome`).
+ * Never reconnects by itself after close code 4001 ("replaced": the same
+ * user and device connected elsewhere, e.g. another tab): doing so would
+ * replace that session in turn, and the two would take turns forever. It
+ * says `replaced` instead; `start()` (the person's choice) connects again.
+ *
+ * Events (an EventTarget): `status` (detail `{ state, retryMs?, reason? }`,
+ * state one of `connecting`, `online`, `offline`, `replaced`, `stopped`),
+ * `frame` (detail: the parsed server frame), `open` (after `welcome`).
  */
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const PING_EVERY_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
+/** The server's close code for a session replaced by a newer one of the same device. */
+export const CLOSE_REPLACED = 4001;
 
 export class Connection extends EventTarget {
   /**
@@ -104,11 +111,18 @@ export class Connection extends EventTarget {
       }
       this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.clearHeartbeat();
-      if (!this.stopped) this.scheduleRetry();
+      if (this.stopped) return;
+      if (event.code === CLOSE_REPLACED) {
+        this.stopped = true;
+        this.attempt = 0;
+        this.setState('replaced', undefined, event.reason);
+        return;
+      }
+      this.scheduleRetry();
     });
   }
 
@@ -136,8 +150,8 @@ export class Connection extends EventTarget {
     clearTimeout(this.pongTimer);
   }
 
-  setState(state, retryMs) {
+  setState(state, retryMs, reason) {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('status', { detail: { state, retryMs } }));
+    this.dispatchEvent(new CustomEvent('status', { detail: { state, retryMs, reason } }));
   }
 }

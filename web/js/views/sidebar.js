@@ -12,6 +12,7 @@ const CONNECTION_TEXT = {
   online: 'Online',
   offline: 'Offline',
   stopped: 'Signed out',
+  replaced: 'Disconnected (open elsewhere)',
 };
 
 /**
