@@ -10,11 +10,17 @@
  *   when the server said `unavailable` or `rate_limited`;
  * - sends `typing started` while the user types (again every 5 s) and
  *   `stopped` after 4 s idle, on send, or on leaving the conversation;
- * - renews presence subscriptions and the last-seen setting on each connect.
+ * - renews presence subscriptions and the last-seen setting on each connect;
+ * - keeps the chat list, group details and read state in step with the
+ *   user's other devices (protocol v1.1, `chat-list.js`);
+ * - uploads files (`POST /api/v1/media`) and sends them as image, video,
+ *   audio or document content (`attachments.js`).
  *
  * Events: `notice` (detail `{ text, kind }`) for the views to show.
  */
 import { mediaSrc, uploadMedia } from './api.js';
+import { attachmentContent } from './attachments.js';
+import { ChatListSync } from './chat-list.js';
 import { newId } from './dom.js';
 import { groupKey, userKey } from './state.js';
 
@@ -43,6 +49,7 @@ export class ChatController extends EventTarget {
     this.typingIdleTimer = undefined;
     this.sentAtMs = new Map();
     this.retryTimer = undefined;
+    this.chatList = new ChatListSync({ state, connection, requests: this.requests });
 
     connection.addEventListener('open', () => this.onOpen());
     connection.addEventListener('frame', (e) => this.onFrame(e.detail));
@@ -60,6 +67,7 @@ export class ChatController extends EventTarget {
     clearInterval(this.resendTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.typingIdleTimer);
+    this.chatList.dispose();
   }
 
   // ---- frames from the server ---------------------------------------------
@@ -76,6 +84,7 @@ export class ChatController extends EventTarget {
     if (this.state.settings.lastSeen !== undefined)
       this.connection.send({ type: 'settings', lastSeen: this.state.settings.lastSeen });
     this.flushOutbox();
+    this.chatList.onOpen();
     const open = this.state.openConversation;
     if (open !== null && open.next === undefined) this.loadHistory(open);
   }
@@ -118,6 +127,14 @@ export class ChatController extends EventTarget {
       case 'group':
         this.onGroup(frame);
         return;
+      case 'conversations': {
+        const request = this.take(frame.ref);
+        if (Array.isArray(frame.items)) this.chatList.onConversations(frame, request);
+        return;
+      }
+      case 'read':
+        this.chatList.onRead(frame);
+        return;
       case 'error':
         this.onError(frame);
         return;
@@ -135,10 +152,18 @@ export class ChatController extends EventTarget {
     this.state.applyHistory(key, frame);
   }
 
+  /** The request a reply's `ref` answers (removed from the open ones), or undefined. */
+  take(ref) {
+    if (typeof ref !== 'string') return undefined;
+    const request = this.requests.get(ref);
+    if (request !== undefined) this.requests.delete(ref);
+    return request;
+  }
+
   onGroup(frame) {
-    const request = frame.ref === undefined ? undefined : this.requests.get(frame.ref);
-    if (request !== undefined) this.requests.delete(frame.ref);
-    const conv = this.state.applyGroup(frame);
+    if (typeof frame.id !== 'string' || !Array.isArray(frame.members)) return;
+    const request = this.take(frame.ref);
+    const conv = this.state.applyGroup(frame, { touch: request?.kind !== 'group.info' });
     if (request?.kind === 'group.create') this.open(conv.key);
     else if (request?.kind === 'group.leave') this.notice(`You left ${conv.name}`);
   }
@@ -148,6 +173,7 @@ export class ChatController extends EventTarget {
     if (request !== undefined) {
       this.requests.delete(frame.ref);
       if (request.kind === 'history') this.state.conversation(request.key).historyLoading = false;
+      if (this.chatList.onError(frame, request)) return;
     }
     if (frame.id !== undefined) {
       if (this.state.ownById.get(frame.id)?.status === 'pending') {
@@ -201,6 +227,7 @@ export class ChatController extends EventTarget {
     if (key === null) return;
     const conv = this.state.conversation(key);
     if (conv.kind === 'user') this.watch(conv.id);
+    else this.chatList.askInfo(conv);
     if (conv.next === undefined) this.loadHistory(conv);
   }
 
@@ -218,16 +245,17 @@ export class ChatController extends EventTarget {
     this.send(conv, { type: 'text', body: text });
   }
 
-  async sendImage(file) {
+  /** Uploads files one by one into the open conversation; a failed upload says why. */
+  async sendFiles(files) {
     const conv = this.state.openConversation;
-    if (conv === null) return;
-    try {
-      const url = await uploadMedia(this.token(), file);
-      const content = { type: 'image', url, size: file.size };
-      if (file.type) content.mime = file.type;
-      this.send(conv, content);
-    } catch (err) {
-      this.notice(`Could not upload ${file.name}: ${err.message}`, 'error');
+    if (conv === null || conv.left) return;
+    for (const file of files) {
+      try {
+        const url = await uploadMedia(this.token(), file);
+        this.send(conv, attachmentContent(file, url));
+      } catch (err) {
+        this.notice(`Could not upload ${file.name || 'the file'}: ${err.message}`, 'error');
+      }
     }
   }
 
@@ -315,9 +343,9 @@ export class ChatController extends EventTarget {
     this.connection.send({ type: 'presence.subscribe', users: [user] });
   }
 
-  /** The src of an image message for <img>. */
-  imageSrc(url) {
-    return mediaSrc(url, this.token());
+  /** A loadable URL (token in the query) for a path of this server's media. */
+  mediaUrl(path) {
+    return mediaSrc(path, this.token());
   }
 
   // ---- read receipts ------------------------------------------------------

@@ -10,13 +10,24 @@
  * - A conversation's messages are ordered by server time; own messages not
  *   yet acked `sent` (no server time) come last, in the order they were written.
  *
- * Persisted in localStorage per user: the conversation list and the newest
- * `PERSISTED_PER_CONVERSATION` messages of each, so a reload shows the chats
+ * - Unread (`read-state.js`): messages from others not read on any device of
+ *   the user; the server's count (protocol v1.1 `conversations`) plus what
+ *   came after it, lowered by reads here and `read` frames from the user's
+ *   other devices.
+ *
+ * Persisted (`storage.js`) per user and device, so a reload shows the chats
  * at once and keeps unsent messages (they are resent on connect).
  */
+import {
+  conversationUnread,
+  itemKey,
+  mergeConversations,
+  raiseReadUpTo,
+  readHere,
+} from './read-state.js';
+import { loadState, saveState, storageKey } from './storage.js';
 
 export const STATUS_RANK = { pending: 0, sent: 1, delivered: 2, read: 3 };
-const PERSISTED_PER_CONVERSATION = 100;
 const LOOSE_RECEIPTS_MAX = 1000;
 const TYPING_EXPIRES_MS = 10_000;
 
@@ -25,7 +36,7 @@ export const userKey = (user) => `u:${user}`;
 export const groupKey = (group) => `g:${group}`;
 
 export class ChatState extends EventTarget {
-  constructor(me) {
+  constructor(me, device = 'default') {
     super();
     this.me = me;
     /** @type {Map<string, Conversation>} */
@@ -38,7 +49,7 @@ export class ChatState extends EventTarget {
     this.presence = new Map();
     this.openKey = null;
     this.order = 0;
-    this.storageKey = `parley:v1:${me}`;
+    this.storageKey = storageKey(me, device);
     this.saveTimer = undefined;
     this.settings = { lastSeen: undefined };
   }
@@ -67,6 +78,12 @@ export class ChatState extends EventTarget {
         /** user → expiry (ms, local clock) */
         typing: new Map(),
         draft: '',
+        /** The user's read watermark (inbox seq), from the server; 0 = none known. */
+        readUpTo: 0,
+        /** The server's unread count `{ count, atSeq }` as of its inbox seq `atSeq`, or undefined. */
+        serverUnread: undefined,
+        /** Whether `group.info` was asked for on this connection. */
+        infoAsked: false,
       };
       this.conversations.set(key, conv);
     }
@@ -88,23 +105,25 @@ export class ChatState extends EventTarget {
     return this.openKey === null ? null : this.conversation(this.openKey);
   }
 
-  /** Applies a `group` frame (a reply or a push): name, members, admins, whether I left. */
-  applyGroup(frame) {
+  /**
+   * Applies a `group` frame (a reply or a push): name, members, admins,
+   * whether I left. `touch`: a change now (created, added), which puts a
+   * group without messages at the top; not for a `group.info` answer.
+   */
+  applyGroup(frame, { touch = true } = {}) {
     const conv = this.conversation(groupKey(frame.id));
     conv.name = frame.name;
     conv.members = [...frame.members];
     conv.admins = [...frame.admins];
     conv.left = !frame.members.includes(this.me);
-    if (conv.lastTs === undefined) conv.lastTs = Date.now();
+    if (touch && conv.lastTs === undefined) conv.lastTs = Date.now();
     for (const m of conv.messages) if (m.mine) this.recompute(conv, m);
     this.changed();
     return conv;
   }
 
   unreadCount(conv) {
-    let n = 0;
-    for (const m of conv.messages) if (!m.mine && !m.readSent) n++;
-    return n;
+    return conversationUnread(conv);
   }
 
   // ---- messages -----------------------------------------------------------
@@ -119,11 +138,17 @@ export class ChatState extends EventTarget {
    * Adds a message frame (live or from history). Returns the stored message
    * and whether it was new; a repeat (same from and id) changes nothing.
    */
-  addIncoming(frame, { fromHistory = false, key = this.keyOf(frame) } = {}) {
+  addIncoming(frame, { fromHistory = false, key = this.keyOf(frame), readSent } = {}) {
     const conv = this.conversation(key);
     const mkey = messageKey(frame.from, frame.id);
     const known = conv.byKey.get(mkey);
+    // A group's history numbers messages by the group's order; every other frame by my inbox.
+    const inboxSeq =
+      typeof frame.seq === 'number' && !(fromHistory && conv.kind === 'group')
+        ? frame.seq
+        : undefined;
     if (known !== undefined) {
+      if (known.inboxSeq === undefined && inboxSeq !== undefined) known.inboxSeq = inboxSeq;
       // Our own pending message, seen stored (e.g. in history) before its `sent` ack.
       if (known.mine && known.status === 'pending' && typeof frame.ts === 'number') {
         known.ts = frame.ts;
@@ -141,13 +166,19 @@ export class ChatState extends EventTarget {
       to: frame.to ?? (conv.kind === 'user' ? (mine ? conv.id : this.me) : undefined),
       group: conv.kind === 'group' ? conv.id : undefined,
       ts: frame.ts,
+      inboxSeq,
       order: this.order++,
       content: frame.content,
       mine,
       status: mine ? 'sent' : undefined,
       receipts: {},
-      // History of a conversation not open is old news: don't count it unread.
-      readSent: !mine && fromHistory && this.openKey !== key,
+      // Read already (known from the server's watermark), or history of a
+      // conversation not open: old news, not counted unread.
+      readSent:
+        mine ||
+        readSent === true ||
+        (inboxSeq !== undefined && inboxSeq <= conv.readUpTo) ||
+        (readSent === undefined && fromHistory && this.openKey !== key),
     };
     this.insert(conv, message);
     if (mine) {
@@ -273,12 +304,16 @@ export class ChatState extends EventTarget {
    */
   takeUnread(conv) {
     const newest = new Map();
+    const taken = [];
     for (const m of conv.messages) {
       if (m.mine || m.readSent) continue;
       m.readSent = true;
+      taken.push(m);
       newest.set(m.from, m);
     }
-    if (newest.size > 0) this.changed();
+    const hadServerCount = (conv.serverUnread?.count ?? 0) > 0;
+    readHere(conv, taken);
+    if (newest.size > 0 || hadServerCount) this.changed();
     return [...newest.values()];
   }
 
@@ -287,6 +322,24 @@ export class ChatState extends EventTarget {
     conv.messages.push(message);
     const n = conv.messages.length;
     if (n > 1 && byTime(conv.messages[n - 2], message) > 0) conv.messages.sort(byTime);
+  }
+
+  // ---- the chat list and read state across devices (protocol v1.1) --------
+
+  /** Merges a `conversations` page (see `read-state.js`); returns the conversations it touched. */
+  applyConversations(frame) {
+    const touched = mergeConversations(this, frame);
+    this.changed();
+    return touched;
+  }
+
+  /** A `read` frame: another device of mine read a conversation. Returns whether counts went stale. */
+  applyRead(frame) {
+    const key = itemKey(frame);
+    if (key === undefined || typeof frame.upTo !== 'number') return false;
+    const stale = raiseReadUpTo(this.conversation(key), frame.upTo, frame.ts);
+    this.changed();
+    return stale;
   }
 
   // ---- history ------------------------------------------------------------
@@ -339,80 +392,20 @@ export class ChatState extends EventTarget {
   }
 
   save() {
-    const conversations = [...this.conversations.values()].map((c) => ({
-      key: c.key,
-      name: c.name,
-      members: c.members,
-      admins: c.admins,
-      left: c.left,
-      lastTs: c.lastTs,
-      draft: c.draft,
-      messages: c.messages.slice(-PERSISTED_PER_CONVERSATION).map((m) => ({
-        id: m.id,
-        from: m.from,
-        to: m.to,
-        group: m.group,
-        ts: m.ts,
-        localTs: m.localTs,
-        content: m.content,
-        status: m.status,
-        receipts: m.receipts,
-        readSent: m.readSent,
-        failed: m.failed,
-      })),
-    }));
-    try {
-      localStorage.setItem(
-        this.storageKey,
-        JSON.stringify({ conversations, settings: this.settings }),
-      );
-    } catch {
-      // Storage full or disabled: the server still has everything.
-    }
+    saveState(this);
   }
 
   load() {
-    let saved;
-    try {
-      saved = JSON.parse(localStorage.getItem(this.storageKey) ?? 'null');
-    } catch {
-      saved = null;
-    }
-    if (saved === null || !Array.isArray(saved.conversations)) return;
-    this.settings = { ...this.settings, ...saved.settings };
-    for (const c of saved.conversations) {
-      if (typeof c.key !== 'string' || !/^[ug]:/.test(c.key)) continue;
-      const conv = this.conversation(c.key);
-      Object.assign(conv, {
-        name: c.name ?? conv.name,
-        members: c.members ?? [],
-        admins: c.admins ?? [],
-        left: c.left === true,
-        lastTs: c.lastTs,
-        draft: c.draft ?? '',
-      });
-      for (const s of c.messages ?? []) {
-        const m = {
-          ...s,
-          key: messageKey(s.from, s.id),
-          order: this.order++,
-          mine: s.from === this.me,
-        };
-        conv.byKey.set(m.key, m);
-        conv.messages.push(m);
-        if (m.mine) this.ownById.set(m.id, m);
-      }
-      conv.messages.sort(byTime);
-    }
+    loadState(this);
   }
 }
 
-function messageKey(from, id) {
+export function messageKey(from, id) {
   return `${from}\u0000${id}`;
 }
 
 /** Server time first; messages without one (not yet sent) last, in writing order. */
-function byTime(a, b) {
+export function byTime(a, b) {
   const ta = a.ts ?? Number.POSITIVE_INFINITY;
   const tb = b.ts ?? Number.POSITIVE_INFINITY;
   return ta === tb ? a.order - b.order : ta - tb;
