@@ -69,6 +69,42 @@ export function lastSeenText(ms) {
   return `last seen ${day} at ${timeFormat.format(date)}`;
 }
 
+/** `2026-12-01`: the local calendar day of a time, to group messages by. */
+export function dayKey(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+const longDateFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
+
+/** "Today", "Yesterday", or the full date: the label of a date separator. */
+export function dayLabel(ms, now = Date.now()) {
+  const date = new Date(ms);
+  const today = new Date(now);
+  if (sameDay(date, today)) return 'Today';
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (sameDay(date, yesterday)) return 'Yesterday';
+  return longDateFormat.format(date);
+}
+
+/** `512 B`, `1.5 KB`, `12 MB`. */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 function sameDay(a, b) {
   return (
     a.getFullYear() === b.getFullYear() &&

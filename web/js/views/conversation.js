@@ -1,16 +1,20 @@
 /**
  * The right pane: the open conversation's header (name, then "typing…",
  * presence and last seen, or the group's members), its messages (kept as
- * keyed DOM nodes so images do not reload and ticks update in place), a
- * "load older" control, and the composer (text and image).
+ * keyed DOM nodes so images do not reload and ticks update in place) under
+ * date separators ("Today", "Yesterday", a date), a "load older" control,
+ * and the composer: text, and files of any type (attach button, paste into
+ * the composer, or drop onto the conversation), sent as image, video, audio
+ * or document by their type.
  *
  * Scrolling: a view at the bottom stays there as messages come; older
  * messages put on top keep what the user is reading in place; reaching the
  * top asks for the older page.
  */
-import { clockTime, h, lastSeenText, replaceChildren } from '../dom.js';
+import { clockTime, dayKey, dayLabel, h, lastSeenText, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
-import { avatar, previewText, tick } from './common.js';
+import { avatar, tick } from './common.js';
+import { contentNode } from './message-content.js';
 
 const NEAR_EDGE_PX = 48;
 const COMPOSER_HEIGHT_MAX_PX = 160;
@@ -107,17 +111,23 @@ export function conversationView({ state, controller, onGroupInfo }) {
         submit();
       }
     },
+    onpaste: (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (files.length === 0) return; // plain text: the textarea takes it
+      event.preventDefault();
+      void controller.sendFiles(files);
+    },
   });
   const fileInput = h('input', {
     type: 'file',
-    accept: 'image/*',
+    multiple: true,
     id: 'attach-input',
     class: 'visually-hidden',
     'data-testid': 'attach-input',
-    onchange: async () => {
+    onchange: () => {
       const files = [...fileInput.files];
       fileInput.value = '';
-      for (const file of files) await controller.sendImage(file);
+      void controller.sendFiles(files);
     },
   });
   const composer = h(
@@ -135,11 +145,11 @@ export function conversationView({ state, controller, onGroupInfo }) {
       {
         class: 'icon-button attach',
         for: 'attach-input',
-        title: 'Send a photo',
+        title: 'Attach a file',
         'data-testid': 'attach-button',
       },
       icon('attach'),
-      h('span', { class: 'visually-hidden' }, 'Send a photo'),
+      h('span', { class: 'visually-hidden' }, 'Attach a file'),
     ),
     fileInput,
     input,
@@ -154,13 +164,50 @@ export function conversationView({ state, controller, onGroupInfo }) {
     { class: 'left-note muted', 'data-testid': 'left-note' },
     'You are no longer a member of this group.',
   );
+  const dropHint = h(
+    'div',
+    { class: 'drop-hint', 'data-testid': 'drop-hint', hidden: true },
+    icon('attach', 'icon'),
+    'Drop files to send them',
+  );
+  const canDrop = (event) =>
+    [...(event.dataTransfer?.types ?? [])].includes('Files') && !state.openConversation?.left;
+  let dragDepth = 0;
   const chat = h(
     'section',
-    { class: 'chat', 'aria-label': 'Conversation' },
+    {
+      class: 'chat',
+      'aria-label': 'Conversation',
+      'data-testid': 'chat',
+      ondragenter: (event) => {
+        if (!canDrop(event)) return;
+        event.preventDefault();
+        dragDepth++;
+        dropHint.hidden = false;
+      },
+      ondragover: (event) => {
+        if (!canDrop(event)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+      },
+      ondragleave: () => {
+        dragDepth = Math.max(0, dragDepth - 1);
+        if (dragDepth === 0) dropHint.hidden = true;
+      },
+      ondrop: (event) => {
+        dragDepth = 0;
+        dropHint.hidden = true;
+        const files = [...(event.dataTransfer?.files ?? [])];
+        if (files.length === 0 || state.openConversation?.left) return;
+        event.preventDefault();
+        void controller.sendFiles(files);
+      },
+    },
     header,
     scroller,
     composer,
     leftNote,
+    dropHint,
   );
   const empty = h(
     'section',
@@ -194,24 +241,15 @@ export function conversationView({ state, controller, onGroupInfo }) {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
   }
 
+  const onMediaLoad = () => {
+    if (stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+  };
+
   function messageNode(conv, m) {
-    const content =
-      m.content?.type === 'image'
-        ? h(
-            'figure',
-            { class: 'image' },
-            h('img', {
-              src: controller.imageSrc(m.content.url),
-              alt: m.content.caption ?? 'Photo',
-              loading: 'lazy',
-              'data-testid': 'message-image',
-              onload: () => {
-                if (stickToBottom) scroller.scrollTop = scroller.scrollHeight;
-              },
-            }),
-            m.content.caption ? h('figcaption', {}, m.content.caption) : null,
-          )
-        : h('p', { class: 'text', 'data-testid': 'message-text' }, previewText(m.content));
+    const content = contentNode(m.content, {
+      mediaUrl: (path) => controller.mediaUrl(path),
+      onMediaLoad,
+    });
     const time = m.ts ?? m.localTs;
     return h(
       'li',
@@ -250,21 +288,23 @@ export function conversationView({ state, controller, onGroupInfo }) {
       shownKey = conv.key;
       stickToBottom = true;
     }
-    const firstBefore = list.firstElementChild;
-    const heightBefore = scroller.scrollHeight;
-    const topBefore = scroller.scrollTop;
+    // What the person is reading: the first message in view, kept in place below.
+    const anchorKey = stickToBottom ? undefined : firstVisibleMessageKey();
+    const anchorTop =
+      anchorKey === undefined ? 0 : nodes.get(anchorKey).el.getBoundingClientRect().top;
     const seen = new Set();
     let cursor = list.firstElementChild;
-    for (const m of conv.messages) {
-      seen.add(m.key);
-      let entry = nodes.get(m.key);
-      const stamp = stampOf(m);
+    const now = Date.now();
+    for (const item of withSeparators(conv.messages, now)) {
+      seen.add(item.key);
+      let entry = nodes.get(item.key);
+      const stamp = item.separator ? item.label : stampOf(item.message);
       if (entry === undefined || entry.stamp !== stamp) {
-        const el = messageNode(conv, m);
+        const el = item.separator ? separatorNode(item) : messageNode(conv, item.message);
         if (entry !== undefined) entry.el.replaceWith(el);
         if (cursor === entry?.el) cursor = el;
         entry = { el, stamp };
-        nodes.set(m.key, entry);
+        nodes.set(item.key, entry);
       }
       if (entry.el !== cursor) list.insertBefore(entry.el, cursor);
       else cursor = cursor.nextElementSibling;
@@ -275,11 +315,47 @@ export function conversationView({ state, controller, onGroupInfo }) {
         nodes.delete(key);
       }
     }
-    const prepended = firstBefore?.isConnected && list.firstElementChild !== firstBefore;
-    if (prepended && !stickToBottom)
-      scroller.scrollTop = topBefore + (scroller.scrollHeight - heightBefore);
-    else if (stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+    const anchor = anchorKey === undefined ? undefined : nodes.get(anchorKey)?.el;
+    if (stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+    else if (anchor !== undefined)
+      scroller.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
     stickToBottom = distanceFromBottom() < NEAR_EDGE_PX;
+  }
+
+  /** The key of the first message (not separator) whose node reaches into the view. */
+  function firstVisibleMessageKey() {
+    const top = scroller.getBoundingClientRect().top;
+    for (const [key, entry] of nodes) {
+      if (key.startsWith('day:')) continue;
+      if (entry.el.getBoundingClientRect().bottom > top) return key;
+    }
+    return undefined;
+  }
+
+  /** The messages with a separator before the first of each calendar day. */
+  function withSeparators(messages, now) {
+    const out = [];
+    let day;
+    for (const m of messages) {
+      const time = m.ts ?? m.localTs;
+      if (time !== undefined) {
+        const key = dayKey(time);
+        if (key !== day) {
+          day = key;
+          out.push({ separator: true, key: `day:${key}`, label: dayLabel(time, now), time });
+        }
+      }
+      out.push({ separator: false, key: m.key, message: m });
+    }
+    return out;
+  }
+
+  function separatorNode(item) {
+    return h(
+      'li',
+      { class: 'day-separator', 'data-testid': 'day-separator', 'data-day': item.key.slice(4) },
+      h('span', {}, item.label),
+    );
   }
 
   function renderHeader(conv) {
