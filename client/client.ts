@@ -16,7 +16,7 @@
  *   stops resending them; received messages are acked `delivered` unless
  *   `autoAckDelivered` is false;
  * - `receipt` events only ever upgrade a message (sent → delivered → read);
- * - requests (history, group operations, ping) are correlated by `ref` and
+ * - requests (history, chat list, group operations and info, ping) are correlated by `ref` and
  *   time out; they are rejected with `disconnected` when the connection goes,
  *   since a group operation cannot be safely replayed.
  * A closed client stays closed; make a new one to reconnect.
@@ -32,6 +32,7 @@ import {
   type ClientFrame,
   type Content,
   type Conversation,
+  type ConversationsFrame,
   type ErrorFrame,
   FRAME_BYTES_MAX,
   type GroupFrame,
@@ -41,6 +42,7 @@ import {
   type LastSeenVisibility,
   type OutgoingMessage,
   type PresenceFrame,
+  type ReadFrame,
   type ReceiptStatus,
   type SentAckFrame,
   type ServerFrame,
@@ -112,6 +114,10 @@ export interface ClientEvents {
   history: HistoryFrame;
   /** Every group frame: replies and changes pushed by the server. */
   group: GroupFrame;
+  /** v1.1: every chat list page, including those a `conversations()` call resolves with. */
+  conversations: ConversationsFrame;
+  /** v1.1: another device of this user read a conversation up to `upTo`: clear its unread count. */
+  read: ReadFrame;
   /** An `error` frame not tied to a pending request or message of this client. */
   error: ErrorFrame;
   /** A server frame the SDK could not read. */
@@ -122,6 +128,11 @@ export interface ClientEvents {
 
 export type SendInput = Target & { readonly content: Content; readonly id?: string };
 export type HistoryQuery = Conversation & { readonly before?: string; readonly limit?: number };
+/** v1.1: a chat list page; pass the previous page's `next` as `before`. */
+export interface ConversationsQuery {
+  readonly before?: string;
+  readonly limit?: number;
+}
 /** What identifies a received message for an ack. */
 export type MessageRef = Pick<IncomingMessage, 'id' | 'from' | 'group'>;
 
@@ -351,6 +362,24 @@ export class ParleyClient {
     return this.request(frame, ref, 'history', historyKey(conversation));
   }
 
+  /** v1.1: one page of the chat list, most recent activity first. */
+  conversations(query: ConversationsQuery = {}): Promise<ConversationsFrame> {
+    const ref = this.requests.nextRef('conversations');
+    const frame: ClientFrame = {
+      type: 'conversations',
+      ref,
+      ...(query.before === undefined ? {} : { before: query.before }),
+      ...(query.limit === undefined ? {} : { limit: query.limit }),
+    };
+    return this.request(frame, ref, 'conversations', '');
+  }
+
+  /** v1.1: a group's name, members and admins (members only: else `forbidden`). */
+  groupInfo(group: string): Promise<GroupFrame> {
+    const ref = this.requests.nextRef('group');
+    return this.request({ type: 'group.info', ref, group }, ref, 'group', '');
+  }
+
   createGroup(name: string, members: readonly string[]): Promise<GroupFrame> {
     const ref = this.requests.nextRef('group');
     return this.request({ type: 'group.create', ref, name, members }, ref, 'group', '');
@@ -484,6 +513,14 @@ export class ParleyClient {
         break;
       case 'error':
         this.refused(frame);
+        break;
+      case 'conversations':
+        if (!(frame.ref !== undefined && this.requests.resolve(frame.ref, frame)))
+          this.requests.resolveOldest('conversations', '', frame);
+        this.events.emit('conversations', frame);
+        break;
+      case 'read':
+        this.events.emit('read', frame);
         break;
     }
   }

@@ -1,5 +1,6 @@
 /**
- * The frames of client protocol v1, as the SDK sees them.
+ * The frames of client protocol v1 and v1.1 (`conversations`, `group.info`,
+ * `read`), as the SDK sees them.
  *
  * Re-declared here on purpose: the SDK ships to browsers and apps on its own
  * and imports nothing of the server. Keep in step with `PROTOCOL.md` and
@@ -90,7 +91,15 @@ export type ClientFrame =
       readonly members: readonly string[];
     }
   | { readonly type: 'group.leave'; readonly ref: string; readonly group: string }
-  | { readonly type: 'ping'; readonly ref?: string };
+  | { readonly type: 'ping'; readonly ref?: string }
+  // v1.1
+  | {
+      readonly type: 'conversations';
+      readonly ref: string;
+      readonly before?: string;
+      readonly limit?: number;
+    }
+  | { readonly type: 'group.info'; readonly ref: string; readonly group: string };
 
 // ---- server → client ------------------------------------------------------
 
@@ -171,6 +180,35 @@ export interface PongFrame {
   readonly ts: number;
 }
 
+/** v1.1: one conversation of the chat list. */
+export type ConversationItem = (
+  | { readonly with: string; readonly group?: undefined; readonly name?: undefined }
+  | { readonly group: string; readonly name: string; readonly with?: undefined }
+) & {
+  /** The conversation's last message, as this user got it (`seq` is this user's inbox seq). */
+  readonly last: IncomingMessage;
+  /** Messages from others after `readUpTo`. */
+  readonly unread: number;
+  /** The inbox seq up to which this user has read, on any device; 0 when none. */
+  readonly readUpTo: number;
+};
+
+/** v1.1: a page of the chat list, most recent activity first. */
+export interface ConversationsFrame {
+  readonly type: 'conversations';
+  readonly ref?: string;
+  readonly items: readonly ConversationItem[];
+  /** Pass as `before` for the next page; null when there is none. */
+  readonly next: string | null;
+}
+
+/** v1.1: another device of this user read the conversation up to inbox seq `upTo`. */
+export type ReadFrame = Conversation & {
+  readonly type: 'read';
+  readonly upTo: number;
+  readonly ts: number;
+};
+
 export type ServerFrame =
   | WelcomeFrame
   | SentAckFrame
@@ -181,7 +219,9 @@ export type ServerFrame =
   | HistoryFrame
   | GroupFrame
   | ErrorFrame
-  | PongFrame;
+  | PongFrame
+  | ConversationsFrame
+  | ReadFrame;
 
 /** UTF-8 length of a string, without Buffer (the SDK runs in browsers). */
 export function utf8Length(text: string): number {

@@ -1,6 +1,6 @@
 /**
  * The Parley client SDK: a reconnecting, deduplicating, receipt-tracking
- * connection to a Parley server over protocol v1. Runs in browsers (global
+ * connection to a Parley server over protocol v1 and its v1.1 additions. Runs in browsers (global
  * `WebSocket`) and in Node (`ws`). Imports nothing of the server.
  */
 
@@ -9,6 +9,7 @@ export {
   type ClientEvents,
   type ClientOptions,
   type CloseEvent,
+  type ConversationsQuery,
   type HistoryQuery,
   type MessageRef,
   ParleyClient,
@@ -26,6 +27,8 @@ export {
   type ClientFrame,
   type Content,
   type Conversation,
+  type ConversationItem,
+  type ConversationsFrame,
   type ErrorCode,
   type ErrorFrame,
   FRAME_BYTES_MAX,
@@ -39,6 +42,7 @@ export {
   type OutgoingMessage,
   type PongFrame,
   type PresenceFrame,
+  type ReadFrame,
   type ReceiptFrame,
   type ReceiptStatus,
   type SentAckFrame,

@@ -33,6 +33,16 @@ export function isIncomingMessage(f: unknown): f is IncomingMessage {
   );
 }
 
+function isConversationItem(i: unknown): boolean {
+  return (
+    isObject(i) &&
+    (isString(i.with) ? i.group === undefined : isString(i.group) && isString(i.name)) &&
+    isIncomingMessage(i.last) &&
+    isNumber(i.unread) &&
+    isNumber(i.readUpTo)
+  );
+}
+
 /** Whether `f` has the fields its `type` needs; undefined for an unknown type. */
 function wellFormed(f: Obj): boolean | undefined {
   switch (f.type) {
@@ -68,6 +78,14 @@ function wellFormed(f: Obj): boolean | undefined {
       return isString(f.code) && isString(f.message);
     case 'pong':
       return isNumber(f.ts);
+    case 'conversations':
+      return (
+        Array.isArray(f.items) &&
+        f.items.every(isConversationItem) &&
+        (f.next === null || isString(f.next))
+      );
+    case 'read':
+      return isString(f.with) !== isString(f.group) && isNumber(f.upTo) && isNumber(f.ts);
     default:
       return undefined;
   }

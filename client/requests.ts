@@ -11,7 +11,7 @@
 import type { Timers } from './environment.ts';
 import { ParleyClientError } from './errors.ts';
 
-export type RequestKind = 'history' | 'group' | 'ping';
+export type RequestKind = 'history' | 'group' | 'ping' | 'conversations';
 
 interface Pending {
   readonly kind: RequestKind;
