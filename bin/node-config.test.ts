@@ -68,8 +68,8 @@ describe('readNodeSettings', () => {
     expect(fails({ PARLEY_ADMIN_PORT: '-1' })).toBe(
       'PARLEY_ADMIN_PORT must be an integer 0..65535, got "-1"',
     );
-    expect(fails({ PARLEY_NODE_ID: 'a b' })).toBe(
-      'PARLEY_NODE_ID must be 1..64 characters of [A-Za-z0-9_.-], got "a b"',
+    expect(fails({ PARLEY_NODE_ID: 'a.b' })).toBe(
+      'PARLEY_NODE_ID must be 1..64 characters of [A-Za-z0-9_-], got "a.b"',
     );
     expect(fails({ PARLEY_DEV_TOKENS: 'yes' })).toBe(
       'PARLEY_DEV_TOKENS must be 1, true, 0 or false, got "yes"',

@@ -55,7 +55,8 @@ export interface NodeSettings {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const CLUSTER_VARS = ['PARLEY_NATS_URL', 'PARLEY_REDIS_URL', 'PARLEY_CASSANDRA'] as const;
-const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A NATS subject token: no dots, no wildcards. */
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
 const HOST_PORT = /^[A-Za-z0-9_.:[\]-]+:\d{1,5}$/;
 
@@ -80,7 +81,7 @@ export function readNodeSettings(env: Env): NodeSettings {
   const node = env.PARLEY_NODE_ID ?? (cluster !== undefined ? `node-${port}` : 'local');
   if (!NODE_ID.test(node)) {
     throw new ConfigError(
-      `PARLEY_NODE_ID must be 1..64 characters of [A-Za-z0-9_.-], got ${JSON.stringify(node)}`,
+      `PARLEY_NODE_ID must be 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(node)}`,
     );
   }
   return {

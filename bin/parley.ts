@@ -1,38 +1,48 @@
 /**
- * `npm start`: one Parley node on the embedded defaults (LMDB in
- * `PARLEY_DATA_DIR`, default `./data`), serving protocol v1 and the web client
- * on http://HOST:PORT (default 127.0.0.1:8080).
+ * `npm start`: one Parley node. On the embedded defaults (LMDB in
+ * `PARLEY_DATA_DIR`, default `./data`) it is a single node; with
+ * `PARLEY_NATS_URL`, `PARLEY_REDIS_URL` and `PARLEY_CASSANDRA` it joins a
+ * cluster. Settings: `bin/node-config.ts`. A bad or unreachable setting is
+ * one line on stderr and exit code 2.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNode } from '../actors/node.ts';
+import pino from 'pino';
+import { startClusterNode } from './cluster-node.ts';
+import { ConfigError, type NodeSettings, readNodeSettings } from './node-config.ts';
+import { type RunningNode, StartupError } from './running-node.ts';
+import { startSingleNode } from './single-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const port = Number(process.env.PORT ?? 8080);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be an integer 0..65535, got ${JSON.stringify(process.env.PORT)}`);
+const webRoot = join(here, '..', 'web');
+
+function fail(message: string): never {
+  console.error(`parley: ${message}`);
   process.exit(2);
 }
-const devTokensEnv = process.env.PARLEY_DEV_TOKENS;
-const node = await startNode({
-  host: process.env.HOST ?? '127.0.0.1',
-  port,
-  dataDir: process.env.PARLEY_DATA_DIR ?? './data',
-  ...(process.env.PARLEY_JWT_SECRET ? { jwtSecret: process.env.PARLEY_JWT_SECRET } : {}),
-  ...(devTokensEnv !== undefined
-    ? { devTokens: devTokensEnv === '1' || devTokensEnv === 'true' }
-    : {}),
-  ...(process.env.PARLEY_NODE ? { node: process.env.PARLEY_NODE } : {}),
-  webRoot: join(here, '..', 'web'),
-});
 
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  node.system.log.info({ signal }, 'stopping');
-  await node.close();
-  process.exit(0);
+let settings: NodeSettings;
+try {
+  settings = readNodeSettings(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
 }
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+const log = pino({ level: process.env.PARLEY_LOG_LEVEL ?? 'info', base: { node: settings.node } });
+
+let running: RunningNode;
+try {
+  running =
+    settings.cluster === undefined
+      ? await startSingleNode(settings, log, webRoot)
+      : await startClusterNode(settings, settings.cluster, log, webRoot);
+} catch (err) {
+  if (err instanceof StartupError) fail(err.message);
+  const code = (err as { code?: unknown }).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    fail(`cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`);
+  throw err;
+}
+void running.finished.then(() => process.exit(0));
+process.on('SIGINT', () => void running.stop('SIGINT'));
+process.on('SIGTERM', () => void running.stop('SIGTERM'));

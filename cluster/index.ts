@@ -3,6 +3,7 @@
  * only from here.
  */
 
+export * from './admin/index.ts';
 export {
   ClusterPlacement,
   type ClusterPlacementOptions,
@@ -30,5 +31,12 @@ export {
   type View,
   type ViewChange,
 } from './membership-core.ts';
+export {
+  type ConnectNatsTransportOptions,
+  connectNatsTransport,
+  NatsTransport,
+  type NatsTransportOptions,
+  type NatsTransportStats,
+} from './nats-transport.ts';
 export { ShardMap, type ShardMove } from './placement.ts';
 export { hashString, SHARD_COUNT, SHARD_COUNT_MAX, shardOf } from './shards.ts';

@@ -14,6 +14,8 @@ export const CloseCode = {
   InternalError: 1011,
   /** Backpressure: more than `sendBufferBytesMax` waits unsent; the client reads too slowly. */
   SlowConsumer: 1013,
+  /** The node is draining or cut off from the cluster: reconnect to another node ("Try Again Later"). */
+  TryAgainLater: 1013,
   /** Heartbeat: the client answered none of `missedPongsMax` WebSocket pings in a row. */
   HeartbeatTimeout: 4000,
 } as const;

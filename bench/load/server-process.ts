@@ -82,6 +82,7 @@ export async function startServer(options: ServerProcessOptions = {}): Promise<S
       env: {
         ...process.env,
         PORT: '0',
+        PARLEY_ADMIN_PORT: '0',
         HOST: '127.0.0.1',
         PARLEY_DATA_DIR: dataDir,
         PARLEY_JWT_SECRET: secret,

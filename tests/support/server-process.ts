@@ -123,6 +123,7 @@ function launch(
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
+    PARLEY_ADMIN_PORT: '0',
     HOST: '127.0.0.1',
     PARLEY_DATA_DIR: dataDir,
     ...env,

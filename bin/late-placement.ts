@@ -1,0 +1,36 @@
+/**
+ * A placement bound after the node has started: the node's edge and actors
+ * exist before its membership (which needs the node's addresses), and until
+ * the membership is bound this node cannot place keys (`owner` is undefined,
+ * so the activator holds messages). Binding announces a change.
+ */
+import type { Placement } from '../actors/virtual/index.ts';
+
+export class LatePlacement implements Placement {
+  private inner: Placement | undefined;
+  private readonly listeners = new Set<() => void>();
+  private unsubscribe: (() => void) | undefined;
+
+  owner(key: string): string | undefined {
+    return this.inner?.owner(key);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Delegates to `placement` from now on and tells every listener. */
+  bind(placement: Placement): void {
+    this.unsubscribe?.();
+    this.inner = placement;
+    this.unsubscribe = placement.onChange(() => this.changed());
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
