@@ -32,7 +32,7 @@
  * to well within `ttlMs` (NTP does); a node that runs ahead keeps its users
  * online longer by its lead.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   type Clock,
   ErrorCode,
@@ -42,6 +42,7 @@ import {
 } from '../../runtime/index.ts';
 import type { LastSeenVisibility } from '../protocol/index.ts';
 import type { Presence, PresenceListener, PresenceState } from './presence.ts';
+import { execAll, nonEmpty, openConnections, positive } from './redis-connection.ts';
 import {
   connectionMember,
   DEFAULT_KEY_PREFIX,
@@ -82,7 +83,7 @@ export interface ConnectionInfo {
 
 const SWEEP_BATCH = 1000;
 const SWEEP_BATCHES_MAX = 20;
-const PIPELINE_MAX = 5000;
+const PIPELINE_MAX = 1000;
 
 export class RedisPresence implements Presence {
   private readonly redis: Redis;
@@ -117,24 +118,17 @@ export class RedisPresence implements Presence {
         `refreshMs must be below ttlMs (${this.ttlMs}), got ${quote(this.refreshMs)}`,
       );
     this.devicesMax = positive('devicesMax', options.devicesMax ?? 256);
-    const commandTimeout = positive('commandTimeoutMs', options.commandTimeoutMs ?? 2000);
+    const commandTimeoutMs = positive('commandTimeoutMs', options.commandTimeoutMs ?? 2000);
+    const subscriptionsMax = positive('subscriptionsMax', options.subscriptionsMax ?? 1_000_000);
     this.keys = presenceKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
     this.log = options.log;
-    this.owned = typeof options.redis === 'string';
-    this.redis =
-      typeof options.redis === 'string'
-        ? new Redis(options.redis, {
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            commandTimeout,
-            connectTimeout: commandTimeout,
-            retryStrategy: (times) => Math.min(50 * times, 1000),
-          })
-        : options.redis;
-    this.address = `${this.redis.options.host}:${this.redis.options.port}`;
-    this.sub = this.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: false });
+    ({
+      redis: this.redis,
+      sub: this.sub,
+      owned: this.owned,
+      address: this.address,
+    } = openConnections(options.redis, commandTimeoutMs));
     this.scripts = defineScripts(this.redis);
-    const subscriptionsMax = positive('subscriptionsMax', options.subscriptionsMax ?? 1_000_000);
     this.watchers = new RedisWatchers(this.sub, this.keys, subscriptionsMax, (users) =>
       this.readRaw(users),
     );
@@ -251,16 +245,18 @@ export class RedisPresence implements Presence {
 
   /**
    * Writes a fresh expiry for every connection of this node, re-adding any
-   * Redis lost. Runs every `refreshMs` on its own; public for tests.
+   * Redis lost. Runs every `refreshMs` on its own; public for tests. Sent in
+   * pipelines of `PIPELINE_MAX` users one after the other, so a node with
+   * many users neither holds one huge reply nor keeps other calls (queued
+   * behind it on the same connection) waiting past their timeout.
    */
   async refresh(): Promise<void> {
     if (this.local.size === 0) return;
     await this.gate();
-    const now = this.clock.now();
-    const expiry = now + this.ttlMs;
     const users = [...this.local.keys()];
-    const rounds: Promise<unknown>[] = [];
     for (let i = 0; i < users.length; i += PIPELINE_MAX) {
+      const now = this.clock.now();
+      const expiry = now + this.ttlMs;
       const pipeline = this.redis.pipeline();
       const queue = this.scripts.pipeline(pipeline);
       for (const user of users.slice(i, i + PIPELINE_MAX)) {
@@ -276,9 +272,8 @@ export class RedisPresence implements Presence {
           ...members,
         );
       }
-      rounds.push(this.call(() => execAll(pipeline)));
+      await this.call(() => execAll(pipeline));
     }
-    await Promise.all(rounds);
   }
 
   /**
@@ -404,29 +399,4 @@ export class RedisPresence implements Presence {
         });
     });
   }
-}
-
-/** Runs a pipeline and returns its replies, failing with the first error. */
-async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-}
-
-function positive(name: string, value: number): number {
-  if (Number.isSafeInteger(value) && value > 0) return value;
-  throw new ParleyError(
-    ErrorCode.InvalidArgument,
-    `${name} must be a positive integer, got ${quote(value)}`,
-  );
-}
-
-function nonEmpty(name: string, value: string): string {
-  if (typeof value === 'string' && value.length > 0) return value;
-  throw new ParleyError(
-    ErrorCode.InvalidArgument,
-    `${name} must be a non-empty string, got ${quote(value)}`,
-  );
 }

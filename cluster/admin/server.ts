@@ -144,9 +144,15 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     const nodes = forwarded ? [{ node: self, admin: '' }] : everyNode();
     const settled = await Promise.allSettled(
-      nodes.map((p) =>
-        p.node === self ? Promise.resolve(here()) : there(peerClient(p.admin), p.node),
-      ),
+      nodes.map(async (p) => {
+        if (p.node === self) return here();
+        if (p.admin === '')
+          throw new ParleyError(
+            ErrorCode.NotFound,
+            `node ${quote(p.node)} has no admin address in the view`,
+          );
+        return there(peerClient(p.admin), p.node);
+      }),
     );
     const results: T[] = [];
     const errors: NodeError[] = [];
