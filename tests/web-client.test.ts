@@ -1,208 +1,59 @@
 /**
  * The web client (`web/`) end to end, in real headless Chromium against a
- * real node (LMDB in a temp folder, static files from `web/`): three users
- * (alice, bob, carol) each in their own browser context sign in with dev
- * tokens and chat. Checks 1:1 messages and ticks (delivered while the chat is
- * closed, read once opened, never down), typing, presence and hidden last
- * seen, a group of three (sender names, read by all, removing a member), an
- * image upload shown on the other side, and history paging after a reload.
+ * real node (`support/web-harness.ts`): three users (alice, bob, carol) each
+ * in their own browser context sign in with dev tokens and chat. Checks 1:1
+ * messages and ticks (delivered while the chat is closed, read once opened,
+ * never down), typing, presence and hidden last seen, a group of three
+ * (sender names, read by all, removing a member), an image upload shown on
+ * the other side, and history paging after a reload.
  *
- * Then one case per item of issue 7's web client section: a session per tab
- * (two tabs in one browser profile are two users and devices), no automatic
- * reconnect after being replaced (close 4001), the server's error message
- * shown, media only from this server (an image URL from elsewhere is a link,
- * never fetched) and safe clickable links, video/audio/document attachments
- * by attach, paste and drop, date separators, and protocol v1.1 on a second
- * device (the chat list with unread counts and group names, group members
- * from `group.info`, unread cleared by a read on the other device).
+ * Then the sessions of issue 7: one per tab (two tabs in one browser
+ * profile are two users and devices), no automatic reconnect after being
+ * replaced (close 4001), and the server's error message shown. Content and
+ * protocol v1.1 are in `web-client-content.test.ts`.
  *
  * Screenshots of each page are written to a temp folder (printed) to look at.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatNode, startNode } from '../actors/node.ts';
-import { ensureChromium, type RunningChromium, startChromium } from './support/chromium.ts';
-import { png, ScriptUser, wav } from './support/web-pages.ts';
+import { describe, expect, it } from 'vitest';
+import { startNode } from '../actors/node.ts';
+import {
+  connectionState,
+  eventually,
+  messageWith,
+  recordStates,
+  recordTicks,
+  STEP_MS,
+  send,
+  startChat,
+  statesSeen,
+  tabSession,
+  tickOf,
+  ticksSeen,
+  useWebHarness,
+  WEB_ROOT,
+} from './support/web-harness.ts';
+import { png, ScriptUser } from './support/web-pages.ts';
 
-const WEB_ROOT = fileURLToPath(new URL('../web', import.meta.url));
-/** How long one step may take to show up in a page. */
-const STEP_MS = 10_000;
 const READ_BLUE = 'rgb(29, 155, 240)';
-
-let node: ChatNode | undefined;
-let browser: RunningChromium | undefined;
-let dataDir: string;
-let base: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  await ensureChromium();
-  dataDir = mkdtempSync(join(tmpdir(), 'parley-web-'));
-  node = await startTestNode(0);
-  base = `http://127.0.0.1:${node.port}`;
-  browser = await startChromium();
-}, 20 * 60_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.close();
-  await node?.close();
-  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-});
-
-// Uncaught page errors, and anything our own CSP blocked, fail the case they happened in.
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-/** A node on `port` (0: any free one) keeping its data in `dataDir`; its random JWT secret is new each time. */
-function startTestNode(port: number): Promise<ChatNode> {
-  return startNode({ port, dataDir, webRoot: WEB_ROOT, logger: pino({ level: 'error' }) });
-}
-
-const eventually = <T>(read: () => Promise<T> | T, timeoutMs = STEP_MS) =>
-  expect.poll(read, { timeout: timeoutMs, interval: 50 });
-
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser!.browser.newContext({
-    viewport: { width: 1100, height: 720 },
-    colorScheme: 'light',
-  });
-  contexts.push(context);
-  return context;
-}
-
-/** A new tab in `context` (default: a fresh context, i.e. another browser profile). */
-async function newPage(user: string, context?: BrowserContext): Promise<Page> {
-  const page = await (context ?? (await newContext())).newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${user}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
-      pageErrors.push(`${user}: ${msg.text()}`);
-  });
-  return page;
-}
-
-/** Signs in on the page's sign-in screen; `device` null keeps the tab's default device. */
-async function signIn(page: Page, user: string, device: string | null = 'web'): Promise<void> {
-  await page.goto(base);
-  await page.getByTestId('signin-user').fill(user);
-  if (device !== null) await page.getByTestId('signin-device').fill(device);
-  await page.getByTestId('signin-submit').click();
-  await eventually(() => page.getByTestId('connection-status').getAttribute('data-state')).toBe(
-    'online',
-  );
-  await eventually(() => page.getByTestId('me').textContent()).toBe(user);
-}
-
-/** Records, per own message id, the statuses its tick went through (as the page drew them). */
-async function recordTicks(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const seen: Record<string, string[]> = {};
-    (window as unknown as { ticks: typeof seen }).ticks = seen;
-    const record = () => {
-      for (const el of Array.from(document.querySelectorAll('[data-testid="message"]'))) {
-        const status = el
-          .querySelector('[data-testid="message-tick"]')
-          ?.getAttribute('data-status');
-        const id = el.getAttribute('data-id');
-        if (status == null || id === null) continue;
-        seen[id] ??= [];
-        const list = seen[id];
-        if (list.at(-1) !== status) list.push(status);
-      }
-    };
-    new MutationObserver(record).observe(document.body, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-    });
-  });
-}
-
-async function ticksSeen(page: Page, message: Locator): Promise<string[]> {
-  const id = await message.getAttribute('data-id');
-  return page.evaluate(
-    (key) => (window as unknown as { ticks: Record<string, string[]> }).ticks[key!] ?? [],
-    id,
-  );
-}
-
-/** Records every connection state the page shows from now on (in `window.states`). */
-async function recordStates(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const states: string[] = [];
-    (window as unknown as { states: string[] }).states = states;
-    const el = document.querySelector('[data-testid="connection-status"]')!;
-    new MutationObserver(() => states.push(el.getAttribute('data-state') ?? '')).observe(el, {
-      attributes: true,
-      attributeFilter: ['data-state'],
-    });
-  });
-}
-
-const statesSeen = (page: Page) =>
-  page.evaluate(() => (window as unknown as { states: string[] }).states);
-
-/** Opens a blank page of the node's origin (no client running), to read or write its storage. */
-async function blankPage(page: Page): Promise<void> {
-  const url = `${base}/blank-for-test`;
-  await page.route(url, (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'text/html',
-      body: '<!doctype html><title>blank</title>',
-    }),
-  );
-  await page.goto(url);
-}
-
-const connectionState = (page: Page) =>
-  page.getByTestId('connection-status').getAttribute('data-state');
-
-const tabSession = (page: Page) =>
-  page.evaluate(
-    () =>
-      JSON.parse(sessionStorage.getItem('parley:session') ?? 'null') as {
-        user: string;
-        device: string;
-      },
-  );
-
-const tickOf = (message: Locator) =>
-  message.getByTestId('message-tick').getAttribute('data-status');
-
-const messageWith = (page: Page, text: string) =>
-  page.getByTestId('message').filter({ hasText: text });
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByTestId('composer-input').fill(text);
-  await page.getByTestId('composer-input').press('Enter');
-}
-
-async function startChat(page: Page, user: string): Promise<void> {
-  await page.getByTestId('new-chat-input').fill(user);
-  await page.getByTestId('new-chat-submit').click();
-  await eventually(() => page.getByTestId('chat-title').textContent()).toBe(user);
-}
+const web = useWebHarness();
 
 describe('web client', () => {
   it('lets users chat in real browsers: ticks, typing, presence, groups, images, history', async () => {
     const shots = mkdtempSync(join(tmpdir(), 'parley-web-shots-'));
     const [alice, bob, carol] = await Promise.all([
-      newPage('alice'),
-      newPage('bob'),
-      newPage('carol'),
+      web.newPage('alice'),
+      web.newPage('bob'),
+      web.newPage('carol'),
     ]);
-    await Promise.all([signIn(alice, 'alice'), signIn(bob, 'bob'), signIn(carol, 'carol')]);
+    await Promise.all([
+      web.signIn(alice, 'alice'),
+      web.signIn(bob, 'bob'),
+      web.signIn(carol, 'carol'),
+    ]);
     await Promise.all([recordTicks(alice), recordTicks(bob), recordTicks(carol)]);
 
     // bob hides his last seen (checked at the end, once he is gone).
@@ -270,16 +121,14 @@ describe('web client', () => {
     // The node restarts (same data, new JWT secret). alice writes while it is
     // down: the message waits (clock), then goes out with the same id once the
     // pages have reconnected (with fresh tokens); bob gets it once.
-    const port = node!.port;
-    await node!.close();
-    node = undefined;
+    const port = await web.stopNode();
     await eventually(() =>
       alice.getByTestId('connection-status').getAttribute('data-state'),
     ).not.toBe('online');
     await send(alice, 'Written while offline');
     const offline = messageWith(alice, 'Written while offline');
     expect(await tickOf(offline)).toBe('pending');
-    node = await startTestNode(port);
+    await web.restartNode(port);
     for (const page of [alice, bob, carol])
       await eventually(
         () => page.getByTestId('connection-status').getAttribute('data-state'),
@@ -328,17 +177,17 @@ describe('web client', () => {
     // History: dave sends bob 65 messages; bob reloads with empty storage (same
     // device: nothing is redelivered) and pages back through them (30 a page):
     // with the "load older" button, then by scrolling to the top.
-    const dave = await ScriptUser.open(base, 'dave');
+    const dave = await ScriptUser.open(web.base, 'dave');
     for (let i = 1; i <= 65; i++) await dave.text({ to: 'bob' }, `old ${i}`, `old-${i}`);
     await dave.close();
     const bobsChatWithDave = bob.locator('[data-conversation="u:dave"]');
     await eventually(() => bobsChatWithDave.getByTestId('unread-count').textContent()).toBe('65');
-    await blankPage(bob); // same origin, no client running to write storage back
+    await web.blankPage(bob); // same origin, no client running to write storage back
     await bob.evaluate(() => {
       localStorage.clear();
       sessionStorage.clear();
     });
-    await signIn(bob, 'bob');
+    await web.signIn(bob, 'bob');
     await startChat(bob, 'dave');
     await eventually(() => bob.getByTestId('message').count()).toBe(30);
     expect(await bob.getByTestId('message-text').first().textContent()).toBe('old 36');
@@ -387,14 +236,14 @@ describe('web client', () => {
   }, 90_000);
 
   it('keeps the session per tab: two tabs of one browser are two users and devices, also after a reload', async () => {
-    const context = await newContext();
-    const tom = await newPage('tom', context);
-    await signIn(tom, 'tom', null);
+    const context = await web.newContext();
+    const tom = await web.newPage('tom', context);
+    await web.signIn(tom, 'tom', null);
     // The second tab shares the first one's localStorage, yet starts signed out.
-    const tina = await newPage('tina', context);
-    await tina.goto(base);
+    const tina = await web.newPage('tina', context);
+    await tina.goto(web.base);
     await tina.getByTestId('signin-form').waitFor({ timeout: STEP_MS });
-    await signIn(tina, 'tina', null);
+    await web.signIn(tina, 'tina', null);
     const [tomSession, tinaSession] = await Promise.all([tabSession(tom), tabSession(tina)]);
     expect(tomSession.user).toBe('tom');
     expect(tinaSession.user).toBe('tina');
@@ -419,10 +268,10 @@ describe('web client', () => {
   }, 60_000);
 
   it('never reconnects by itself after being replaced by the same device elsewhere, and says so', async () => {
-    const first = await newPage('rita (first)');
-    const second = await newPage('rita (second)');
-    await signIn(first, 'rita', 'laptop');
-    await signIn(second, 'rita', 'laptop');
+    const first = await web.newPage('rita (first)');
+    const second = await web.newPage('rita (second)');
+    await web.signIn(first, 'rita', 'laptop');
+    await web.signIn(second, 'rita', 'laptop');
     await eventually(() => connectionState(first)).toBe('replaced');
     await eventually(() => first.getByTestId('replaced-banner').isVisible()).toBe(true);
     expect(await first.getByTestId('replaced-banner').textContent()).toContain('laptop');
@@ -460,7 +309,7 @@ describe('web client', () => {
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(res.ok).toBe(false);
       expect(body.error.message.length).toBeGreaterThan(0);
-      const page = await newPage('eve');
+      const page = await web.newPage('eve');
       await page.goto(closedBase);
       await page.getByTestId('signin-user').fill('eve');
       await page.getByTestId('signin-submit').click();
@@ -472,232 +321,5 @@ describe('web client', () => {
       await closed.close();
       rmSync(closedDir, { recursive: true, force: true });
     }
-  }, 60_000);
-
-  it('loads media only from this server: an image from elsewhere is a link, never fetched; links are safe', async () => {
-    const requests: string[] = [];
-    const tracker = createServer((req, res) => {
-      requests.push(req.url ?? '');
-      res.writeHead(200, { 'Content-Type': 'image/png' });
-      res.end(png(1, 1));
-    });
-    await new Promise<void>((resolve) => tracker.listen(0, '127.0.0.1', resolve));
-    const trackerBase = `http://127.0.0.1:${(tracker.address() as AddressInfo).port}`;
-    try {
-      const mallory = await ScriptUser.open(base, 'mallory');
-      const pixel = `${trackerBase}/pixel.png?who=xena`;
-      const clip = `${trackerBase}/clip.mp4`;
-      await mallory.send({ to: 'xena' }, { type: 'image', url: pixel });
-      await mallory.send({ to: 'xena' }, { type: 'video', url: clip, caption: 'watch this' });
-      await mallory.send({ to: 'xena' }, { type: 'image', url: 'javascript:alert(1)' });
-      // Same path, another origin: still not this server's media.
-      await mallory.send({ to: 'xena' }, { type: 'audio', url: `${trackerBase}/api/v1/media/abc` });
-      await mallory.text(
-        { to: 'xena' },
-        'see https://example.com/wiki/Foo_(bar)?q=1. or javascript:alert(1) <img src=x onerror=alert(1)>',
-      );
-      await mallory.close();
-
-      const xena = await newPage('xena');
-      await signIn(xena, 'xena');
-      await xena.locator('[data-conversation="u:mallory"]').click();
-      await eventually(() => xena.getByTestId('message').count()).toBe(5);
-      expect(await xena.getByTestId('external-media').count()).toBe(4);
-      const list = xena.getByTestId('message-list');
-      expect(await list.locator('img, video, audio, iframe, object').count()).toBe(0);
-      const links = xena.getByTestId('external-media-link');
-      expect(
-        await links.evaluateAll((els) => els.map((a) => (a as HTMLAnchorElement).href)),
-      ).toEqual([pixel, clip, `${trackerBase}/api/v1/media/abc`]);
-      for (const link of await links.all()) {
-        expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
-        expect(await link.getAttribute('target')).toBe('_blank');
-      }
-      // The text: one http(s) link, the rest plain text (no markup from the sender).
-      const text = xena.getByTestId('message-text');
-      const textLinks = text.getByTestId('message-link');
-      expect(await textLinks.count()).toBe(1);
-      expect(await textLinks.getAttribute('href')).toBe('https://example.com/wiki/Foo_(bar)?q=1');
-      expect(await textLinks.textContent()).toBe('https://example.com/wiki/Foo_(bar)?q=1');
-      expect(await textLinks.getAttribute('rel')).toBe('noopener noreferrer');
-      expect(await text.textContent()).toContain('<img src=x onerror=alert(1)>');
-      expect(await text.locator('img').count()).toBe(0);
-      await xena.waitForTimeout(500);
-      expect(requests).toEqual([]);
-      await xena.context().close();
-    } finally {
-      tracker.close();
-    }
-  }, 60_000);
-
-  it('sends video, audio and documents by attach, paste and drop; separates days', async () => {
-    const [zoe, yan] = await Promise.all([newPage('zoe'), newPage('yan')]);
-    await Promise.all([signIn(zoe, 'zoe'), signIn(yan, 'yan')]);
-    await startChat(zoe, 'yan');
-    const notes = 'Meeting notes\n- ship it\n';
-    await zoe.getByTestId('attach-input').setInputFiles([
-      { name: 'tone.wav', mimeType: 'audio/wav', buffer: wav(0.5) },
-      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(notes) },
-      { name: 'clip.mp4', mimeType: 'video/mp4', buffer: Buffer.from('not really a video') },
-    ]);
-    // Paste an image into the composer, drop a PDF onto the conversation.
-    const pasted = [...png(40, 30)];
-    await zoe.getByTestId('composer-input').evaluate((input, bytes) => {
-      const data = new DataTransfer();
-      data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
-      input.dispatchEvent(
-        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
-      );
-    }, pasted);
-    await zoe.getByTestId('chat').evaluate((chat) => {
-      const data = new DataTransfer();
-      data.items.add(new File(['%PDF-1.4 tiny'], 'plan.pdf', { type: 'application/pdf' }));
-      for (const type of ['dragenter', 'dragover', 'drop'])
-        chat.dispatchEvent(
-          new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }),
-        );
-    });
-    await eventually(() => zoe.getByTestId('message').count()).toBe(5);
-    await eventually(() =>
-      zoe
-        .getByTestId('message-tick')
-        .evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))),
-    ).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
-
-    await yan.locator('[data-conversation="u:zoe"]').click();
-    await eventually(() => yan.getByTestId('message').count()).toBe(5);
-    // Audio plays from this server (its duration is read from the file).
-    await eventually(() =>
-      yan
-        .getByTestId('message-audio')
-        .evaluate((el) => Math.round((el as HTMLAudioElement).duration * 10)),
-    ).toBe(5);
-    expect(await yan.getByTestId('message-video').getAttribute('src')).toMatch(
-      /^\/api\/v1\/media\/[\w-]+\?token=/,
-    );
-    expect(await yan.getByTestId('document-name').allTextContents()).toEqual([
-      'notes.txt',
-      'plan.pdf',
-    ]);
-    const doc = yan.getByTestId('message-document').first();
-    expect(await doc.getAttribute('download')).toBe('notes.txt');
-    const href = await doc.getAttribute('href');
-    expect(href).toMatch(/^\/api\/v1\/media\/[\w-]+\?token=/);
-    expect(await yan.evaluate((url) => fetch(url!).then((r) => r.text()), href)).toBe(notes);
-    const img = yan.getByTestId('message-image');
-    await eventually(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(40);
-    // Everything today: one separator.
-    expect(await yan.getByTestId('day-separator').allTextContents()).toEqual(['Today']);
-    await yan.screenshot({ path: join(tmpdir(), 'parley-web-attachments.png') });
-
-    // Days apart: messages cached from earlier days (the cache is per user and device).
-    const quinn = await newPage('quinn');
-    await blankPage(quinn);
-    await quinn.evaluate(() => {
-      const day = 24 * 3600 * 1000;
-      const at = (daysAgo: number, hour: number) => {
-        const d = new Date(Date.now() - daysAgo * day);
-        d.setHours(hour, 0, 0, 0);
-        return d.getTime();
-      };
-      const message = (id: string, ts: number) => ({
-        id,
-        from: 'paul',
-        to: 'quinn',
-        ts,
-        content: { type: 'text', body: id },
-        readSent: true,
-        receipts: {},
-      });
-      localStorage.setItem(
-        'parley:v1:quinn:web',
-        JSON.stringify({
-          conversations: [
-            {
-              key: 'u:paul',
-              name: 'paul',
-              messages: [
-                message('three days ago', at(3, 10)),
-                message('yesterday morning', at(1, 9)),
-                message('yesterday evening', at(1, 20)),
-                message('just now', Date.now() - 1000),
-              ],
-            },
-          ],
-        }),
-      );
-    });
-    await signIn(quinn, 'quinn');
-    await quinn.locator('[data-conversation="u:paul"]').click();
-    await eventually(() => quinn.getByTestId('message').count()).toBe(4);
-    const rows = await quinn
-      .getByTestId('message-list')
-      .evaluate((ol) =>
-        Array.from(ol.children, (li) =>
-          li.getAttribute('data-testid') === 'day-separator'
-            ? `[${li.textContent}]`
-            : li.querySelector('[data-testid="message-text"]')?.textContent,
-        ),
-      );
-    expect(rows.map((r) => (/^\[(?!Today|Yesterday)/.test(r ?? '') ? '[date]' : r))).toEqual([
-      '[date]',
-      'three days ago',
-      '[Yesterday]',
-      'yesterday morning',
-      'yesterday evening',
-      '[Today]',
-      'just now',
-    ]);
-    // The older date is written out in full, with its year.
-    expect(rows[0]).toMatch(/\d{4}/);
-    for (const page of [zoe, yan, quinn]) await page.context().close();
-  }, 60_000);
-
-  it('shows a second device the chat list, unread counts, group names and members; a read on one device clears the other', async () => {
-    const [wes, vic] = await Promise.all([
-      ScriptUser.open(base, 'wes'),
-      ScriptUser.open(base, 'vic'),
-    ]);
-    const phone = await newPage('una (phone)');
-    await signIn(phone, 'una', 'phone');
-    const group = await wes.createGroup('Book club', ['una', 'vic']);
-    await wes.text({ group: String(group.id) }, 'Welcome to the club');
-    for (const body of ['v1', 'v2', 'v3']) await vic.text({ to: 'una' }, body);
-    const phoneVic = phone.locator('[data-conversation="u:vic"]');
-    await eventually(() => phoneVic.getByTestId('unread-count').textContent()).toBe('3');
-
-    // A new device of una: the chat list comes from the server.
-    const laptop = await newPage('una (laptop)');
-    await signIn(laptop, 'una', 'laptop');
-    const laptopVic = laptop.locator('[data-conversation="u:vic"]');
-    const laptopGroup = laptop.locator(`[data-conversation="g:${String(group.id)}"]`);
-    await eventually(() => laptopVic.getByTestId('unread-count').textContent()).toBe('3');
-    await eventually(() => laptopGroup.getByTestId('conversation-name').textContent()).toBe(
-      'Book club',
-    );
-    expect(await laptopVic.textContent()).toContain('v3');
-    // Its members, from group.info.
-    await laptopGroup.click();
-    await eventually(async () =>
-      ((await laptop.getByTestId('group-members-summary').textContent()) ?? '').split(', ').sort(),
-    ).toEqual(['vic', 'wes', 'you']);
-    await laptop.getByTestId('group-info-button').click();
-    await eventually(() =>
-      laptop
-        .getByTestId('group-member')
-        .evaluateAll((els) => els.map((e) => e.getAttribute('data-user') ?? '').sort()),
-    ).toEqual(['una', 'vic', 'wes']);
-    await laptop.getByTestId('group-info-dialog-close').click();
-
-    // una reads vic's messages on her phone: the laptop's badge goes too.
-    await phoneVic.click();
-    await eventually(() => phone.getByTestId('message-text').allTextContents()).toEqual([
-      'v1',
-      'v2',
-      'v3',
-    ]);
-    await eventually(() => laptopVic.getByTestId('unread-count').count()).toBe(0);
-    await eventually(() => laptop.title()).not.toMatch(/^\(/);
-    await Promise.all([wes.close(), vic.close()]);
   }, 60_000);
 });

@@ -18,6 +18,8 @@
  * Persisted (`storage.js`) per user and device, so a reload shows the chats
  * at once and keeps unsent messages (they are resent on connect).
  */
+
+import { byTime, higher, lastActivity, lower, messageKey, STATUS_RANK } from './message-order.js';
 import {
   conversationUnread,
   itemKey,
@@ -27,7 +29,8 @@ import {
 } from './read-state.js';
 import { loadState, saveState, storageKey } from './storage.js';
 
-export const STATUS_RANK = { pending: 0, sent: 1, delivered: 2, read: 3 };
+export { STATUS_RANK } from './message-order.js';
+
 const LOOSE_RECEIPTS_MAX = 1000;
 const TYPING_EXPIRES_MS = 10_000;
 
@@ -398,30 +401,4 @@ export class ChatState extends EventTarget {
   load() {
     loadState(this);
   }
-}
-
-export function messageKey(from, id) {
-  return `${from}\u0000${id}`;
-}
-
-/** Server time first; messages without one (not yet sent) last, in writing order. */
-export function byTime(a, b) {
-  const ta = a.ts ?? Number.POSITIVE_INFINITY;
-  const tb = b.ts ?? Number.POSITIVE_INFINITY;
-  return ta === tb ? a.order - b.order : ta - tb;
-}
-
-function lastActivity(conv) {
-  const last = conv.messages.at(-1);
-  return Math.max(last?.ts ?? last?.localTs ?? 0, conv.lastTs ?? 0);
-}
-
-function higher(a, b) {
-  if (a === undefined) return b;
-  return STATUS_RANK[b] > STATUS_RANK[a] ? b : a;
-}
-
-function lower(a, b) {
-  if (a === undefined || b === undefined) return undefined;
-  return STATUS_RANK[b] < STATUS_RANK[a] ? b : a;
 }

@@ -7,7 +7,7 @@
  * holds everything; a lost or unreadable cache only costs a first paint.
  */
 
-import { byTime, messageKey } from './state.js';
+import { byTime, messageKey } from './message-order.js';
 
 const PERSISTED_PER_CONVERSATION = 100;
 

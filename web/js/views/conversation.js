@@ -14,6 +14,7 @@
 import { clockTime, dayKey, dayLabel, h, lastSeenText, replaceChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { avatar, tick } from './common.js';
+import { enableFileDrop } from './file-drop.js';
 import { contentNode } from './message-content.js';
 
 const NEAR_EDGE_PX = 48;
@@ -164,51 +165,18 @@ export function conversationView({ state, controller, onGroupInfo }) {
     { class: 'left-note muted', 'data-testid': 'left-note' },
     'You are no longer a member of this group.',
   );
-  const dropHint = h(
-    'div',
-    { class: 'drop-hint', 'data-testid': 'drop-hint', hidden: true },
-    icon('attach', 'icon'),
-    'Drop files to send them',
-  );
-  const canDrop = (event) =>
-    [...(event.dataTransfer?.types ?? [])].includes('Files') && !state.openConversation?.left;
-  let dragDepth = 0;
   const chat = h(
     'section',
-    {
-      class: 'chat',
-      'aria-label': 'Conversation',
-      'data-testid': 'chat',
-      ondragenter: (event) => {
-        if (!canDrop(event)) return;
-        event.preventDefault();
-        dragDepth++;
-        dropHint.hidden = false;
-      },
-      ondragover: (event) => {
-        if (!canDrop(event)) return;
-        event.preventDefault();
-        event.dataTransfer.dropEffect = 'copy';
-      },
-      ondragleave: () => {
-        dragDepth = Math.max(0, dragDepth - 1);
-        if (dragDepth === 0) dropHint.hidden = true;
-      },
-      ondrop: (event) => {
-        dragDepth = 0;
-        dropHint.hidden = true;
-        const files = [...(event.dataTransfer?.files ?? [])];
-        if (files.length === 0 || state.openConversation?.left) return;
-        event.preventDefault();
-        void controller.sendFiles(files);
-      },
-    },
+    { class: 'chat', 'aria-label': 'Conversation', 'data-testid': 'chat' },
     header,
     scroller,
     composer,
     leftNote,
-    dropHint,
   );
+  enableFileDrop(chat, {
+    accepts: () => state.openConversation?.left === false,
+    onFiles: (files) => void controller.sendFiles(files),
+  });
   const empty = h(
     'section',
     { class: 'chat-empty', 'data-testid': 'no-conversation' },
