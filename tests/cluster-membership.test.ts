@@ -4,6 +4,7 @@
  * never skips). Bounds are asserted on the real clock with the default
  * timing: heartbeat 250 ms, down after 2 s.
  */
+import { Worker } from 'node:worker_threads';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -331,4 +332,125 @@ describe('Membership over a real nats-server', () => {
     expect(placement.owner('user:alice')).toBe('b');
     for (const n of [a, b]) await n.m.close();
   });
+});
+
+/**
+ * One membership node in a worker thread: its own event loop, so that a busy-block in it is a
+ * real local pause (Node runs expired timers before reading sockets afterwards). It posts
+ * `{type: 'removed', node}` for every member it drops, `{type: 'ready'}` once it sees `expect`
+ * members, and `{type: 'stats', stats}` when told `{type: 'stop'}`; told `{type: 'block', ms}` it
+ * blocks its event loop that long.
+ */
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  (await import('tsx/esm/api')).register();
+  const { connect } = await import('nats');
+  const { Membership } = await import(workerData.cluster);
+  const { systemClock } = await import(workerData.runtime);
+  const nc = await connect({ servers: workerData.url, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
+  const m = new Membership({ nc, self: { node: workerData.node, creation: 1 }, clock: systemClock, subject: workerData.subject });
+  let ready = false;
+  m.onChange((view, previous) => {
+    for (const p of previous.members)
+      if (!view.members.some((v) => v.node === p.node)) parentPort.postMessage({ type: 'removed', node: p.node });
+    if (!ready && view.members.length === workerData.expect) { ready = true; parentPort.postMessage({ type: 'ready' }); }
+  });
+  parentPort.on('message', async (msg) => {
+    if (msg.type === 'block') { const end = performance.now() + msg.ms; while (performance.now() < end) {} }
+    if (msg.type === 'stop') {
+      parentPort.postMessage({ type: 'stats', stats: m.stats, members: m.view().members.map((x) => x.node) });
+      await m.close(); await nc.close();
+    }
+  });
+  m.start();
+})().catch((err) => parentPort.postMessage({ type: 'error', err: String(err) }));
+`;
+
+interface WorkerNode {
+  readonly node: string;
+  readonly worker: Worker;
+  readonly removed: string[];
+  ready: Promise<void>;
+}
+
+function startWorker(node: string, url: string, subject: string, expect: number): WorkerNode {
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: {
+      node,
+      url,
+      subject,
+      expect,
+      cluster: new URL('../cluster/index.ts', import.meta.url).pathname,
+      runtime: new URL('../runtime/index.ts', import.meta.url).pathname,
+    },
+  });
+  const removed: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (msg: { type: string; node?: string; err?: string }) => {
+      if (msg.type === 'ready') resolve();
+      if (msg.type === 'removed') removed.push(msg.node!);
+      if (msg.type === 'error') reject(new Error(`worker ${node}: ${msg.err}`));
+    });
+    worker.on('error', reject);
+  });
+  return { node, worker, removed, ready };
+}
+
+function stopWorker(w: WorkerNode): Promise<{ stats: Record<string, number>; members: string[] }> {
+  return new Promise((resolve) => {
+    w.worker.on(
+      'message',
+      (msg: { type: string; stats?: Record<string, number>; members?: string[] }) => {
+        if (msg.type === 'stats') {
+          resolve({ stats: msg.stats!, members: msg.members! });
+          setTimeout(() => void w.worker.terminate(), 200);
+        }
+      },
+    );
+    w.worker.postMessage({ type: 'stop' });
+  });
+}
+
+describe('Membership under real local pauses (a busy event loop in its own thread)', () => {
+  it('neither removes others while paused nor is removed for pauses under downAfterMs; after a 3 s pause it rejoins', async () => {
+    const seed = Number(process.env.FC_SEED);
+    let x = seed >>> 0;
+    const next = () => {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      return x / 2 ** 32;
+    };
+    // Pauses of 100..1400 ms: under downAfterMs minus one heartbeat, so none may cost a removal.
+    const pauses = Array.from({ length: 8 }, () => Math.round(100 + next() * 1300));
+    console.log(`[membership] FC_SEED=${seed} pauses ${pauses.join(', ')} ms`);
+    const subject = `t${++subjectSeq}.cluster`;
+    const nodes = ['a', 'b', 'c'].map((n) => startWorker(n, server.url, subject, 3));
+    try {
+      await Promise.all(nodes.map((n) => n.ready));
+      const [a, b, c] = nodes as [WorkerNode, WorkerNode, WorkerNode];
+      for (const ms of pauses) {
+        c.worker.postMessage({ type: 'block', ms });
+        await sleep(ms + 200 + next() * 400);
+      }
+      await sleep(500);
+      expect({ a: a.removed, b: b.removed, c: c.removed }).toEqual({ a: [], b: [], c: [] });
+      // Longer than downAfterMs: the others rightly drop c, but c, paused, drops nobody.
+      c.worker.postMessage({ type: 'block', ms: 3000 });
+      await sleep(3000 + 2000);
+      const [sa, sb, sc] = await Promise.all(nodes.map(stopWorker));
+      console.log(
+        `[membership] paused node: late ticks ${sc!.stats.lateTicks}, max tick gap ${sc!.stats.maxTickGapMs} ms, downs ${sc!.stats.downs}, deferred ${sc!.stats.downsDeferred}; others: suspicions ${sa!.stats.suspicions}/${sb!.stats.suspicions}, cleared ${sa!.stats.suspicionsCleared}/${sb!.stats.suspicionsCleared}, rejoins ${sa!.stats.rejoins}/${sb!.stats.rejoins}`,
+      );
+      expect(c.removed).toEqual([]);
+      expect(sc!.stats.downs).toBe(0);
+      expect(sc!.stats.lateTicks).toBeGreaterThanOrEqual(pauses.filter((p) => p > 400).length + 1);
+      expect(a.removed).toEqual(['c']);
+      expect(b.removed).toEqual(['c']);
+      expect([sa!.stats.rejoins, sb!.stats.rejoins]).toEqual([1, 1]);
+      for (const s of [sa!, sb!, sc!]) expect(s.members).toEqual(['a', 'b', 'c']);
+    } finally {
+      await Promise.all(nodes.map((n) => n.worker.terminate()));
+    }
+  }, 60_000);
 });
