@@ -30,6 +30,7 @@ import {
 } from '../cluster/index.ts';
 import { systemClock } from '../runtime/index.ts';
 import { openCassandraStore, openFsBlobStore, type Store } from '../store/index.ts';
+import { readEdgeSettings } from './edge-env.ts';
 import { LatePlacement } from './late-placement.ts';
 import { nodeAdmin } from './node-admin.ts';
 import type { ClusterSettings, NodeSettings } from './node-config.ts';
@@ -136,6 +137,7 @@ export async function startClusterNode(
     placement,
     logger: log,
     availability,
+    ...readEdgeSettings(process.env),
   });
   const { system } = chat;
   const http = `http://${settings.host}:${chat.port}`;

@@ -7,8 +7,9 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import { bannerText, startupLog } from './banner.ts';
 import { startClusterNode } from './cluster-node.ts';
+import { EdgeEnvError, readEdgeSettings } from './edge-env.ts';
 import { ConfigError, type NodeSettings, readNodeSettings } from './node-config.ts';
 import { type RunningNode, StartupError } from './running-node.ts';
 import { startSingleNode } from './single-node.ts';
@@ -24,11 +25,17 @@ function fail(message: string): never {
 let settings: NodeSettings;
 try {
   settings = readNodeSettings(process.env);
+  readEdgeSettings(process.env);
 } catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
+  if (err instanceof ConfigError || err instanceof EdgeEnvError) fail(err.message);
   throw err;
 }
-const log = pino({ level: process.env.PARLEY_LOG_LEVEL ?? 'info', base: { node: settings.node } });
+// Log lines wait until the human banner is out (JSON when stdout is not a terminal).
+const startup = startupLog({
+  level: process.env.PARLEY_LOG_LEVEL ?? 'info',
+  base: { node: settings.node },
+});
+const log = startup.log;
 
 let running: RunningNode;
 try {
@@ -43,6 +50,7 @@ try {
     fail(`cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`);
   throw err;
 }
+startup.open(bannerText({ ...settings, port: running.port }));
 void running.finished.then(() => process.exit(0));
 process.on('SIGINT', () => void running.stop('SIGINT'));
 process.on('SIGTERM', () => void running.stop('SIGTERM'));

@@ -10,6 +10,7 @@ import { CloseCode } from '../actors/edge/index.ts';
 import { startNode } from '../actors/node.ts';
 import { startAdminServer } from '../cluster/index.ts';
 import { systemClock } from '../runtime/index.ts';
+import { readEdgeSettings } from './edge-env.ts';
 import { nodeAdmin } from './node-admin.ts';
 import type { NodeSettings } from './node-config.ts';
 import type { RunningNode } from './running-node.ts';
@@ -28,6 +29,7 @@ export async function startSingleNode(
     ...(settings.devTokens !== undefined ? { devTokens: settings.devTokens } : {}),
     webRoot,
     logger: log,
+    ...readEdgeSettings(process.env),
   });
   const startedAt = systemClock.now();
   let finish!: () => void;
