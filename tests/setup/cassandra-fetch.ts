@@ -8,10 +8,13 @@
  * simply redone; concurrent test runs fetch once (a cross-process lock).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withLock } from './lock.ts';
+
+export { alive } from './lock.ts';
 
 /** The newest 5.0.x on Maven Central when this was written (checked 2026-11). */
 export const CASSANDRA_VERSION = '5.0.9';
@@ -28,7 +31,7 @@ export async function fetchCassandra(): Promise<string[]> {
   const cached = await readClasspath(classpathFile);
   if (cached) return cached;
   await mkdir(versionDir, { recursive: true });
-  return withLock(join(cacheDir, '.fetch.lock'), async () => {
+  return withLock(join(cacheDir, '.fetch.lock'), FETCH_TIMEOUT_MS, async () => {
     const again = await readClasspath(classpathFile);
     if (again) return again;
     const pom = join(versionDir, 'pom.xml');
@@ -97,46 +100,4 @@ function pomXml(): string {
   </dependencies>
 </project>
 `;
-}
-
-/** A cross-process lock: a directory holding the owner's pid; a dead owner's lock is taken over. */
-async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + FETCH_TIMEOUT_MS;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-      } catch {}
-      if (Number.isInteger(owner) && !alive(owner))
-        rmSync(lockDir, { recursive: true, force: true });
-      else if (Date.now() > deadline)
-        throw new Error(`timed out waiting for the fetch lock ${lockDir}`);
-      else await delay(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-/** Whether a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

@@ -7,13 +7,17 @@
  * run downloads), writes a single-node `cassandra.yaml` into a fresh temp
  * folder, starts `java` in the foreground on 127.0.0.1 only (native transport,
  * storage port; JMX is not started at all), and resolves once a real CQL query
- * answers *from this node*. Ports are picked free by the OS, not fixed: several
- * test runs share this machine and start nodes at the same moment, and a fixed
- * port would let one run talk to another run's node. Each node has its own
- * cluster name, which readiness checks; a start that lost its port to a
- * concurrent one is retried on new ports. It never resolves with a half-started
- * node: on failure it kills the process and throws an error that says why,
- * with the tail of Cassandra's log.
+ * answers *from this node*. Ports are not fixed: several test runs share this
+ * machine and start nodes at the same moment, and a fixed port would let one
+ * run talk to another run's node. They are picked free *outside* the kernel's
+ * ephemeral range (`free-port.ts`), where the TIME_WAIT sockets of a load test
+ * that just closed thousands of connections cannot block them. Each node has
+ * its own cluster name, which readiness checks. A start that lost a port (the
+ * pick found none, Cassandra's log says it could not bind, or another node
+ * answers on it) is retried on fresh ports, up to `START_ATTEMPTS` times; the
+ * final error lists every attempt's ports and reason, then the tail of the
+ * last attempt's logs. It never resolves with a half-started node: a failed
+ * attempt's process is killed and its folder removed.
  *
  * With `PARLEY_TEST_CASSANDRA=host:port` (and optional
  * `PARLEY_TEST_CASSANDRA_DC`) it uses that cluster instead (e.g. a real
@@ -21,27 +25,29 @@
  *
  * Invariants: every port is bound to loopback; a started JVM is killed by
  * `stop()`, and by a watchdog if the test process dies without calling it;
- * node folders of dead test processes are swept at the next start.
+ * what a killed run left (folders, and JVMs whose watchdog died too) is
+ * swept at the next start (`cassandra-orphans.ts`), so it cannot break it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'cassandra-driver';
 import { jvmArgs, writeConfig } from './cassandra-config.ts';
-import { alive, CASSANDRA_VERSION, fetchCassandra } from './cassandra-fetch.ts';
+import { CASSANDRA_VERSION, fetchCassandra } from './cassandra-fetch.ts';
+import { HOME_PREFIX, sweepOrphans } from './cassandra-orphans.ts';
+import { pickPort } from './free-port.ts';
+import { delay } from './lock.ts';
+import { PortClash, startOnFreshPorts } from './start-attempts.ts';
 
 export { CASSANDRA_VERSION };
 
 /** The data center name that `SimpleSnitch` reports. */
 const LOCAL_DC = 'datacenter1';
 const STARTUP_TIMEOUT_MS = 150_000;
-/** Node folders are `<tmpdir>/parley-cassandra-XXXXXX`, holding `owner.pid`. */
-const HOME_PREFIX = 'parley-cassandra-';
 
 export interface CassandraService {
   /** `host:port` of the CQL native transport. */
@@ -68,7 +74,7 @@ export interface OwnedCassandra extends CassandraService {
 export interface StartOptions {
   /** Max heap; default 1g. */
   readonly heap?: string;
-  /** Prefer these ports (default: ports the OS picks); a busy one is replaced by a free one. */
+  /** Prefer these ports (default: free ones outside the ephemeral range); a busy one is replaced by a free one. */
   readonly nativePort?: number;
   readonly storagePort?: number;
   /**
@@ -77,6 +83,11 @@ export interface StartOptions {
    * acknowledged since its last sync. A test that kills the node needs this on.
    */
   readonly syncCommitlog?: boolean;
+  /**
+   * A test seam: called with each attempt's ports after they were picked and
+   * before the JVM binds them, so a test can take one and stage a lost port.
+   */
+  readonly onPortsPicked?: (ports: NodePorts, attempt: number) => Promise<void> | void;
 }
 
 /** Starts Cassandra (or returns the external cluster of `PARLEY_TEST_CASSANDRA`). */
@@ -94,30 +105,63 @@ export async function startCassandra(options: StartOptions = {}): Promise<Cassan
   return startOwnedCassandra(options);
 }
 
-/** Starts whose ports were taken by someone else in the meantime are retried this often. */
-const PORT_CLASH_ATTEMPTS = 3;
-
-/** A start that failed because its ports were taken (by a concurrent test run). */
-class PortClash extends Error {}
+/** Starts that lost their ports (to a concurrent run, a lingering socket) are retried this often. */
+const START_ATTEMPTS = 4;
 
 /** Always starts a node of its own (fault tests need a process they may kill). */
 export async function startOwnedCassandra(options: StartOptions = {}): Promise<OwnedCassandra> {
   const classpath = await fetchCassandra();
   await sweepOrphans();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startNode(classpath, options);
-    } catch (err) {
-      if (!(err instanceof PortClash) || attempt >= PORT_CLASH_ATTEMPTS) throw err;
-    }
+  const tried = new Set<number>();
+  const { value: node, failed } = await startOnFreshPorts({
+    what: `Cassandra ${CASSANDRA_VERSION}`,
+    attempts: START_ATTEMPTS,
+    // Preferred ports only on the first attempt: they may be what clashed.
+    pick: (attempt) => pickPorts(attempt === 1 ? options : {}, tried),
+    describe: (p) => `native port ${p.native}, storage ports ${p.storage}-${p.storage + 1}`,
+    async start(ports, attempt) {
+      await options.onPortsPicked?.(ports, attempt);
+      return startNode(classpath, options, ports);
+    },
+  });
+  if (failed.length > 0)
+    console.warn(
+      `[cassandra] started on attempt ${failed.length + 1} (${node.contactPoint}) after:\n  ${failed.join('\n  ')}`,
+    );
+  return node;
+}
+
+export interface NodePorts {
+  /** CQL native transport. */
+  readonly native: number;
+  /** Storage port; `storage + 1` is the SSL storage port, also bound. */
+  readonly storage: number;
+}
+
+/** Free ports for one node, never one tried before; a failed pick is a clash (retried). */
+async function pickPorts(options: StartOptions, tried: Set<number>): Promise<NodePorts> {
+  try {
+    const native = await pickPort({ preferred: options.nativePort, avoid: tried });
+    const storage = await pickPort({
+      span: 2,
+      preferred: options.storagePort,
+      avoid: new Set([...tried, native, native - 1]),
+    });
+    for (const port of [native, storage, storage + 1]) tried.add(port);
+    return { native, storage };
+  } catch (err) {
+    throw new PortClash((err as Error).message);
   }
 }
 
-async function startNode(classpath: string[], options: StartOptions): Promise<OwnedCassandra> {
+async function startNode(
+  classpath: string[],
+  options: StartOptions,
+  ports: NodePorts,
+): Promise<OwnedCassandra> {
   const home = await mkdtemp(join(tmpdir(), HOME_PREFIX));
   await writeFile(join(home, 'owner.pid'), String(process.pid));
-  const nativePort = await freePort(options.nativePort);
-  const storagePort = await freePort(options.storagePort);
+  const { native: nativePort, storage: storagePort } = ports;
   const logFile = join(home, 'system.log');
   const outFile = join(home, 'stdout.log');
   // A name of its own: readiness checks that the node answering on our port is ours.
@@ -146,22 +190,20 @@ async function startNode(classpath: string[], options: StartOptions): Promise<Ow
       proc.once('error', () => done(-1));
     });
     watchdog(proc.pid, home);
-    const failure = await waitReady(contactPoint, clusterName, exited);
+    const failure = await waitReady(contactPoint, clusterName, exited, [logFile, outFile]);
     if (failure !== undefined) {
       await killAndWait();
-      const bindFailed =
-        /Address already in use|in use by another process|Failed to bind|Unable to bind/;
-      const clash =
-        failure.startsWith(FOREIGN) ||
-        bindFailed.test(tail(logFile, 200)) ||
-        bindFailed.test(tail(outFile, 200));
-      const error = new (clash ? PortClash : Error)(
-        `Cassandra ${CASSANDRA_VERSION} did not start on ${contactPoint}: ${failure}\n` +
-          `--- tail of ${logFile} ---\n${tail(logFile, 40)}\n--- tail of ${outFile} ---\n${tail(outFile, 20)}`,
-      );
+      const bindLine = bindFailure([logFile, outFile]);
+      const clash = failure.startsWith(FOREIGN) || bindLine !== undefined;
+      const reason = `${failure}${bindLine && !failure.includes(bindLine) ? ` (log: ${bindLine})` : ''}`;
+      const logs = `--- tail of ${logFile} ---\n${tail(logFile, 40)}\n--- tail of ${outFile} ---\n${tail(outFile, 20)}`;
+      if (!firstStart)
+        throw new Error(
+          `Cassandra ${CASSANDRA_VERSION} did not restart on ${contactPoint}: ${reason}\n${logs}`,
+        );
       // A first start that failed leaves nothing to stop: drop its folder (the error holds the logs).
-      if (firstStart) await rm(home, { recursive: true, force: true });
-      throw error;
+      await rm(home, { recursive: true, force: true });
+      throw clash ? new PortClash(reason, logs) : new Error(`${reason}\n${logs}`);
     }
   };
 
@@ -195,14 +237,27 @@ async function startNode(classpath: string[], options: StartOptions): Promise<Ow
 
 // ---- readiness ------------------------------------------------------------------
 
-/** Polls until a CQL query answers; returns why not (undefined when ready). */
 /** The start of a readiness failure that means another node holds our port. */
 const FOREIGN = 'another Cassandra answers on';
 
+/** What Cassandra (or the JVM) logs when one of its ports is taken. */
+const BIND_FAILED =
+  /Address already in use|in use by another process|Failed to bind|Unable to bind/;
+
+/** The first log line saying a port could not be bound, if any. */
+function bindFailure(files: readonly string[]): string | undefined {
+  for (const file of files)
+    for (const line of tail(file, 400).split('\n'))
+      if (BIND_FAILED.test(line)) return line.trim().slice(0, 300);
+  return undefined;
+}
+
+/** Polls until a CQL query answers; returns why not (undefined when ready). */
 async function waitReady(
   contactPoint: string,
   clusterName: string,
   exited: Promise<number | null>,
+  logs: readonly string[],
 ): Promise<string | undefined> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   let exitCode: number | null | undefined;
@@ -213,6 +268,9 @@ async function waitReady(
   while (Date.now() < deadline) {
     if (exitCode !== undefined)
       return `the java process exited (code ${exitCode}) before CQL answered`;
+    // A node that lost a port may linger without exiting: do not wait out the timeout.
+    const bindLine = bindFailure(logs);
+    if (bindLine !== undefined) return `it could not bind a port: ${bindLine}`;
     const answer = await tryQuery(contactPoint, LOCAL_DC, 3_000);
     if (answer.ok && answer.clusterName === clusterName) return undefined;
     if (answer.ok)
@@ -245,31 +303,6 @@ async function tryQuery(contactPoint: string, dc: string, timeoutMs: number): Pr
 
 // ---- helpers --------------------------------------------------------------------
 
-/**
- * `preferred` if given and free on loopback (with preferred+1), else a pair the
- * OS picks. Fixed default ports would collide when test runs start together.
- */
-async function freePort(preferred?: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | undefined>((done) => {
-      const server = createServer();
-      server.once('error', () => done(undefined));
-      server.listen(port, '127.0.0.1', () => {
-        const address = server.address();
-        const got = typeof address === 'object' && address ? address.port : undefined;
-        server.close(() => done(got));
-      });
-    });
-  // The storage port also takes port+1 (ssl_storage_port), so check both.
-  if (preferred !== undefined && (await tryListen(preferred)) && (await tryListen(preferred + 1)))
-    return preferred;
-  for (let i = 0; i < 20; i++) {
-    const port = await tryListen(0);
-    if (port && port < 65535 && (await tryListen(port + 1))) return port;
-  }
-  throw new Error('found no free loopback port pair for Cassandra');
-}
-
 /** Kills the JVM if this process dies without stopping it (a crashed or killed test run). */
 function watchdog(javaPid: number | undefined, home: string): void {
   if (javaPid === undefined) return;
@@ -281,27 +314,12 @@ function watchdog(javaPid: number | undefined, home: string): void {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
-/** Removes node folders left by test processes that died (their owner pid is gone). */
-async function sweepOrphans(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    if (!name.startsWith(HOME_PREFIX)) continue;
-    const dir = join(tmpdir(), name);
-    const owner = Number(await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => 'NaN'));
-    if (Number.isInteger(owner) && owner !== process.pid && !alive(owner))
-      await rm(dir, { recursive: true, force: true });
-  }
-}
-
 function tail(file: string, lines: number): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }
 
 // ---- command line -----------------------------------------------------------------

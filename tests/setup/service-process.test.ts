@@ -73,7 +73,7 @@ test('after five lost ports it gives up, listing each attempt with its port and 
   const err = await startServiceProcess(fake(99)).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   const lines = (err as Error).message.split('\n');
-  expect(lines[0]).toBe('fake did not start (/bin/sh):');
+  expect(lines[0]).toBe('fake (/bin/sh) did not start after 5 attempt(s):');
   const attempts = lines.slice(1, 6);
   for (const [i, line] of attempts.entries())
     expect(line).toMatch(
@@ -89,7 +89,7 @@ test('after five lost ports it gives up, listing each attempt with its port and 
 test('a failure other than a lost port is not retried', async () => {
   const err = await startServiceProcess(fake(99, 'config error: boom')).catch((e: Error) => e);
   expect((err as Error).message).toMatch(
-    /^fake did not start \(\/bin\/sh\):\n {2}attempt 1 on port \d+: exited \(code 1\) before it was ready\n--- last output ---\nconfig error: boom$/,
+    /^fake \(\/bin\/sh\) did not start after 1 attempt\(s\) \(not a port clash: not retried\):\n {2}attempt 1 on port \d+: exited \(code 1\) before it was ready\n--- last output ---\nconfig error: boom$/,
   );
 });
 

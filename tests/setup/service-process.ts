@@ -8,8 +8,8 @@
  * `ready` (a line only *this* process prints, so a foreign server that grabbed
  * the port is never mistaken for ours). A start that exits with `bindFailed`
  * in its output lost its port between pick and bind: it is retried on a fresh
- * port, up to `START_ATTEMPTS` times; the final error lists every attempt's
- * port and reason, then the last output.
+ * port, up to `START_ATTEMPTS` times (`start-attempts.ts`); the final error
+ * lists every attempt's port and reason, then the last output.
  *
  * Invariants: never resolves with a half-started process (it is killed
  * first); every child is killed when the test process exits, and by a
@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pickPort } from './free-port.ts';
 import { alive, delay } from './lock.ts';
+import { PortClash, startOnFreshPorts } from './start-attempts.ts';
 
 export interface ServiceSpec {
   /** A short name for messages and the home folder: `nats`, `redis`. */
@@ -71,24 +72,32 @@ export async function startServiceProcess(
   await sweepOrphans(spec.name);
   const home = await mkdtemp(join(tmpdir(), `parley-${spec.name}-`));
   await writeFile(join(home, 'owner.pid'), String(process.pid));
-  const attempts: string[] = [];
   const tried = new Set<number>();
-  let started: Running | undefined;
+  let started: Running;
   try {
     await spec.prepare?.(home);
-    for (let attempt = 1; !started; attempt++) {
-      const candidate = port ?? (await pickPort({ avoid: tried }));
-      tried.add(candidate);
-      const result = await launch(spec, candidate, home);
-      if (result.ok) started = result.running;
-      else {
-        attempts.push(`attempt ${attempt} on port ${candidate}: ${result.reason}`);
-        if (!result.bindFailed || port !== undefined || attempt >= START_ATTEMPTS)
-          throw new Error(
-            `${spec.name} did not start (${spec.binary}):\n  ${attempts.join('\n  ')}\n--- last output ---\n${tailOf(result.output)}`,
-          );
-      }
-    }
+    ({ value: started } = await startOnFreshPorts({
+      what: `${spec.name} (${spec.binary})`,
+      attempts: port === undefined ? START_ATTEMPTS : 1,
+      pick: async () => {
+        try {
+          const candidate = port ?? (await pickPort({ avoid: tried }));
+          tried.add(candidate);
+          return candidate;
+        } catch (err) {
+          throw new PortClash((err as Error).message);
+        }
+      },
+      describe: (p) => `port ${p}`,
+      async start(candidate) {
+        const result = await launch(spec, candidate, home);
+        if (result.ok) return result.running;
+        const details = `--- last output ---\n${tailOf(result.output)}`;
+        throw result.bindFailed
+          ? new PortClash(result.reason, details)
+          : new Error(`${result.reason}\n${details}`);
+      },
+    }));
   } catch (err) {
     await rm(home, { recursive: true, force: true });
     throw err;

@@ -122,7 +122,7 @@ test('an explicit port that is busy fails with the port and the reason', async (
   const port = (blocker.address() as { port: number }).port;
   try {
     await expect(startNatsServer({ port })).rejects.toThrow(
-      `nats did not start (${await ensureNatsServer()}):\n  attempt 1 on port ${port}: exited (code 1) before it was ready: port already in use`,
+      `nats (${await ensureNatsServer()}) did not start after 1 attempt(s):\n  attempt 1 on port ${port}: exited (code 1) before it was ready: port already in use`,
     );
   } finally {
     blocker.close();

@@ -93,7 +93,7 @@ test('an explicit port that is busy fails with the port and the reason', async (
   const port = (blocker.address() as { port: number }).port;
   try {
     await expect(startRedisServer({ port })).rejects.toThrow(
-      `redis did not start (${await ensureRedisServer()}):\n  attempt 1 on port ${port}: exited (code 1) before it was ready: port already in use`,
+      `redis (${await ensureRedisServer()}) did not start after 1 attempt(s):\n  attempt 1 on port ${port}: exited (code 1) before it was ready: port already in use`,
     );
   } finally {
     blocker.close();
