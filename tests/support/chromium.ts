@@ -118,35 +118,44 @@ export interface RunningChromium {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The browser binary; default `CHROMIUM_PATH`. */
+  readonly binary?: string;
+  /** Launches to try before giving up; default `LAUNCH_ATTEMPTS`. */
+  readonly attempts?: number;
+}
+
 /**
  * Starts headless Chromium with a fresh temporary profile and connects
  * playwright-core to it; retries a failed launch (fresh profile each time).
  */
-export async function startChromium(): Promise<RunningChromium> {
+export async function startChromium(options: StartOptions = {}): Promise<RunningChromium> {
+  const binary = options.binary ?? CHROMIUM_PATH;
+  const attempts = options.attempts ?? LAUNCH_ATTEMPTS;
   const reasons: string[] = [];
-  for (let attempt = 1; attempt <= LAUNCH_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      return await launchOnce();
+      return await launchOnce(binary);
     } catch (err) {
       reasons.push(`attempt ${attempt}: ${(err as Error).message}`);
     }
   }
   throw new Error(
-    `could not start ${CHROMIUM_PATH} for the browser test (${LAUNCH_ATTEMPTS} attempts):\n${reasons.join('\n')}`,
+    `could not start ${binary} for the browser test (${attempts} attempts):\n${reasons.join('\n')}`,
   );
 }
 
-async function launchOnce(): Promise<RunningChromium> {
+async function launchOnce(binary: string): Promise<RunningChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'parley-chromium-'));
   const child = spawn(
-    CHROMIUM_PATH,
+    binary,
     [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
     // Its own process group, so that teardown reaches the helper processes too.
     { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let browser: Browser;
   try {
-    const endpoint = await devToolsEndpoint(child);
+    const endpoint = await devToolsEndpoint(child, binary);
     browser = await chromium.connectOverCDP(endpoint);
   } catch (err) {
     await stop(child);
@@ -191,7 +200,7 @@ export async function removeProfile(profile: string): Promise<void> {
 }
 
 /** The `ws://` endpoint Chromium prints on stderr once it listens. */
-function devToolsEndpoint(child: ChildProcess): Promise<string> {
+function devToolsEndpoint(child: ChildProcess, binary: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     const timer = setTimeout(
@@ -209,8 +218,7 @@ function devToolsEndpoint(child: ChildProcess): Promise<string> {
       fail(
         new Error(`chromium exited (${signal ?? `exit ${code}`}) before it listened:\n${stderr}`),
       );
-    const onError = (err: Error) =>
-      fail(new Error(`cannot start ${CHROMIUM_PATH}: ${err.message}`));
+    const onError = (err: Error) => fail(new Error(`cannot start ${binary}: ${err.message}`));
     function fail(err: Error) {
       cleanup();
       reject(err);
@@ -237,6 +245,8 @@ function devToolsEndpoint(child: ChildProcess): Promise<string> {
  */
 function stop(child: ChildProcess): Promise<void> {
   const signalGroup = (signal: NodeJS.Signals) => killGroup(child, signal);
+  // Never started (the binary could not be run): nothing to wait for.
+  if (child.pid === undefined) return Promise.resolve();
   if (child.exitCode !== null || child.signalCode !== null) {
     // The main process is gone; its helpers may linger a moment.
     signalGroup('SIGKILL');
