@@ -4,10 +4,14 @@
  * later (through `Clock.defer`), FIFO per node pair, and dropped when a node is
  * disconnected or a pair is partitioned. Losing a node tells every peer once
  * (`onNodeDown`), which fires `noconnection` for links and monitors across it.
+ * A frame over `maxFrameBytes` (default 1 MiB, as NATS) throws `FrameTooLargeError`.
  */
 import { type Clock, systemClock } from './clock.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
-import type { Transport, TransportHandler } from './transport.ts';
+import { FrameTooLargeError, type Transport, type TransportHandler } from './transport.ts';
+
+/** The default frame bound: nats-server's default `max_payload`. */
+const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 interface InFlight {
   readonly from: string;
@@ -23,7 +27,14 @@ export class InProcessNetwork {
   /** Frames delivered and dropped, for tests and metrics. */
   readonly stats = { delivered: 0, dropped: 0 };
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  readonly maxFrameBytes: number;
+
+  constructor(
+    private readonly clock: Clock = systemClock,
+    options: { readonly maxFrameBytes?: number } = {},
+  ) {
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
 
   join(node: string): InProcessTransport {
     if (this.nodes.has(node)) {
@@ -143,7 +154,14 @@ export class InProcessTransport implements Transport {
     this.handler = handler;
   }
 
+  get maxFrameBytes(): number {
+    return this.network.maxFrameBytes;
+  }
+
   send(node: string, frame: Uint8Array): void {
+    if (frame.length > this.network.maxFrameBytes) {
+      throw new FrameTooLargeError(node, frame.length, this.network.maxFrameBytes);
+    }
     this.network.send(this.node, node, frame);
   }
 

@@ -15,6 +15,7 @@ describe('the public surface', () => {
         'DEFAULT_MAILBOX',
         'ErrorCode',
         'FairScheduler',
+        'FrameTooLargeError',
         'InProcessNetwork',
         'InProcessTransport',
         'MailboxFullError',

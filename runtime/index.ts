@@ -45,4 +45,4 @@ export {
   NodeDownError,
   NoProcError,
 } from './system.ts';
-export type { Transport, TransportHandler } from './transport.ts';
+export { FrameTooLargeError, type Transport, type TransportHandler } from './transport.ts';

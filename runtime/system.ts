@@ -70,7 +70,8 @@ export interface ActorSystemOptions {
   readonly transport?: Transport;
   /**
    * This start's incarnation, 1..2^32-1 (Erlang's `creation`). Default: the
-   * clock's seconds mixed with the random, so two starts differ.
+   * transport's `creation` if it has one, else the clock's seconds mixed with
+   * the random, so two starts differ.
    */
   readonly creation?: number;
 }
@@ -135,10 +136,9 @@ export class ActorSystem {
     }
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
+    const creation = options.creation ?? options.transport?.creation;
     this.creation =
-      options.creation === undefined
-        ? deriveCreation(this.clock, this.random)
-        : checkCreation(options.creation);
+      creation === undefined ? deriveCreation(this.clock, this.random) : checkCreation(creation);
     this.scheduler = options.scheduler ?? new FairScheduler(this.clock);
     this.log =
       options.logger ??
@@ -199,7 +199,10 @@ export class ActorSystem {
 
   // ---- sending ------------------------------------------------------------------
 
-  /** Sends `msg` to `to`. Never throws for a dead or remote target (it becomes a dead letter), except `fail_sender` overflow. */
+  /**
+   * Sends `msg` to `to`. Never throws for a dead or remote target (it becomes a dead letter),
+   * except `fail_sender` overflow and a message too big for the transport (`FrameTooLargeError`).
+   */
   send<M>(to: Ref<M>, msg: M): void {
     const cell = to._cell;
     // The node and creation checks keep a ref made by another in-process node, or by an

@@ -1,0 +1,214 @@
+/**
+ * The NATS transport (`cluster/nats-transport.ts`) against a real nats-server
+ * (`tests/support/nats-server.ts`; a missing server fails the file): the
+ * transport contract suite, then what only NATS has (coalescing, hello
+ * probes, BYE, link epochs across a server restart).
+ */
+import { connect } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNatsTransport, type NatsTransport } from '../cluster/index.ts';
+import { encodeData } from '../cluster/nats-frame.ts';
+import { ActorSystem, ParleyError, type TransportHandler } from '../runtime/index.ts';
+import { captureLogger } from '../runtime/testing/index.ts';
+import { runTransportContract, until } from '../runtime/testing/transport-contract.ts';
+import { type NatsServer, startNatsServer } from './support/nats-server.ts';
+
+const quiet = () => captureLogger().logger;
+
+let server: NatsServer;
+let creation = 1000;
+
+beforeAll(async () => {
+  // A small max_payload keeps the oversize tests fast.
+  server = await startNatsServer({ maxPayload: 64 * 1024 });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Each harness gets its own subject prefix, so tests never hear each other's nodes. */
+let harnesses = 0;
+function open(node: string, prefix: string): Promise<NatsTransport> {
+  return connectNatsTransport({
+    servers: server.url,
+    node,
+    creation: ++creation,
+    prefix,
+    reconnectTimeWaitMs: 50,
+    logger: quiet(),
+  });
+}
+
+runTransportContract('nats', () => {
+  const prefix = `t${++harnesses}`;
+  const started: NatsTransport[] = [];
+  return {
+    async start(nodes) {
+      for (const n of nodes) started.push(await open(n, prefix));
+      return started;
+    },
+    async disrupt() {
+      await server.restart();
+      await until(() => started.every((t) => t.connected), 'every transport to reconnect');
+    },
+    async stop() {
+      for (const t of started) await t.close();
+    },
+  };
+});
+
+function recorder(): TransportHandler & { frames: string[]; downs: string[]; ups: string[] } {
+  const frames: string[] = [];
+  const downs: string[] = [];
+  const ups: string[] = [];
+  return {
+    frames,
+    downs,
+    ups,
+    onFrame: (from, frame) => frames.push(`${from}:${[...frame].join(',')}`),
+    onNodeDown: (node) => downs.push(node),
+    onNodeUp: (node) => ups.push(node),
+  };
+}
+
+describe('NatsTransport', () => {
+  let n = 0;
+  async function pair() {
+    const prefix = `p${++n}`;
+    const a = await open('a', prefix);
+    const b = await open('b', prefix);
+    const ra = recorder();
+    const rb = recorder();
+    a.attach(ra);
+    b.attach(rb);
+    return { prefix, a, b, ra, rb, close: () => Promise.all([a.close(), b.close()]) };
+  }
+
+  it('coalesces the frames of one microtask into one NATS message and counts what it carried', async () => {
+    const { a, b, rb, close } = await pair();
+    for (let i = 0; i < 100; i++) a.send('b', new Uint8Array([i]));
+    await until(() => rb.frames.length === 100, '100 frames');
+    expect(rb.frames.slice(0, 3)).toEqual(['a:0', 'a:1', 'a:2']);
+    expect(a.stats.framesSent).toBe(100);
+    expect(a.stats.messagesSent).toBe(1);
+    expect(b.stats.framesReceived).toBe(100);
+    expect(b.stats.messagesReceived).toBe(1);
+    expect(b.stats.bytesReceived).toBe(a.stats.bytesSent);
+    expect(b.stats.gapsDetected).toBe(0);
+    await close();
+  });
+
+  it('splits a batch so no NATS message is over max_payload', async () => {
+    const { a, rb, close } = await pair();
+    // Two of these (each with its 4-byte length) fill one message exactly.
+    const frame = new Uint8Array(Math.floor((a.maxFrameBytes + 4) / 2) - 4);
+    for (let i = 0; i < 4; i++) a.send('b', frame);
+    a.send('b', new Uint8Array([1]));
+    await until(() => rb.frames.length === 5, '5 frames');
+    expect(a.stats.messagesSent).toBe(3);
+    await close();
+  });
+
+  it('reports a gap on a link as one onNodeDown and goes on from the new position', async () => {
+    const prefix = `g${++n}`;
+    const b = await open('b', prefix);
+    const rb = recorder();
+    b.attach(rb);
+    const nc = await connect({ servers: server.url });
+    const header = { node: new TextEncoder().encode('x'), creation: 7, epoch: 1 };
+    const send = (seq: number, byte: number) =>
+      nc.publish(`${prefix}.b`, encodeData(header, seq, [new Uint8Array([byte])], 1));
+    send(1, 1);
+    send(2, 2);
+    send(5, 5); // 3 and 4 lost
+    send(6, 6);
+    await nc.flush();
+    await until(() => rb.frames.length === 4, '4 frames');
+    expect(rb.frames).toEqual(['x:1', 'x:2', 'x:5', 'x:6']);
+    expect(rb.downs).toEqual(['x']);
+    expect(b.stats.gapsDetected).toBe(1);
+    // A new creation of the sender is a new link: one more down, and seq 1 is fine again.
+    header.creation = 8;
+    send(1, 9);
+    await nc.flush();
+    await until(() => rb.frames.length === 5, 'the frame of the new creation');
+    expect(rb.downs).toEqual(['x', 'x']);
+    await nc.close();
+    await b.close();
+  });
+
+  it('marks a node nobody serves down at once through NATS "no responders", and makes asks to it fail fast', async () => {
+    const prefix = `r${++n}`;
+    const a = await open('a', prefix);
+    const sys = new ActorSystem({ transport: a, logger: quiet() });
+    expect(sys.creation).toBe(a.creation);
+    expect(a.reachable('ghost')).toBe(true); // unknown: probing
+    await until(() => !a.reachable('ghost'), 'ghost to be unreachable');
+    expect(a.stats.probes).toBe(1);
+    await sys.shutdown();
+  });
+
+  it('follows membership: peerDown fires onNodeDown once and makes the node unreachable, peerUp brings it back', async () => {
+    const { a, ra, close } = await pair();
+    a.peerUp('b');
+    expect(a.reachable('b')).toBe(true);
+    a.peerDown('b');
+    a.peerDown('b');
+    expect(ra.downs).toEqual(['b']);
+    expect(a.reachable('b')).toBe(false);
+    a.peerUp('b');
+    expect(ra.ups).toEqual(['b']);
+    expect(a.reachable('b')).toBe(true);
+    await close();
+  });
+
+  it('tells its peers it is leaving when it closes (BYE), so they see it down at once', async () => {
+    const { a, b, ra, rb, close } = await pair();
+    a.send('b', new Uint8Array([1]));
+    b.send('a', new Uint8Array([2]));
+    await until(() => ra.frames.length === 1 && rb.frames.length === 1, 'a frame each way');
+    await b.close();
+    await until(() => ra.downs.length === 1, 'a to see b down');
+    expect(ra.downs).toEqual(['b']);
+    expect(a.reachable('b')).toBe(false);
+    await close();
+  });
+
+  it('breaks every link when NATS restarts: onNodeDown for each peer, then the links carry frames again', async () => {
+    const { a, b, ra, rb, close } = await pair();
+    a.send('b', new Uint8Array([1]));
+    b.send('a', new Uint8Array([2]));
+    await until(() => ra.frames.length === 1 && rb.frames.length === 1, 'a frame each way');
+    await server.restart();
+    await until(() => a.connected && b.connected, 'both to reconnect');
+    expect(ra.downs).toEqual(['b']);
+    expect(rb.downs).toEqual(['a']);
+    a.send('b', new Uint8Array([3]));
+    await until(() => rb.frames.length === 2, 'a frame after the restart');
+    expect(rb.downs).toEqual(['a']);
+    expect(a.stats.linkResets).toBeGreaterThanOrEqual(1);
+    await close();
+  });
+
+  it('refuses a node name that is not a subject token, naming it', async () => {
+    await expect(
+      connectNatsTransport({ servers: server.url, node: 'a.b', creation: 1 }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message:
+        'node name must be 1..128 letters, digits, "_" or "-" (a NATS subject token), got "a.b"',
+    });
+  });
+
+  it('fails to connect to a server that is not there with an unavailable error naming it', async () => {
+    const err = await connectNatsTransport({
+      servers: 'nats://127.0.0.1:1',
+      node: 'a',
+      creation: 1,
+      maxReconnectAttempts: 0,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(ParleyError);
+    expect(err.code).toBe('unavailable');
+    expect(err.message).toMatch(/^cannot connect to NATS at "nats:\/\/127\.0\.0\.1:1": /);
+  });
+});
