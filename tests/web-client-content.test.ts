@@ -67,6 +67,7 @@ describe('web client content', () => {
       expect(await textLinks.getAttribute('rel')).toBe('noopener noreferrer');
       expect(await text.textContent()).toContain('<img src=x onerror=alert(1)>');
       expect(await text.locator('img').count()).toBe(0);
+      await xena.screenshot({ path: join(tmpdir(), 'parley-web-external-media.png') });
       await xena.waitForTimeout(500);
       expect(requests).toEqual([]);
       await xena.context().close();

@@ -275,6 +275,7 @@ describe('web client', () => {
     await eventually(() => connectionState(first)).toBe('replaced');
     await eventually(() => first.getByTestId('replaced-banner').isVisible()).toBe(true);
     expect(await first.getByTestId('replaced-banner').textContent()).toContain('laptop');
+    await first.screenshot({ path: join(tmpdir(), 'parley-web-replaced.png') });
     await eventually(() => connectionState(second)).toBe('online');
     await Promise.all([recordStates(first), recordStates(second)]);
     await first.waitForTimeout(2_500);

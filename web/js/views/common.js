@@ -26,15 +26,14 @@ export function avatar(name, { group = false, small = false } = {}) {
 
 /** One line of text standing for a message's content. */
 export function previewText(content) {
-  if (content?.type === 'text') return content.body;
+  if (content?.type === 'text') return typeof content.body === 'string' ? content.body : 'Message';
   const labels = {
     image: 'Photo',
     video: 'Video',
     audio: 'Audio',
     document: 'Document',
   };
-  if (content?.type === 'document') return `📄 ${content.caption ?? labels.document}`;
-  return content?.caption
+  return typeof content?.caption === 'string' && content.caption !== ''
     ? `${labels[content.type] ?? 'Message'}: ${content.caption}`
     : (labels[content?.type] ?? 'Message');
 }

@@ -135,7 +135,7 @@ function externalMedia(content) {
     ),
     href === undefined ? null : safeLink(href, `Open ${href}`, 'external-media-link'),
     typeof content.caption === 'string' && content.caption !== ''
-      ? h('p', { class: 'text' }, ...linkedText(content.caption))
+      ? h('p', { class: 'external-caption' }, ...linkedText(content.caption))
       : null,
   );
 }
