@@ -2,12 +2,17 @@
  * The cuttable TCP proxy against a plain echo server on loopback: bytes flow
  * both ways in order, a hard cut resets connections and refuses new ones, a
  * black hole silences connections without closing them and delivers what was
- * sent once healed, and close() stops listening.
+ * sent once healed, and close() stops listening. Then the same with a real
+ * nats-server and client behind it.
  */
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { type NatsConnection, connect as natsConnect, StringCodec } from 'nats';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type NatsServer, startNatsServer } from './nats-server.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+
+const sc = StringCodec();
 
 let echo: Server;
 let echoPort: number;
@@ -168,4 +173,84 @@ test('close() resets every connection and stops listening', async () => {
   const late = createConnection({ host: '127.0.0.1', port: proxy.port });
   const [err] = (await once(late, 'error')) as [NodeJS.ErrnoException];
   expect(err.code).toBe('ECONNREFUSED');
+});
+
+describe('with a real nats-server behind it', () => {
+  let nats: NatsServer;
+  let natsProxy: TcpProxy;
+  const clients: NatsConnection[] = [];
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+  beforeEach(async () => {
+    natsProxy = await startTcpProxy({ host: '127.0.0.1', port: nats.port });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close().catch(() => {});
+    await natsProxy.close();
+  });
+
+  async function natsClient(port: number): Promise<{ nc: NatsConnection; events: string[] }> {
+    const nc = await natsConnect({
+      servers: `nats://127.0.0.1:${port}`,
+      reconnectTimeWait: 50,
+      maxReconnectAttempts: -1,
+      pingInterval: 60_000,
+    });
+    clients.push(nc);
+    const events: string[] = [];
+    void (async () => {
+      for await (const s of nc.status()) events.push(s.type);
+    })();
+    return { nc, events };
+  }
+
+  /** A direct subscriber (not through the proxy) collecting what arrives on `subject`. */
+  async function listen(subject: string): Promise<string[]> {
+    const { nc } = await natsClient(nats.port);
+    const got: string[] = [];
+    const sub = nc.subscribe(subject);
+    void (async () => {
+      for await (const m of sub) got.push(sc.decode(m.data));
+    })();
+    await nc.flush();
+    return got;
+  }
+
+  test('messages flow through the proxy; cut() disconnects the client, heal() lets it reconnect', async () => {
+    const got = await listen('p.cut');
+    const { nc, events } = await natsClient(natsProxy.port);
+    nc.publish('p.cut', sc.encode('1'));
+    await nc.flush();
+    await until(() => got.length === 1, 'the first message');
+    natsProxy.cut();
+    await until(() => events.includes('disconnect'), 'the client to see the cut');
+    await sleep(200);
+    expect(events).not.toContain('reconnect');
+    natsProxy.heal();
+    await until(() => events.includes('reconnect'), 'the client to reconnect after heal', 5000);
+    nc.publish('p.cut', sc.encode('2'));
+    await nc.flush();
+    await until(() => got.length === 2, 'a message after heal');
+    expect(got).toEqual(['1', '2']);
+  });
+
+  test('a black hole holds what the client publishes, without a disconnect, until heal()', async () => {
+    const got = await listen('p.hole');
+    const { nc, events } = await natsClient(natsProxy.port);
+    nc.publish('p.hole', sc.encode('before'));
+    await nc.flush();
+    await until(() => got.length === 1, 'the message before the partition');
+    natsProxy.cut({ blackhole: true });
+    nc.publish('p.hole', sc.encode('during'));
+    await sleep(300);
+    expect(got).toEqual(['before']);
+    expect(events).not.toContain('disconnect');
+    natsProxy.heal();
+    await until(() => got.length === 2, 'the held message after heal');
+    expect(got).toEqual(['before', 'during']);
+  });
 });
