@@ -43,10 +43,12 @@ const T0 = 1_700_000_000_000;
 const TTL = 3000;
 
 /** Two nodes on one clock and one key prefix: a cluster of two. */
-async function cluster(): Promise<{ a: RedisPresence; b: RedisPresence; clock: VirtualClock }> {
+async function cluster(
+  log?: RedisPresenceOptions['log'],
+): Promise<{ a: RedisPresence; b: RedisPresence; clock: VirtualClock }> {
   const clock = new VirtualClock(T0);
   const keyPrefix = freshPrefix();
-  const a = await open({ clock, node: 'a', keyPrefix, ttlMs: TTL, refreshMs: 1000 });
+  const a = await open({ clock, node: 'a', keyPrefix, ttlMs: TTL, refreshMs: 1000, log });
   const b = await open({ clock, node: 'b', keyPrefix, ttlMs: TTL, refreshMs: 1000 });
   return { a, b, clock };
 }
@@ -176,7 +178,11 @@ describe('RedisPresence when Redis fails', () => {
   });
 
   test('Redis killed and restarted: calls fail fast meanwhile, then the node re-registers its connections', async () => {
-    const { a, b, clock } = await cluster();
+    const logged: string[] = [];
+    const { a, b, clock } = await cluster({
+      info: (_, msg) => logged.push(msg),
+      warn: (_, msg) => logged.push(msg),
+    });
     const heardOnB = listen(b, ['gus', 'hal']);
     await a.connect('gus', 'phone');
     await vi.waitFor(() => expect(heardOnB).toHaveLength(1));
@@ -215,6 +221,19 @@ describe('RedisPresence when Redis fails', () => {
     );
     await a.disconnect('hal', 'laptop');
     await vi.waitFor(() => expect(heardOnB.at(-1)?.online).toBe(false));
+    // One line for the outage, one for the recovery: not one per reconnect attempt.
+    expect(logged).toEqual(['presence redis unavailable', 'presence redis back']);
+  });
+
+  test('refreshes more users than one pipeline holds', async () => {
+    const { a, b, clock } = await cluster();
+    const users = Array.from({ length: 1200 }, (_, i) => `many${i}`);
+    await Promise.all(users.map((u) => a.connect(u, 'phone')));
+    clock.setNow(T0 + 2000);
+    await a.refresh();
+    clock.setNow(T0 + TTL + 1000);
+    const states = await b.get(users);
+    expect(states.filter((s) => s.online)).toHaveLength(users.length);
   });
 });
 

@@ -72,7 +72,7 @@ export interface RedisPresenceOptions {
   /** Distinct devices one user may have online on this node; default 256. */
   readonly devicesMax?: number;
   /** Where refresh and sweep failures go (they are retried on the next round). */
-  readonly log?: { warn(obj: object, msg: string): void };
+  readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 /** One connection of a user, as the registry knows it. */
@@ -361,7 +361,17 @@ export class RedisPresence implements Presence {
 
   /** Tracks readiness of both connections; resubscribes (and resyncs) the subscriber on each reconnect. */
   private watchConnections(): Promise<void> {
-    this.redis.on('error', (err: Error) => this.log?.warn({ err: err.message }, 'presence redis'));
+    // One line per outage, not one per reconnect attempt.
+    let down = false;
+    this.redis.on('error', (err: Error) => {
+      if (down) return;
+      down = true;
+      this.log?.warn({ redis: this.address, err: err.message }, 'presence redis unavailable');
+    });
+    this.redis.on('ready', () => {
+      if (down) this.log?.info({ redis: this.address }, 'presence redis back');
+      down = false;
+    });
     this.sub.on('error', () => {});
     this.sub.on('ready', () => {
       this.watchers.resubscribe().catch((err: unknown) => {
