@@ -74,7 +74,7 @@ describe('web client content', () => {
     } finally {
       tracker.close();
     }
-  }, 60_000);
+  }, 90_000);
 
   it('sends video, audio and documents by attach, paste and drop; separates days', async () => {
     const [zoe, yan] = await Promise.all([web.newPage('zoe'), web.newPage('yan')]);
@@ -197,7 +197,7 @@ describe('web client content', () => {
     // The older date is written out in full, with its year.
     expect(rows[0]).toMatch(/\d{4}/);
     for (const page of [zoe, yan, quinn]) await page.context().close();
-  }, 60_000);
+  }, 90_000);
 
   it('shows a second device the chat list, unread counts, group names and members; a read on one device clears the other', async () => {
     const [wes, vic] = await Promise.all([
@@ -245,5 +245,5 @@ describe('web client content', () => {
     await eventually(() => laptopVic.getByTestId('unread-count').count()).toBe(0);
     await eventually(() => laptop.title()).not.toMatch(/^\(/);
     await Promise.all([wes.close(), vic.close()]);
-  }, 60_000);
+  }, 90_000);
 });

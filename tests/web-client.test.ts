@@ -233,7 +233,7 @@ describe('web client', () => {
     await alice.setViewportSize({ width: 390, height: 760 });
     await alice.screenshot({ path: join(shots, 'alice-narrow.png') });
     console.log(`[web-client] screenshots in ${shots}`);
-  }, 90_000);
+  }, 150_000);
 
   it('keeps the session per tab: two tabs of one browser are two users and devices, also after a reload', async () => {
     const context = await web.newContext();
@@ -265,7 +265,7 @@ describe('web client', () => {
     await send(tom, 'Hi from the other tab');
     const item = tina.locator('[data-conversation="u:tom"]');
     await eventually(() => item.getByTestId('unread-count').textContent()).toBe('1');
-  }, 60_000);
+  }, 90_000);
 
   it('never reconnects by itself after being replaced by the same device elsewhere, and says so', async () => {
     const first = await web.newPage('rita (first)');
@@ -288,7 +288,7 @@ describe('web client', () => {
     expect(await first.getByTestId('replaced-banner').isVisible()).toBe(false);
     await eventually(() => connectionState(second)).toBe('replaced');
     await eventually(() => second.getByTestId('replaced-banner').isVisible()).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
   it("shows the server's error message", async () => {
     // A node without dev tokens: signing in is refused, with the server's reason.
@@ -322,5 +322,5 @@ describe('web client', () => {
       await closed.close();
       rmSync(closedDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });
