@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { VirtualClock } from '../runtime/testing/index.ts';
 import { DEFAULT_RETENTION, type Retention, type Store } from './contract.ts';
 import { conversationTests } from './contract-tests/conversations.ts';
+import { checkChatListModel } from './contract-tests/conversations-model.ts';
 import { fencingTests } from './contract-tests/fencing.ts';
 import { inboxTests } from './contract-tests/inbox.ts';
 import {
@@ -104,6 +105,9 @@ export function runStoreContract(
         }, 120_000);
         it('concurrent bursts of appends with duplicate keys and a takeover keep seqs gapless and each key once', async () => {
           await checkConcurrentAppends(f.store(), fcSeed(), runs);
+        }, 120_000);
+        it('random appends and read marks keep the chat list equal to one derived from the entries', async () => {
+          await checkChatListModel(f.store(), fcSeed(), Math.max(5, Math.floor(runs / 2)));
         }, 120_000);
       });
     });

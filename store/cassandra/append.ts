@@ -47,8 +47,13 @@ export interface AppendSpec<T, X = undefined> {
   readonly keyOf: (item: T) => string;
   /** The rows of one new item (its Key row included), all carrying `wid`; `now` is the clock at the decision. */
   readonly rowsFor: (item: T, seq: bigint, wid: string, now: number) => BatchQuery[];
-  /** Reads more state the decision needs (the inbox: its chat list rows), in the same observation. */
-  readonly observeMore?: (serial: boolean) => Promise<X>;
+  /**
+   * Reads more state the decision needs (the inbox: its chat list rows), at
+   * the ordinary consistency: alongside the other reads, or after them when
+   * they are serial (they complete any in-flight proposal first; one more
+   * Paxos read of the same partition at once only makes them time out).
+   */
+  readonly observeMore?: () => Promise<X>;
   /** Rows written once per batch, after the items' rows, from the new items and what `observeMore` read. */
   readonly batchRows?: (
     fresh: readonly { readonly item: T; readonly seq: number }[],
@@ -108,11 +113,12 @@ export function appendFenced<T, X = undefined>(
     {
       what: spec.what,
       async observe(serial) {
-        const [state, found, more] = await Promise.all([
+        const [state, found, early] = await Promise.all([
           ctx.exec.first(spec.stateQuery, [spec.partition], serial),
           readKeys(ctx, spec.keysQuery, spec.partition, keys, serial),
-          spec.observeMore?.(serial),
+          serial ? undefined : spec.observeMore?.(),
         ]);
+        const more = serial ? await spec.observeMore?.() : early;
         const current = state?.get('epoch');
         return {
           epoch: current === null || current === undefined ? null : num(current),

@@ -88,7 +88,7 @@ export async function appendInbox(
         keysQuery: st.inboxKeys,
         headCas: st.inboxHeadCas,
         keyOf: (item) => item.record.key,
-        observeMore: (serial) => readChatRows(ctx, user, conversations, serial),
+        observeMore: () => readChatRows(ctx, user, conversations),
         batchRows: (fresh, stored, wid) => chatBatchRows(ctx, user, fresh, stored, wid),
         rowsFor(item, seq, wid, now) {
           const body = encodeRecord(item.record);

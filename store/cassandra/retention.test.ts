@@ -61,7 +61,7 @@ describe('retention', () => {
   const near = (expected: number) => (ttl: unknown) =>
     typeof ttl === 'number' && ttl <= expected && ttl > expected - 60;
 
-  test('inbox rows, key index, pending marks and receipts expire by the inbox retention; history never', async () => {
+  test('inbox rows, key index, pending marks and receipts expire by the inbox retention; history and the chat list never', async () => {
     const epoch = await store.acquireEpoch('user:t1');
     const writtenMs = clock.now();
     await store.appendInbox('t1', epoch, [rec('1', ['b'])]);
@@ -75,10 +75,12 @@ describe('retention', () => {
       Kind.Pending,
       Kind.ReceiptStatus,
       Kind.ReceiptLog,
+      Kind.Chat,
+      Kind.Activity,
     ]);
     for (const [kind, exp, ttl] of rows) {
-      if (kind === Kind.History) {
-        expect([exp, ttl], 'history').toEqual([null, null]);
+      if (kind === Kind.History || kind === Kind.Chat || kind === Kind.Activity) {
+        expect([exp, ttl], `kind ${kind}`).toEqual([null, null]);
         continue;
       }
       expect(exp, `kind ${kind}`).toBe(writtenMs + retention.inboxTtlMs);
