@@ -56,7 +56,7 @@ describe('admin server', () => {
     ]);
     const stats = await viaA.stats('b');
     expect(stats.nodes.map((s) => [s.node, s.deadLetters])).toEqual([
-      ['b', { no_proc: 2, stale_incarnation: 1 }],
+      ['b', { no_proc: 2, stale_incarnation: 1, mailbox_full: 0 }],
     ]);
     expect(stats.errors).toEqual([]);
   });

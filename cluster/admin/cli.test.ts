@@ -209,12 +209,13 @@ devices  phone@b, laptop (offline)
       out: `NODE  ACTORS  QUEUED  MESSAGES  DEAD  CLIENTS  UP    RSS       HEAP
 a     6       3       1234      3     2        1h2m  150.0MiB  40.0MiB
 a dead letters: no_proc=2 stale_incarnation=1
-a store: appends=50 fenced=0
+a store: appends=50
 a transport: frames_in=10 frames_out=12
 `,
     });
     const doc = json(await ask('stats', '--json')) as { nodes: { node: string }[] };
     expect(doc.nodes.map((n) => n.node)).toEqual(['a', 'b']);
+    expect(doc.nodes[0]).toMatchObject({ deadLetters: { mailbox_full: 0 }, store: { fenced: 0 } });
   });
 
   test('takes the address from PARLEY_ADMIN, and --admin over it', async () => {

@@ -137,7 +137,7 @@ export function fakeAdmin(options: FakeAdminOptions): FakeAdmin {
       actors: keys.length + 4,
       mailboxes: 3,
       messages: 1234,
-      deadLetters: { no_proc: 2, stale_incarnation: 1 },
+      deadLetters: { no_proc: 2, stale_incarnation: 1, mailbox_full: 0 },
       store: { appends: 50, fenced: 0 },
       transport: { frames_in: 10, frames_out: 12 },
       uptimeMs: 3_725_000,

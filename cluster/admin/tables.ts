@@ -115,7 +115,7 @@ export function statsTable(r: StatsResult): string {
     String(s.actors),
     String(s.mailboxes),
     String(s.messages),
-    String(sum(s.deadLetters)),
+    String(s.deadLetters.total ?? sum(s.deadLetters)),
     String(s.clients),
     duration(s.uptimeMs),
     bytes(s.memoryRssBytes),
@@ -134,8 +134,11 @@ export function statsTable(r: StatsResult): string {
   return `${table(head, rows)}${details === '' ? '' : `${details}\n`}`;
 }
 
+/** The non-zero counters, by name (`--json` has them all). */
 function counters(c: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1));
+  const entries = Object.entries(c)
+    .filter(([, v]) => v !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
 }
 

@@ -106,6 +106,7 @@ export interface NodeStats {
   readonly actors: number;
   readonly mailboxes: number;
   readonly messages: number;
+  /** Dead letters by reason; a `total` entry, when present, is their sum (else tables add them up). */
   readonly deadLetters: Readonly<Record<string, number>>;
   readonly store: Readonly<Record<string, number>>;
   readonly transport: Readonly<Record<string, number>>;
