@@ -19,9 +19,15 @@
  * --final-duration 10. Targets: ≥ 20,000 msgs/s; p99 send→delivered ≤ 50 ms
  * at 10,000 msgs/s. `--cpu-prof FILE` writes a CPU profile of the server's
  * main thread during the half-rate run (see `bench/load/profile-top.ts`).
+ *
+ * Against a running cluster: `--url ws://…/ws` once per node (or
+ * comma-separated) with `--secret` (the cluster's JWT secret) and optionally
+ * `--pids` (the nodes' pids, for server CPU): users are spread over the
+ * nodes, every run uses the same cluster (fresh user ids per run), and store
+ * calls are summed over every node's `/metrics`.
  */
 import { randomBytes } from 'node:crypto';
-import { arg, argString } from './args.ts';
+import { arg, argString, argStrings } from './args.ts';
 import { LoadSession, type RunResult } from './load/load-session.ts';
 import { load1, machine, sleepMs } from './load/machine.ts';
 import { type CpuShare, cpuMeter } from './load/proc.ts';
@@ -54,18 +60,58 @@ interface Step extends Verdict {
   readonly loadAvg1: number;
 }
 
+/** What a run needs of the server(s): one child of ours, or a running cluster. */
+type Servers = Pick<ServerProcess, 'pid' | 'profileStart' | 'profileStop'> & {
+  readonly urls: readonly string[];
+  readonly httpUrls: readonly string[];
+  readonly secret: string;
+  stop(): Promise<void>;
+};
+
 interface Rig {
-  readonly server: ServerProcess;
+  readonly server: Servers;
   readonly session: LoadSession;
+}
+
+interface ClusterTarget {
+  readonly urls: readonly string[];
+  readonly secret: string;
+  readonly pids: readonly number[];
+}
+
+async function servers(cluster: ClusterTarget | undefined): Promise<Servers> {
+  if (cluster === undefined) {
+    const child = await startServer();
+    return {
+      pid: child.pid,
+      urls: [child.url],
+      httpUrls: [child.httpUrl],
+      secret: child.secret,
+      profileStart: () => child.profileStart(),
+      profileStop: (path) => child.profileStop(path),
+      stop: () => child.stop(),
+    };
+  }
+  const unsupported = () =>
+    Promise.reject(new Error("--cpu-prof needs the benchmark's own server"));
+  return {
+    pid: cluster.pids[0] ?? -1,
+    urls: cluster.urls,
+    httpUrls: cluster.urls.map((u) => u.replace(/^ws/, 'http').replace(/\/ws$/, '')),
+    secret: cluster.secret,
+    profileStart: unsupported,
+    profileStop: unsupported,
+    stop: async () => {},
+  };
 }
 
 const log = (line: string) => process.stderr.write(`[chat-1to1] ${line}\n`);
 
-async function rig(users: number): Promise<Rig> {
-  const server = await startServer();
+async function rig(users: number, cluster: ClusterTarget | undefined): Promise<Rig> {
+  const server = await servers(cluster);
   try {
     const session = await LoadSession.open({
-      url: server.url,
+      url: server.urls,
       tokens: signedTokens(server.secret),
       users,
       prefix: `c${randomBytes(3).toString('hex')}u`,
@@ -74,7 +120,7 @@ async function rig(users: number): Promise<Rig> {
       timeoutMs: 10_000,
       maxInFlight: 200_000,
       connectConcurrency: 100,
-      serverPid: server.pid,
+      ...(server.pid > 0 ? { serverPid: server.pid } : {}),
       progress: (line) => log(`  ${line}`),
     });
     return { server, session };
@@ -122,10 +168,14 @@ async function measuredRun(
   durationS: number,
   warmupS: number,
 ): Promise<{ result: RunResult; callsPerMsg: number }> {
-  const before = await scrape(rg.server.httpUrl);
+  const before = await Promise.all(rg.server.httpUrls.map((u) => scrape(u)));
   const result = await rg.session.run({ rate, durationS, warmupS });
-  const calls = storeCalls(before, await scrape(rg.server.httpUrl));
-  const total = Object.values(calls).reduce((n, c) => n + c.count, 0);
+  const after = await Promise.all(rg.server.httpUrls.map((u) => scrape(u)));
+  let total = 0;
+  for (let i = 0; i < after.length; i++) {
+    const calls = storeCalls(before[i]!, after[i]!);
+    total += Object.values(calls).reduce((n, c) => n + c.count, 0);
+  }
   const messages = Math.max(1, Math.round(rate * (durationS + warmupS)));
   return { result, callsPerMsg: Math.round((total / messages) * 10) / 10 };
 }
@@ -138,19 +188,34 @@ export default async function chat1to1(args: string[]): Promise<BenchResult> {
   const finalS = arg(args, 'final-duration', 10);
   const cpuProf = argString(args, 'cpu-prof', '');
   const rates = argString(args, 'rates', DEFAULT_RATES).split(',').map(Number);
+  const urls = argStrings(args, 'url');
+  const cluster: ClusterTarget | undefined =
+    urls.length === 0
+      ? undefined
+      : {
+          urls,
+          secret: argString(args, 'secret', ''),
+          pids: argStrings(args, 'pids').map(Number),
+        };
+  if (cluster !== undefined && cluster.secret === '')
+    throw new Error(
+      '--url needs --secret: the JWT secret of the cluster (npm run cluster prints it)',
+    );
   const at = await machine();
 
   const steps: Step[] = [];
   let max = 0;
   let maxKeepUp = 0;
   let idle: CpuShare = { total: 0, main: 0, totalMs: 0, mainMs: 0, wallMs: 0 };
-  let rg = await rig(users);
+  let rg = await rig(users, cluster);
   try {
     log(`server pid ${rg.server.pid}, ${users} clients connected; load average ${load1()}`);
     await sleepMs(2000);
-    const idleMeter = cpuMeter(rg.server.pid);
-    await sleepMs(5000);
-    idle = idleMeter.stop();
+    if (rg.server.pid > 0) {
+      const idleMeter = cpuMeter(rg.server.pid);
+      await sleepMs(5000);
+      idle = idleMeter.stop();
+    }
     log(`idle server CPU with ${users} connections: ${JSON.stringify(idle)}`);
     for (const rate of rates) {
       log(`step ${rate} msgs/s (${(rate / users).toFixed(1)}/s per user)`);
@@ -195,7 +260,7 @@ export default async function chat1to1(args: string[]): Promise<BenchResult> {
     ['at10k', 10_000],
   ] as const) {
     if (rate <= 0) continue;
-    rg = await rig(users);
+    rg = await rig(users, cluster);
     try {
       log(`${name}: ${rate} msgs/s on a fresh server for ${finalS} s`);
       const profile = name === 'half' && cpuProf !== '';
@@ -238,6 +303,7 @@ export default async function chat1to1(args: string[]): Promise<BenchResult> {
     at10kAchievedSentPerS: at10k?.achievedSentPerS ?? null,
     at10kTargetP99Ms: 50,
     users,
+    nodes: cluster?.urls.length ?? 1,
     p99BoundMs,
     idleServerCpu: idle,
     steps,

@@ -6,7 +6,9 @@
  * seconds after `--warmup` seconds, then drains and stops by itself. Without
  * `--url` it starts a server child on a fresh temporary data directory and
  * stops it at the end; with `--url ws://host:port/ws` it needs tokens: `--secret`
- * signs them locally, otherwise the node's dev-token endpoint is asked.
+ * signs them locally, otherwise the node's dev-token endpoint is asked. A
+ * cluster: `--url` once per node (or comma-separated); users are spread over
+ * the nodes round-robin, so most pairs talk across nodes.
  * A progress line per second goes to stderr; at the end a summary (stdout),
  * or with `--json` one JSON object.
  *
@@ -22,7 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { arg, argString } from './args.ts';
+import { arg, argString, argStrings } from './args.ts';
 import { brief } from './load/histogram.ts';
 import { LoadSession, type RunResult } from './load/load-session.ts';
 import { type Machine, machine } from './load/machine.ts';
@@ -32,7 +34,7 @@ import { devEndpointTokens, signedTokens, type TokenSource } from './load/tokens
 import type { BenchResult } from './run.ts';
 
 export interface LoadSummary extends RunResult {
-  readonly url: string;
+  readonly url: string | readonly string[];
   readonly serverLogLines?: Record<string, number>;
   /** Store calls during the run (warm-up and drain included), from the node's /metrics. */
   readonly storeCalls?: StoreCalls;
@@ -45,22 +47,22 @@ export async function runLoadCli(args: string[]): Promise<LoadSummary> {
   const durationS = arg(args, 'duration', 10);
   const warmupS = arg(args, 'warmup', 2);
   const timeoutMs = arg(args, 'timeout', 10_000);
-  const urlArg = argString(args, 'url', '');
+  const urls = argStrings(args, 'url');
   const secretArg = argString(args, 'secret', '');
   const cpuProf = argString(args, 'cpu-prof', '');
   const progress = (line: string) => process.stderr.write(`[load] ${line}\n`);
   const at = await machine();
 
   let server: ServerProcess | undefined;
-  let url = urlArg;
+  let url: string | readonly string[] = urls.length === 1 ? urls[0]! : urls;
   let tokens: TokenSource;
-  if (url === '') {
+  if (urls.length === 0) {
     server = await startServer();
     url = server.url;
     tokens = signedTokens(server.secret);
     progress(`started server pid ${server.pid} on ${url} (data ${server.dataDir})`);
   } else {
-    tokens = secretArg !== '' ? signedTokens(secretArg) : devEndpointTokens(url);
+    tokens = secretArg !== '' ? signedTokens(secretArg) : devEndpointTokens(urls[0]!);
   }
   try {
     const t0 = performance.now();

@@ -24,7 +24,8 @@ import { mapLimit, type TokenSource } from './tokens.ts';
 import { type Conn, connect, type ServerFrame } from './ws-client.ts';
 
 export interface SessionOptions {
-  readonly url: string;
+  /** One node, or the nodes of a cluster: user `i` connects to `url[i % url.length]`. */
+  readonly url: string | readonly string[];
   readonly tokens: TokenSource;
   /** Even: users are paired. */
   readonly users: number;
@@ -128,7 +129,7 @@ export class LoadSession {
     s.conns = await mapLimit(indexes, options.connectConcurrency, async (i) => {
       const user = `${options.prefix}${i}`;
       return connect({
-        url: options.url,
+        url: typeof options.url === 'string' ? options.url : options.url[i % options.url.length]!,
         token: await options.tokens(user, 'd'),
         user,
         device: 'd',
