@@ -212,6 +212,8 @@ interface SimNode {
   alive: boolean;
   partitioned: boolean;
   pausedUntil: number;
+  /** After a pause, the socket backlog is read only from this time on (a slow reader). */
+  readingUntil: number;
   inbox: Msg[];
   timers: TimerHandle[];
   lastVersion: number;
@@ -219,7 +221,7 @@ interface SimNode {
 
 type Action =
   | { kind: 'crash' | 'restart' | 'leave' | 'partition' | 'heal'; target: number }
-  | { kind: 'pause'; target: number; ms: number }
+  | { kind: 'pause'; target: number; ms: number; readDelayMs?: number }
   | { kind: 'join' };
 
 const LATENCY_MAX_MS = 30;
@@ -263,11 +265,19 @@ class Sim {
       alive: true,
       partitioned: false,
       pausedUntil: 0,
+      readingUntil: 0,
       inbox: [],
       timers: [],
       lastVersion: 0,
     };
-    Object.assign(node, { creation, alive: true, inbox: [], pausedUntil: 0, lastVersion: 0 });
+    Object.assign(node, {
+      creation,
+      alive: true,
+      inbox: [],
+      pausedUntil: 0,
+      readingUntil: 0,
+      lastVersion: 0,
+    });
     node.core = new MembershipCore({ ...info(name, creation), startedAt: now }, now, this.opts);
     if (!existing) this.nodes.push(node);
     this.publish(node, { type: 'hb', info: node.core.self(), join: true });
@@ -311,7 +321,7 @@ class Sim {
       const creation = to.creation;
       this.clock.setTimer(at - this.clock.now(), () => {
         if (!to.alive || to.creation !== creation || to.partitioned) return;
-        if (this.paused(to)) to.inbox.push(msg);
+        if (this.paused(to) || this.clock.now() < to.readingUntil) to.inbox.push(msg);
         else this.deliver(to, msg);
       });
     }
@@ -398,23 +408,29 @@ class Sim {
         const until = now + action.ms;
         node.pausedUntil = until;
         this.stopLoops(node);
-        const f = this.fault(node, now, until);
-        this.ownFault(node, f);
-        this.clock.setTimer(action.ms, () => this.resume(node, until));
+        this.fault(node, now, until);
+        // As an observer it is troubled until it has read its backlog.
+        this.ownFault(node, { from: now, to: until + (action.readDelayMs ?? 0) });
+        this.clock.setTimer(action.ms, () => this.resume(node, until, action.readDelayMs ?? 0));
         return;
       }
     }
   }
 
-  private resume(node: SimNode, until: number): void {
+  private resume(node: SimNode, until: number, readDelayMs: number): void {
     if (!node.alive || node.pausedUntil !== until) return;
-    // Node runs expired timers before reading the sockets.
+    // Node runs expired timers before reading the sockets; the backlog may take a while to read.
     this.apply(node, node.core.tick(this.clock.now()));
     this.publish(node, { type: 'hb', info: node.core.self(), join: false });
-    const queued = node.inbox;
-    node.inbox = [];
-    for (const msg of queued) if (node.alive) this.deliver(node, msg);
     this.loops(node);
+    node.readingUntil = this.clock.now() + readDelayMs;
+    const creation = node.creation;
+    this.clock.setTimer(readDelayMs, () => {
+      if (!node.alive || node.creation !== creation) return;
+      const queued = node.inbox;
+      node.inbox = [];
+      for (const msg of queued) if (node.alive) this.deliver(node, msg);
+    });
   }
 
   /** A crashed incarnation must be gone from every normally running node's view in time. */
@@ -462,6 +478,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constant('pause' as const),
       target: fc.nat(),
       ms: fc.integer({ min: 50, max: 6000 }),
+      readDelayMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1500 })),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'join' as const }) },
