@@ -110,6 +110,19 @@ describe('chat over a changing placement', () => {
     expect(w.node('n2').waker.woken).toBeGreaterThanOrEqual(1);
   });
 
+  it('answers inspect for a group with its epoch and member count', async () => {
+    const w = chatCluster(seed, ['n1', 'n2']);
+    w.view((key) => (key.startsWith('group:') ? 'n2' : 'n1'));
+    await w.det.advance(2000);
+    const alice = w.connect('alice');
+    alice.send({ type: 'group.create', ref: 'r1', name: 'g', members: ['bob', 'carol'] });
+    await w.det.settle();
+    const group = alice.frames().find((f) => f.type === 'group')!.id as string;
+    const r = await w.answer(w.node('n1').directory.inspect(`group:${group}`));
+    expect(r).toMatchObject({ node: 'n2', owner: 'n2', active: true, epoch: 1, members: 3 });
+    expect(r.devices).toBeUndefined();
+  });
+
   it('forgets a session whose edge node went down', async () => {
     const w = chatCluster(seed, ['n1', 'n2']);
     w.view(() => 'n1');
