@@ -5,9 +5,14 @@
  * killed and restarted. (Here rather than beside the code because it needs
  * `tests/support/redis-server.ts`.)
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { PresenceState } from '../actors/presence/index.ts';
-import { RedisPresence, type RedisPresenceOptions } from '../actors/presence/index.ts';
+import {
+  MemoryPresence,
+  RedisPresence,
+  type RedisPresenceOptions,
+} from '../actors/presence/index.ts';
 import { runPresenceContract } from '../actors/presence/presence-contract.ts';
 import { ParleyError } from '../runtime/index.ts';
 import { VirtualClock } from '../runtime/testing/index.ts';
@@ -149,6 +154,76 @@ describe('RedisPresence across nodes', () => {
       { user: 'fay', online: false, lastSeen: T0 + TTL },
       { user: 'fay', online: true, lastSeen: T0 + TTL + 500 },
     ]);
+  });
+});
+
+type Op =
+  | { kind: 'connect'; node: 0 | 1; user: string; device: string }
+  | { kind: 'disconnect'; pick: number }
+  | { kind: 'visibility'; user: string; visibility: 'everyone' | 'nobody' }
+  | { kind: 'get' };
+
+const USERS = ['u1', 'u2', 'u3'];
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('connect' as const),
+    node: fc.constantFrom(0 as const, 1 as const),
+    user: fc.constantFrom(...USERS),
+    device: fc.constantFrom('phone', 'laptop'),
+  }),
+  fc.record({ kind: fc.constant('disconnect' as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constant('visibility' as const),
+    user: fc.constantFrom(...USERS),
+    visibility: fc.constantFrom('everyone' as const, 'nobody' as const),
+  }),
+  fc.record({ kind: fc.constant('get' as const) }),
+);
+
+describe('RedisPresence against the in-memory model', () => {
+  test('two nodes on Redis answer and notify exactly as one MemoryPresence does', async () => {
+    const seed = Number(process.env.FC_SEED);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(opArb, fc.nat(400)), { maxLength: 25 }), async (steps) => {
+        const clock = new VirtualClock(T0);
+        const keyPrefix = freshPrefix();
+        const nodes = [
+          await open({ clock, node: 'a', keyPrefix, ttlMs: 3_600_000 }),
+          await open({ clock, node: 'b', keyPrefix, ttlMs: 3_600_000 }),
+        ];
+        const model = new MemoryPresence({ clock });
+        const heard: string[] = [];
+        const expected: string[] = [];
+        nodes[1]!.subscribe(USERS, (s) => heard.push(JSON.stringify(s)));
+        model.subscribe(USERS, (s) => expected.push(JSON.stringify(s)));
+        const sessions: { node: 0 | 1; user: string; device: string }[] = [];
+        try {
+          for (const [op, advanceMs] of steps) {
+            clock.setNow(clock.now() + advanceMs);
+            if (op.kind === 'connect') {
+              await nodes[op.node]!.connect(op.user, op.device);
+              await model.connect(op.user, op.device);
+              sessions.push(op);
+            } else if (op.kind === 'disconnect' && sessions.length > 0) {
+              const [c] = sessions.splice(op.pick % sessions.length, 1);
+              await nodes[c!.node]!.disconnect(c!.user, c!.device);
+              await model.disconnect(c!.user, c!.device);
+            } else if (op.kind === 'visibility') {
+              await nodes[0]!.setLastSeenVisibility(op.user, op.visibility);
+              await model.setLastSeenVisibility(op.user, op.visibility);
+            } else if (op.kind === 'get') {
+              expect(await nodes[1]!.get(USERS)).toEqual(await model.get(USERS));
+            }
+          }
+          expect(await nodes[0]!.get(USERS)).toEqual(await model.get(USERS));
+          await vi.waitFor(() => expect(heard).toHaveLength(expected.length));
+          expect(heard).toEqual(expected);
+        } finally {
+          for (const n of nodes) await n.close();
+        }
+      }),
+      { seed, numRuns: 30, verbose: true },
+    );
   });
 });
 
