@@ -53,6 +53,7 @@ export function onExit(s: State, exit: ExitMessage, ctx: ActorContext<ActivatorM
     return;
   }
   forget(s, entry);
+  if (entry.handoffTimer !== undefined) ctx.cancelTimer(entry.handoffTimer);
   if (entry.state === 'handing_off') handedOver(s, key, ctx);
   else if (s.held.has(key)) for (const msg of s.held.take(key)) route(s, key, msg, 0, ctx);
 }

@@ -75,7 +75,7 @@ export function beginHandoff(s: State, entry: Entry, ctx: ActorContext<Activator
   entry.state = 'handing_off';
   s.stats.handoffs++;
   ctx.send(entry.ref, HANDOFF);
-  ctx.sendAfter(s.options.handoffTimeoutMs, {
+  entry.handoffTimer = ctx.sendAfter(s.options.handoffTimeoutMs, {
     t: 'handoff_timeout',
     key: entry.key,
     ref: entry.ref,

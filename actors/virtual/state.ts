@@ -9,7 +9,7 @@
  *   key moved: it got `HANDOFF` and nothing more is forwarded to it; what
  *   arrives meanwhile is held until its exit arrives).
  */
-import type { AnyRef, Behavior, Ref } from '../../runtime/index.ts';
+import type { AnyRef, Behavior, Ref, TimerRef } from '../../runtime/index.ts';
 import type { ActivatorHost } from './directory.ts';
 import { Held } from './hold.ts';
 import type { ActivatorMsg } from './messages.ts';
@@ -54,6 +54,8 @@ export interface Entry {
   /** Routed messages forwarded to this incarnation (for race-free passivation). */
   forwarded: number;
   state: 'active' | 'handing_off';
+  /** While handing off: the timer that kills it if it does not stop in time. */
+  handoffTimer?: TimerRef;
 }
 
 export interface State {
