@@ -11,26 +11,31 @@ export {
   shardOwners,
 } from './cluster-placement.ts';
 export {
-  decodeWire as decodeMembershipMessage,
-  encodeWire as encodeMembershipMessage,
+  type DetectorOptions,
+  type ResolvedDetectorOptions,
+  resolveDetectorOptions,
+} from './detector-options.ts';
+export {
   Membership,
   type MembershipDriverStats,
   type MembershipOptions,
   type MembershipSelf,
-  type WireMessage as MembershipMessage,
 } from './membership.ts';
 export {
-  type DetectorOptions,
   type MemberInfo,
   MemberStatus,
   MembershipCore,
   type MembershipStats,
   type RemovalReason,
-  resolveDetectorOptions,
   type Step as MembershipStep,
   type View,
   type ViewChange,
 } from './membership-core.ts';
+export {
+  decodeWire as decodeMembershipMessage,
+  encodeWire as encodeMembershipMessage,
+  type WireMessage as MembershipMessage,
+} from './membership-wire.ts';
 export {
   type ConnectNatsTransportOptions,
   connectNatsTransport,

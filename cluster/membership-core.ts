@@ -57,6 +57,11 @@
  * down; every member in the view has one entry per node name.
  */
 import { ErrorCode, ParleyError, quote } from '../runtime/index.ts';
+import {
+  type DetectorOptions,
+  type ResolvedDetectorOptions,
+  resolveDetectorOptions,
+} from './detector-options.ts';
 
 export const MemberStatus = {
   /** Owns shards. */
@@ -109,25 +114,6 @@ export interface Step {
   readonly isolated?: boolean;
 }
 
-export interface DetectorOptions {
-  /** How often a node heartbeats (the driver's period; used for defaults). Default 250. */
-  readonly heartbeatMs?: number;
-  /** Silence after which a member is down. Default 2000. */
-  readonly downAfterMs?: number;
-  /** How often `tick` is called. Default 100. */
-  readonly tickMs?: number;
-  /** Silence after which a member is suspect. Default `downAfterMs / 2`. */
-  readonly suspectAfterMs?: number;
-  /** Lateness of a tick beyond which it counts as our own pause. Default 200. */
-  readonly pauseToleranceMs?: number;
-  /** No down or isolation verdicts for this long after a late tick. Default `2 * heartbeatMs`. */
-  readonly graceMs?: number;
-  /** We judge others only while our own echo is younger than this. Default `3 * heartbeatMs`. */
-  readonly echoFreshMs?: number;
-}
-
-export type ResolvedDetectorOptions = { readonly [K in keyof DetectorOptions]-?: number };
-
 export interface MembershipStats {
   ticks: number;
   /** Ticks later than `tickMs + pauseToleranceMs`: our own process was paused. */
@@ -159,53 +145,6 @@ interface Entry {
   /** Time up to which silence has been accounted. */
   accruedAtMs: number;
   suspect: boolean;
-}
-
-function positiveInt(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ParleyError(
-      ErrorCode.InvalidArgument,
-      `membership ${name} must be a positive integer, got ${quote(value)}`,
-    );
-  }
-  return value;
-}
-
-/** Applies defaults and checks every option, naming a bad one. */
-export function resolveDetectorOptions(opts: DetectorOptions = {}): ResolvedDetectorOptions {
-  const heartbeatMs = positiveInt('heartbeatMs', opts.heartbeatMs ?? 250);
-  const downAfterMs = positiveInt('downAfterMs', opts.downAfterMs ?? 2000);
-  const r: ResolvedDetectorOptions = {
-    heartbeatMs,
-    downAfterMs,
-    tickMs: positiveInt('tickMs', opts.tickMs ?? Math.min(100, heartbeatMs)),
-    suspectAfterMs: positiveInt(
-      'suspectAfterMs',
-      opts.suspectAfterMs ?? Math.round(downAfterMs / 2),
-    ),
-    pauseToleranceMs: positiveInt('pauseToleranceMs', opts.pauseToleranceMs ?? 200),
-    graceMs: positiveInt('graceMs', opts.graceMs ?? 2 * heartbeatMs),
-    echoFreshMs: positiveInt('echoFreshMs', opts.echoFreshMs ?? 3 * heartbeatMs),
-  };
-  if (downAfterMs < 2 * heartbeatMs) {
-    throw new ParleyError(
-      ErrorCode.InvalidArgument,
-      `membership downAfterMs must be at least 2 * heartbeatMs (${2 * heartbeatMs}), got ${quote(downAfterMs)}`,
-    );
-  }
-  if (r.tickMs > heartbeatMs) {
-    throw new ParleyError(
-      ErrorCode.InvalidArgument,
-      `membership tickMs must be at most heartbeatMs (${heartbeatMs}), got ${quote(r.tickMs)}`,
-    );
-  }
-  if (r.suspectAfterMs >= downAfterMs) {
-    throw new ParleyError(
-      ErrorCode.InvalidArgument,
-      `membership suspectAfterMs must be below downAfterMs (${downAfterMs}), got ${quote(r.suspectAfterMs)}`,
-    );
-  }
-  return r;
 }
 
 function sameInfo(a: MemberInfo, b: MemberInfo): boolean {
