@@ -20,14 +20,13 @@
  * `ParleyError` that maps to one), never the end of the connection.
  *
  * A crash of the user actor loses what was queued in its mailbox. So the edge
- * keeps every `message` frame it forwarded until its `sent` ack or an `error`
- * naming its `id` comes back; when the user actor goes `down` it attaches to
- * the next incarnation and submits those frames again (a message is
- * idempotent on its id: at worst the client gets `sent` twice). The oldest
- * one in flight at a crash is counted as its likely cause; counted
- * `RESUBMITS_MAX + 1` times it is answered `unavailable` instead of being
- * submitted again. At most `inflightMessagesMax` messages
- * wait at once; past it a message is refused `rate_limited`.
+ * keeps what it forwarded until it sees it answered (`in-flight.ts`: each
+ * `message` until its `sent` or an error naming it, each request with a
+ * `ref` until a frame with that ref), and when the user actor goes `down`
+ * it attaches to the next incarnation and submits those frames again, in
+ * order, or answers the ones it must not repeat. At most
+ * `inflightMessagesMax` wait at once; past it a frame is refused
+ * `rate_limited`.
  *
  * Bounds: inbound rate (`ratePerSec`, `burst`); outbound bytes waiting in the
  * socket (`sendBufferBytesMax`, else close `1013`); presence subscriptions per
@@ -51,6 +50,7 @@ import type { Directory } from '../virtual/index.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
 import { type EdgeCounters, noCounters } from './counters.ts';
 import type { EdgeSocket } from './edge-socket.ts';
+import { InFlight } from './in-flight.ts';
 import { type EdgeLimits, resolveEdgeLimits } from './limits.ts';
 import { TokenBucket } from './rate-limiter.ts';
 
@@ -75,8 +75,8 @@ export interface EdgeState {
   /** Presence subscriptions of this connection, oldest first. */
   readonly subscriptions: Map<string, () => void>;
   readonly listener: PresenceListener;
-  /** Message frames forwarded to the user actor and not yet answered, by id, with the crashes each has lived through. */
-  readonly inflight: Map<string, { frame: ClientFrame; crashes: number }>;
+  /** Frames forwarded to the user actor and not yet answered. */
+  readonly inflight: InFlight;
   heartbeat: TimerRef | undefined;
   /** A ping is out: the next tick checks that `socket.pongs` moved past `pongsAtPing`. */
   awaitingPong: boolean;
@@ -89,10 +89,6 @@ type Ctx = ActorContext<EdgeMsg>;
 
 /** How often a paced replay looks whether the socket drained. */
 const DRAIN_CHECK_MS = 20;
-/** Times an in-flight message is submitted again after a crash of the user actor. */
-const RESUBMITS_MAX = 1;
-const SENT_ACK_PREFIX = '{"type":"ack","id":';
-const ERROR_PREFIX = '{"type":"error"';
 
 /** Builds the behavior of one connection's edge actor. Throws `invalid_argument` on bad limits. */
 export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState> {
@@ -231,20 +227,17 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       case 'settings':
         return presence.setLastSeenVisibility(user, frame.lastSeen);
       default:
-        if (frame.type === 'message') {
-          if (!state.inflight.has(frame.id) && state.inflight.size >= limits.inflightMessagesMax) {
-            sendError(
-              state,
-              ctx,
-              'rate_limited',
-              `${limits.inflightMessagesMax} messages await their "sent" ack; this one was dropped, send it again later`,
-              { ref: frame.ref, id: frame.id },
-            );
-            return undefined;
-          }
-          if (!state.inflight.has(frame.id)) state.inflight.set(frame.id, { frame, crashes: 0 });
-          counters.messageIn();
+        if (!state.inflight.track(frame)) {
+          sendError(
+            state,
+            ctx,
+            'rate_limited',
+            `${limits.inflightMessagesMax} frames await their answer; this one was dropped, send it again later`,
+            { ref: frame.ref, id: frame.type === 'message' ? frame.id : undefined },
+          );
+          return undefined;
         }
+        if (frame.type === 'message') counters.messageIn();
         toUser({ t: 'client', device, edge: ctx.self, frame });
         return undefined;
     }
@@ -294,39 +287,11 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     toUser({ t: 'replay_more', device, edge: ctx.self });
   }
 
-  /** Forgets an in-flight message once the user actor answered it (`sent`, or an error naming it). */
-  function settle(state: EdgeState, json: string): void {
-    if (state.inflight.size === 0) return;
-    if (!json.startsWith(SENT_ACK_PREFIX) && !json.startsWith(ERROR_PREFIX)) return;
-    const frame = JSON.parse(json) as { type: string; id?: unknown; status?: unknown };
-    if (typeof frame.id !== 'string') return;
-    if (frame.type === 'error' || frame.status === 'sent') state.inflight.delete(frame.id);
-  }
-
-  /**
-   * After a crash of the user actor: what it had queued is lost, so submit it
-   * again, in the order first sent. The oldest one is the frame the actor was
-   * most likely handling when it crashed: only it counts the crash, so a
-   * frame that crashes every incarnation is answered and the ones queued
-   * behind it still go through.
-   */
+  /** After a crash of the user actor: what it had queued is lost, so submit it again (or answer it). */
   function resubmit(state: EdgeState, ctx: Ctx): void {
-    let head = true;
-    for (const [id, entry] of state.inflight) {
-      if (head) entry.crashes++;
-      head = false;
-      if (entry.crashes <= RESUBMITS_MAX) {
-        toUser({ t: 'client', device, edge: ctx.self, frame: entry.frame });
-        continue;
-      }
-      state.inflight.delete(id);
-      sendError(
-        state,
-        ctx,
-        'unavailable',
-        `the server failed ${entry.crashes} times while handling this message; send it again (an id is never delivered twice)`,
-        { ref: entry.frame.ref, id },
-      );
+    for (const next of state.inflight.afterCrash()) {
+      if ('resubmit' in next) toUser({ t: 'client', device, edge: ctx.self, frame: next.resubmit });
+      else sendError(state, ctx, 'unavailable', next.refuse.message, next.refuse);
     }
   }
 
@@ -365,7 +330,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
         subscriptions: new Map(),
         // Called from other actors' turns: it only posts to this actor's mailbox.
         listener: (s) => ctx.send(self, { t: 'presence', json: presenceJson(s) }),
-        inflight: new Map(),
+        inflight: new InFlight(limits.inflightMessagesMax),
         heartbeat: undefined,
         awaitingPong: false,
         pongsAtPing: 0,
@@ -389,7 +354,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     receive(state, msg, ctx) {
       switch (msg.t) {
         case 'push':
-          settle(state, msg.json);
+          state.inflight.settle(msg.json);
           write(state, [msg.json], ctx);
           return state;
         case 'presence':

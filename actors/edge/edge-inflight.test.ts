@@ -170,7 +170,7 @@ describe('edge actor: messages in flight', () => {
     expect(h.socket.last()).toEqual({
       type: 'error',
       code: 'rate_limited',
-      message: '2 messages await their "sent" ack; this one was dropped, send it again later',
+      message: '2 frames await their answer; this one was dropped, send it again later',
       id: 'm3',
     });
     h.system.send(h.edge, { t: 'push', json: sentAck('m1') });

@@ -22,7 +22,7 @@ export interface EdgeLimits {
   readonly sendBufferBytesMax: number;
   /** Users one connection watches the presence of; past it the oldest is dropped. */
   readonly presenceUsersMax: number;
-  /** Messages forwarded and not yet answered (`sent` or an error); past it a message is refused `rate_limited`. */
+  /** Frames (messages, requests with a ref) forwarded and not yet answered; past it a frame is refused `rate_limited`. */
   readonly inflightMessagesMax: number;
 }
 

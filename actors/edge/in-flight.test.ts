@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientFrame } from '../protocol/index.ts';
+import { InFlight } from './in-flight.ts';
+
+const msg = (id: string): ClientFrame => ({
+  type: 'message',
+  id,
+  to: 'bob',
+  content: { type: 'text', body: id },
+});
+const history = (ref: string): ClientFrame => ({ type: 'history', with: 'bob', limit: 50, ref });
+const resubmitted = (f: InFlight) =>
+  f.afterCrash().map((n) => ('resubmit' in n ? n.resubmit : { refused: n.refuse }));
+
+describe('InFlight', () => {
+  it('settles a request by any pushed frame carrying its ref, and a message by sent or an error naming it', () => {
+    const f = new InFlight(10);
+    f.track(history('r1'));
+    f.track(history('r"2'));
+    f.track(msg('m1'));
+    f.settle(JSON.stringify({ type: 'history', with: 'bob', ref: 'r1', messages: [], next: null }));
+    f.settle(JSON.stringify({ type: 'error', code: 'forbidden', message: '"ref":"r\\"2"' }));
+    f.settle(JSON.stringify({ type: 'ack', id: 'm1', status: 'read', by: 'bob', ts: 1 }));
+    expect(resubmitted(f)).toEqual([history('r"2'), msg('m1')]);
+    f.settle(JSON.stringify({ type: 'error', code: 'forbidden', message: 'no', ref: 'r"2' }));
+    f.settle(JSON.stringify({ type: 'ack', id: 'm1', status: 'sent', ts: 1 }));
+    expect(f.size).toBe(0);
+  });
+
+  it('keeps no frame that gets no answer (acks, typing)', () => {
+    const f = new InFlight(10);
+    f.track({ type: 'ack', id: 'm', from: 'bob', status: 'read', ref: 'a' });
+    f.track({ type: 'typing', to: 'bob', status: 'started', ref: 't' });
+    expect(f.size).toBe(0);
+  });
+
+  it('answers a group.create after a crash instead of creating the group twice', () => {
+    const f = new InFlight(10);
+    f.track({ type: 'group.create', ref: 'g', name: 'n', members: [] });
+    expect(resubmitted(f)).toEqual([
+      {
+        refused: {
+          message:
+            'the server failed while creating this group; it may exist already: look before creating it again',
+          ref: 'g',
+        },
+      },
+    ]);
+    expect(f.size).toBe(0);
+  });
+
+  it('forgets the oldest request at the bound, and refuses a message only when messages fill it', () => {
+    const f = new InFlight(2);
+    expect(f.track(history('r1'))).toBe(true);
+    expect(f.track(msg('m1'))).toBe(true);
+    expect(f.track(msg('m2'))).toBe(true);
+    expect(f.track(msg('m3'))).toBe(false);
+    expect(resubmitted(f)).toEqual([msg('m1'), msg('m2')]);
+  });
+});

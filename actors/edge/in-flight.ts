@@ -1,0 +1,132 @@
+/**
+ * What one connection's edge forwarded to its user actor and has not seen
+ * answered: a crash of the user actor loses its mailbox, so these are
+ * submitted again to the next incarnation (or answered) instead of lost.
+ *
+ * - A `message` is in flight, by `id`, until its `sent` ack or an `error`
+ *   naming its `id` is pushed to the client. Sending it again is safe: the
+ *   store dedupes on the id (at worst the client sees `sent` twice).
+ * - A request with a `ref` (history, group operations, any later frame
+ *   with a ref) is in flight, by `ref`, until a frame carrying that `ref`
+ *   is pushed (its reply or an error). Reads and group changes are
+ *   idempotent and go again; a `group.create` does not (the group may exist
+ *   already): it is answered `unavailable`, saying so.
+ * - After a crash, the oldest entry is taken as its likely cause and counts
+ *   it; one that counted `RESUBMITS_MAX + 1` crashes is answered
+ *   `unavailable` instead, so a frame that kills every incarnation cannot
+ *   keep the ones behind it from going through.
+ * - Frames without a reply (acks, typing) are not kept: there is nothing
+ *   to know them answered by. At most `max` entries are kept: past it the
+ *   oldest request is forgotten (a reply lost with a node must not fill
+ *   the bound for good) and, when only messages wait, `track` refuses.
+ */
+import type { ClientFrame } from '../protocol/index.ts';
+
+/** Times an in-flight frame is submitted again after crashes of the user actor. */
+export const RESUBMITS_MAX = 1;
+
+const SENT_ACK_PREFIX = '{"type":"ack","id":';
+const ERROR_PREFIX = '{"type":"error"';
+/**
+ * The first `"ref":"..."` of a frame. Inside a JSON string every `"` is
+ * escaped, so this unescaped sequence only ever matches a real key.
+ */
+const REF = /"ref":("(?:[^"\\]|\\.)*")/;
+
+interface Entry {
+  readonly frame: ClientFrame;
+  crashes: number;
+}
+
+/** What to do about one in-flight frame after a crash. */
+export type AfterCrash =
+  | { readonly resubmit: ClientFrame }
+  | {
+      readonly refuse: {
+        readonly message: string;
+        readonly ref?: string | undefined;
+        readonly id?: string | undefined;
+      };
+    };
+
+export class InFlight {
+  /** `m:<id>` for messages, `r:<ref>` for requests; in the order first sent. */
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(readonly max: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Keeps `frame` if it will be answered; false when `max` entries wait already (the frame is not forwarded). */
+  track(frame: ClientFrame): boolean {
+    const key = keyOf(frame);
+    if (key === undefined || this.entries.has(key)) return true;
+    if (this.entries.size >= this.max && !this.evictRequest()) return false;
+    this.entries.set(key, { frame, crashes: 0 });
+    return true;
+  }
+
+  /** Forgets the oldest request: a reply lost elsewhere (a node gone) must not fill the bound for good. */
+  private evictRequest(): boolean {
+    for (const key of this.entries.keys()) {
+      if (key.startsWith('r:')) {
+        this.entries.delete(key);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Forgets what `json` (a frame pushed to the client) answers. */
+  settle(json: string): void {
+    if (this.entries.size === 0) return;
+    if (json.startsWith(SENT_ACK_PREFIX) || json.startsWith(ERROR_PREFIX)) {
+      const frame = JSON.parse(json) as { type: string; id?: unknown; status?: unknown };
+      if (typeof frame.id === 'string' && (frame.type === 'error' || frame.status === 'sent'))
+        this.entries.delete(`m:${frame.id}`);
+    }
+    const ref = REF.exec(json);
+    if (ref !== null) this.entries.delete(`r:${JSON.parse(ref[1]!) as string}`);
+  }
+
+  /** After a crash of the user actor: every entry, in order, to submit again or to refuse. */
+  afterCrash(): AfterCrash[] {
+    const out: AfterCrash[] = [];
+    let head = true;
+    for (const [key, entry] of this.entries) {
+      if (head) entry.crashes++;
+      head = false;
+      const { frame } = entry;
+      const id = frame.type === 'message' ? frame.id : undefined;
+      if (frame.type === 'group.create') {
+        this.entries.delete(key);
+        out.push({
+          refuse: {
+            message:
+              'the server failed while creating this group; it may exist already: look before creating it again',
+            ref: frame.ref,
+          },
+        });
+      } else if (entry.crashes > RESUBMITS_MAX) {
+        this.entries.delete(key);
+        out.push({
+          refuse: {
+            message: `the server failed ${entry.crashes} times while handling this ${frame.type === 'message' ? 'message' : 'request'}; send it again${id === undefined ? '' : ' (an id is never delivered twice)'}`,
+            ref: frame.ref,
+            id,
+          },
+        });
+      } else out.push({ resubmit: frame });
+    }
+    return out;
+  }
+}
+
+function keyOf(frame: ClientFrame): string | undefined {
+  if (frame.type === 'message') return `m:${frame.id}`;
+  if (frame.ref !== undefined && frame.type !== 'ack' && frame.type !== 'typing')
+    return `r:${frame.ref}`;
+  return undefined;
+}
