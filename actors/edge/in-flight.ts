@@ -52,6 +52,8 @@ export type AfterCrash =
 export class InFlight {
   /** `m:<id>` for messages, `r:<ref>` for requests; in the order first sent. */
   private readonly entries = new Map<string, Entry>();
+  /** How many entries are requests: pushes are searched for a `ref` only while some wait. */
+  private requests = 0;
 
   constructor(readonly max: number) {}
 
@@ -65,6 +67,7 @@ export class InFlight {
     if (key === undefined || this.entries.has(key)) return true;
     if (this.entries.size >= this.max && !this.evictRequest()) return false;
     this.entries.set(key, { frame, crashes: 0 });
+    if (key.startsWith('r:')) this.requests++;
     return true;
   }
 
@@ -72,7 +75,7 @@ export class InFlight {
   private evictRequest(): boolean {
     for (const key of this.entries.keys()) {
       if (key.startsWith('r:')) {
-        this.entries.delete(key);
+        this.delete(key);
         return true;
       }
     }
@@ -87,8 +90,13 @@ export class InFlight {
       if (typeof frame.id === 'string' && (frame.type === 'error' || frame.status === 'sent'))
         this.entries.delete(`m:${frame.id}`);
     }
+    if (this.requests === 0) return;
     const ref = REF.exec(json);
-    if (ref !== null) this.entries.delete(`r:${JSON.parse(ref[1]!) as string}`);
+    if (ref !== null) this.delete(`r:${JSON.parse(ref[1]!) as string}`);
+  }
+
+  private delete(key: string): void {
+    if (this.entries.delete(key) && key.startsWith('r:')) this.requests--;
   }
 
   /** After a crash of the user actor: every entry, in order, to submit again or to refuse. */
@@ -101,7 +109,7 @@ export class InFlight {
       const { frame } = entry;
       const id = frame.type === 'message' ? frame.id : undefined;
       if (frame.type === 'group.create') {
-        this.entries.delete(key);
+        this.delete(key);
         out.push({
           refuse: {
             message:
@@ -110,7 +118,7 @@ export class InFlight {
           },
         });
       } else if (entry.crashes > RESUBMITS_MAX) {
-        this.entries.delete(key);
+        this.delete(key);
         out.push({
           refuse: {
             message: `the server failed ${entry.crashes} times while handling this ${frame.type === 'message' ? 'message' : 'request'}; send it again${id === undefined ? '' : ' (an id is never delivered twice)'}`,
