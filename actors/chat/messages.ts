@@ -34,6 +34,8 @@ export type EdgeMsg =
   | { readonly t: 'attached'; readonly user: Ref<UserMsg> }
   /** Internal to the edge: look again whether the socket drained enough to ask for more replay. */
   | { readonly t: 'drain_check' }
+  /** Internal to the edge: has the `attach` it sent been answered (`attached`, or a replay batch)? */
+  | { readonly t: 'attach_check' }
   /** Internal to the edge: a decoded socket event. */
   | { readonly t: 'socket_frame'; readonly data: string; readonly binary?: boolean }
   | { readonly t: 'socket_closed' }

@@ -145,6 +145,43 @@ describe('edge actor: paced replay and re-attach', () => {
     expect(attaches).toHaveLength(2);
   });
 
+  test('sends attach again every attachRetryMs until attached (the first went to a node that is gone)', async () => {
+    const h = await start({ limits: { attachRetryMs: 1000 } });
+    const attaches = () => h.directory.kinds().filter((k) => k === 'attach').length;
+    await h.d.advance(999);
+    expect(attaches()).toBe(1);
+    await h.d.advance(1);
+    expect(attaches()).toBe(2);
+    await h.d.advance(1000);
+    expect(attaches()).toBe(3);
+    h.system.send(h.edge, {
+      t: 'attached',
+      user: h.system.spawn<unknown, undefined>({ receive: () => undefined }),
+    });
+    await h.d.advance(10_000);
+    expect(attaches()).toBe(3);
+  });
+
+  test('does not attach again while replay batches come or wait for the socket to drain', async () => {
+    const h = await start({ limits: { attachRetryMs: 1000, sendBufferBytesMax: 4000 } });
+    const attaches = () => h.directory.kinds().filter((k) => k === 'attach').length;
+    const batch = { t: 'push_many', json: ['{"type":"pong","ts":1}'], more: true } as const;
+    for (let i = 0; i < 5; i++) {
+      await h.d.advance(900);
+      h.system.send(h.edge, batch);
+    }
+    // A slow socket: the next batch waits here, for longer than attachRetryMs.
+    h.socket.bufferedAmount = 3000;
+    h.system.send(h.edge, batch);
+    await h.d.advance(5000);
+    expect(attaches()).toBe(1);
+    // Drained: replay_more goes out; no batch answers it, so the edge attaches again.
+    h.socket.bufferedAmount = 0;
+    await h.d.advance(2000);
+    expect(h.directory.kinds().at(-2)).toBe('replay_more');
+    expect(attaches()).toBe(2);
+  });
+
   test('counts acks against their own bucket, so acking a backlog is never rate limited', async () => {
     const h = await start({ limits: { ratePerSec: 1, burst: 2 } });
     for (let i = 0; i < 50; i++)
@@ -388,6 +425,10 @@ describe('edge actor: closing', () => {
 
   test('closes with 4000 after two unanswered pings, under virtual time', async () => {
     const h = await start();
+    h.system.send(h.edge, {
+      t: 'attached',
+      user: h.system.spawn<unknown, undefined>({ receive: () => undefined }),
+    });
     await h.d.advance(30_000);
     expect(h.socket.pings).toBe(1);
     await h.d.advance(30_000);

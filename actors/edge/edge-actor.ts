@@ -4,7 +4,11 @@
  *
  * Lifecycle. At start it writes `welcome` (always the first frame), marks the
  * device online, and sends `attach` to the user actor, which then pushes the
- * inbox replay and live traffic (`push`, `push_many`). It ends when the
+ * inbox replay and live traffic (`push`, `push_many`). Until the user actor
+ * answers `attached`, the edge sends `attach` again after every
+ * `attachRetryMs` in which no replay batch came: routed to a node that died
+ * before the views dropped it, an `attach` is lost like any message, and
+ * without it the session would get nothing for good. It ends when the
  * socket closes (`socket_closed`), when the user actor replaced the session
  * (`close`), on a missed heartbeat, on backpressure, or on an exit signal
  * (spawn it with `trapExit: true` so those run the same cleanup): every way
@@ -72,6 +76,15 @@ export interface EdgeState {
   userMonitor: string | undefined;
   /** The user actor waits for `replay_more`; sent once the socket has drained. */
   replayWaiting: boolean;
+  /**
+   * An `attach` is out and its `attached` has not come back. It may have been
+   * lost (routed, in a view not yet updated, to a node that is gone), so it
+   * is sent again every `attachRetryMs` in which no replay batch arrived.
+   */
+  attaching: boolean;
+  /** The replay moved (a batch came, or `replay_more` went) since the last attach check. */
+  replayMoved: boolean;
+  attachTimer: TimerRef | undefined;
   /** Presence subscriptions of this connection, oldest first. */
   readonly subscriptions: Map<string, () => void>;
   readonly listener: PresenceListener;
@@ -154,6 +167,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     if (state.closed) return;
     state.closed = true;
     if (state.heartbeat !== undefined) ctx.cancelTimer(state.heartbeat);
+    if (state.attachTimer !== undefined) ctx.cancelTimer(state.attachTimer);
     for (const unsubscribe of state.subscriptions.values()) unsubscribe();
     state.subscriptions.clear();
     presence.disconnect(user, device).catch((err: unknown) => {
@@ -284,7 +298,40 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       return;
     }
     state.replayWaiting = false;
+    state.replayMoved = true;
     toUser({ t: 'replay_more', device, edge: ctx.self });
+  }
+
+  /**
+   * Asks whichever incarnation owns the user's key now to serve this session
+   * (replay, then live pushes), and watches for its `attached`: a message
+   * routed to a node that died before this node's view (or a forwarding
+   * node's) dropped it is lost like any other, and nothing else would ever
+   * attach this session again.
+   */
+  function attach(state: EdgeState, ctx: Ctx): void {
+    state.attaching = true;
+    state.replayMoved = false;
+    state.replayWaiting = false;
+    toUser({ t: 'attach', device, edge: ctx.self });
+    if (state.attachTimer === undefined && !state.closed)
+      state.attachTimer = ctx.sendAfter(limits.attachRetryMs, { t: 'attach_check' });
+  }
+
+  function onAttachCheck(state: EdgeState, ctx: Ctx): void {
+    state.attachTimer = undefined;
+    if (state.closed || !state.attaching) return;
+    if (state.replayMoved || state.replayWaiting) {
+      // The replay is under way (or waits for this socket to drain): no answer is missing.
+      state.replayMoved = false;
+      state.attachTimer = ctx.sendAfter(limits.attachRetryMs, { t: 'attach_check' });
+      return;
+    }
+    ctx.log.info(
+      { user, device, afterMs: limits.attachRetryMs },
+      'no answer to attach from the user actor: attaching again',
+    );
+    attach(state, ctx);
   }
 
   /** After a crash of the user actor: what it had queued is lost, so submit it again (or answer it). */
@@ -327,6 +374,9 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
         ackBucket: new TokenBucket(limits.ackRatePerSec, limits.ackBurst, ctx.clock.now()),
         userMonitor: undefined,
         replayWaiting: false,
+        attaching: false,
+        replayMoved: false,
+        attachTimer: undefined,
         subscriptions: new Map(),
         // Called from other actors' turns: it only posts to this actor's mailbox.
         listener: (s) => ctx.send(self, { t: 'presence', json: presenceJson(s) }),
@@ -345,7 +395,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       presence.connect(user, device).catch((err: unknown) => {
         ctx.log.warn({ user, device, err: String(err) }, 'presence connect failed');
       });
-      toUser({ t: 'attach', device, edge: self });
+      attach(state, ctx);
       if (!state.closed)
         state.heartbeat = ctx.sendAfter(limits.heartbeatIntervalMs, { t: 'heartbeat' });
       return state;
@@ -361,6 +411,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
           write(state, [msg.json], ctx);
           return state;
         case 'push_many':
+          state.replayMoved = true;
           write(state, msg.json, ctx);
           if (msg.more) {
             state.replayWaiting = true;
@@ -371,8 +422,14 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
           askForMore(state, ctx);
           return state;
         case 'attached':
+          state.attaching = false;
+          if (state.attachTimer !== undefined) ctx.cancelTimer(state.attachTimer);
+          state.attachTimer = undefined;
           if (state.userMonitor !== undefined) ctx.demonitor(state.userMonitor);
           state.userMonitor = ctx.monitor(msg.user);
+          return state;
+        case 'attach_check':
+          onAttachCheck(state, ctx);
           return state;
         case 'close':
           shut(state, ctx, msg.code, msg.reason);
@@ -400,8 +457,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
     down(state, down, ctx) {
       if (state.closed || down.monitor !== state.userMonitor) return state;
       state.userMonitor = undefined;
-      state.replayWaiting = false;
-      toUser({ t: 'attach', device, edge: ctx.self });
+      attach(state, ctx);
       resubmit(state, ctx);
       return state;
     },

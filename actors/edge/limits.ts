@@ -24,6 +24,8 @@ export interface EdgeLimits {
   readonly presenceUsersMax: number;
   /** Frames (messages, requests with a ref) forwarded and not yet answered; past it a frame is refused `rate_limited`. */
   readonly inflightMessagesMax: number;
+  /** An `attach` with no `attached` and no replay batch back after this long is sent again (it went to a node that is gone). */
+  readonly attachRetryMs: number;
 }
 
 export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
@@ -36,6 +38,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   sendBufferBytesMax: 4 * 1024 * 1024,
   presenceUsersMax: 10_000,
   inflightMessagesMax: 4096,
+  attachRetryMs: 2000,
 };
 
 export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits {
@@ -50,6 +53,7 @@ export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits 
     'sendBufferBytesMax',
     'presenceUsersMax',
     'inflightMessagesMax',
+    'attachRetryMs',
   ] as const)
     positive(name, out[name], true);
   return out;
