@@ -121,7 +121,7 @@ describe('Membership over a real nats-server', () => {
     for (const n of nodes) await n.m.close();
   });
 
-  it('removes a node whose connection closed within 2.3 s, and not before 1.75 s', async () => {
+  it('removes a node whose connection closed within 2.3 s, and not before 1.5 s', async () => {
     const subject = `t${++subjectSeq}.cluster`;
     const [a, b, c] = await Promise.all(
       ['a', 'b', 'c'].map((n) => startNode(n, server.url, subject)),
@@ -138,7 +138,8 @@ describe('Membership over a real nats-server', () => {
     );
     for (const t of took) {
       expect(t).toBeLessThanOrEqual(2300);
-      expect(t).toBeGreaterThanOrEqual(1750);
+      // Silence counts from the last heartbeat, sent up to a (possibly late) period before the close.
+      expect(t).toBeGreaterThanOrEqual(1500);
     }
     expect(a!.m.stats.downs).toBe(1);
     expect(members(a!)).toEqual(['a', 'b']);
@@ -206,7 +207,7 @@ describe('Membership over a real nats-server', () => {
         `[membership] cut-off node isolated after ${isolatedAfter.toFixed(0)} ms, removed by the others after ${removedAfter.toFixed(0)} ms`,
       );
       expect(isolatedAfter).toBeLessThanOrEqual(2300);
-      expect(isolatedAfter).toBeGreaterThanOrEqual(1750);
+      expect(isolatedAfter).toBeGreaterThanOrEqual(1500);
       expect(removedAfter).toBeLessThanOrEqual(2300);
       expect(placement.owner('user:alice')).toBeUndefined();
       await sleep(500);
