@@ -93,6 +93,8 @@ export async function startClusterNode(
     throw err;
   });
   const transport = new NatsTransport(nc, { node, creation, logger: log });
+  // The server has our subscription before anyone can probe us (no false "no responders").
+  await transport.ready();
   const placement = new LatePlacement();
   let membership: Membership | undefined;
   let draining = false;

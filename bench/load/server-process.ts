@@ -83,6 +83,8 @@ export async function startServer(options: ServerProcessOptions = {}): Promise<S
         ...process.env,
         PORT: '0',
         PARLEY_ADMIN_PORT: '0',
+        // Every load client comes from 127.0.0.1: lift the per-address cap (default 256).
+        PARLEY_MAX_CONNS_PER_IP: '1000000',
         HOST: '127.0.0.1',
         PARLEY_DATA_DIR: dataDir,
         PARLEY_JWT_SECRET: secret,
