@@ -1,0 +1,99 @@
+/**
+ * The cluster's services fail and come back under load: a `nats-server`
+ * restart (every inter-node link breaks; views recover) and a
+ * `redis-server` restart (presence resumes). Service resumes each time and
+ * nothing acked `sent` is lost, duplicated or reordered; what was refused
+ * meanwhile was refused with an error the SDK retries.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ShardMap } from '../../cluster/index.ts';
+import { ChatWorkload } from '../support/chat-workload.ts';
+import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { WsClient } from '../support/ws-client.ts';
+
+const NODES = ['node-1', 'node-2', 'node-3'];
+const shards = ShardMap.build(NODES);
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ nodes: 3, cassandra: inject('cassandra') });
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+function usersOn(node: string, prefix: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) {
+    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
+  }
+  return out;
+}
+
+/** Senders on one node, recipients' actors on another, devices on a third. */
+function crossNodeLoad(prefix: string): ChatWorkload {
+  const senders = usersOn('node-1', `${prefix}s`, 3);
+  const recipients = usersOn('node-3', `${prefix}r`, 3);
+  const urls = cluster.nodes.map((n) => n.ws);
+  return new ChatWorkload({
+    pairs: senders.map((sender, i) => ({ sender, recipient: recipients[i]! })),
+    urlsOf: () => [urls[1]!, urls[2]!, urls[0]!],
+    token: (u) => cluster.token(u, 'd1'),
+    intervalMs: 20,
+  });
+}
+
+async function expectClean(load: ChatWorkload): Promise<void> {
+  await load.stop();
+  const report = await load.settle(30_000);
+  load.close();
+  expect(report.acked).toBeGreaterThan(0);
+  expect(report.failed).toEqual([]);
+  expect(report.lost).toEqual([]);
+  expect(report.duplicated).toEqual([]);
+  expect(report.reordered).toEqual([]);
+}
+
+describe('service restarts under load', () => {
+  it('resumes after a nats-server restart with nothing lost', async () => {
+    const load = crossNodeLoad('n');
+    await load.connect();
+    load.start();
+    await new Promise((r) => setTimeout(r, 2000));
+    await cluster.nats.restart();
+    await cluster.ready(20_000);
+    const after = load.ackedCount;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(load.ackedCount).toBeGreaterThan(after);
+    await expectClean(load);
+  }, 120_000);
+
+  it('resumes presence after a redis-server restart, messages flowing throughout', async () => {
+    const load = crossNodeLoad('r');
+    await load.connect();
+    load.start();
+    const watched = usersOn('node-2', 'rw', 1)[0]!;
+    await new Promise((r) => setTimeout(r, 1000));
+    await cluster.redis.restart();
+    await new Promise((r) => setTimeout(r, 2000));
+    // After the restart, a user coming online is seen from another node.
+    const watcher = await WsClient.open(cluster.nodes[0]!.ws, {
+      token: await cluster.token('rwatcher', 'w'),
+    });
+    watcher.send({ type: 'presence.subscribe', users: [watched] });
+    await watcher.waitFor((f) => f.type === 'presence' && f.user === watched, 10_000);
+    const beforeOnline = watcher.mark();
+    const w = await WsClient.open(cluster.nodes[2]!.ws, {
+      token: await cluster.token(watched, 'd'),
+    });
+    await watcher.waitFor(
+      (f) => f.type === 'presence' && f.user === watched && f.online === true,
+      15_000,
+      beforeOnline,
+    );
+    await w.close();
+    await watcher.close();
+    await expectClean(load);
+  }, 120_000);
+});
