@@ -74,6 +74,26 @@ describe('ClusterPlacement', () => {
     expect(calls).toBe(2);
   });
 
+  it('expects a handoff of a gained key only while its previous owner is still a member', () => {
+    const m = new FakeMembership(member('a'));
+    const p = new ClusterPlacement(m);
+    m.setMembers([member('a'), member('b'), member('c')]);
+    const keys = Array.from({ length: 200 }, (_, i) => `user:${i}`);
+    const ofB = keys.filter((k) => p.owner(k) === 'b');
+    expect(ofB.length).toBeGreaterThan(0);
+    // b drains: still a member, its keys move and a handoff will come.
+    m.setMembers([member('a'), member('b', 'draining'), member('c')]);
+    for (const k of ofB) expect(p.handoffExpected(k)).toBe(true);
+    // b back up, then crashes (down: gone from the view): nothing will come.
+    m.setMembers([member('a'), member('b'), member('c')]);
+    m.setMembers([member('a'), member('c')]);
+    for (const k of ofB) expect(p.handoffExpected(k)).toBe(false);
+    // A key that stayed where it was, or with no previous owner known: wait (unchanged).
+    const ofA = keys.filter((k) => p.owner(k) === 'a' && !ofB.includes(k));
+    for (const k of ofA) expect(p.handoffExpected(k)).toBe(true);
+    expect(new ClusterPlacement(m).handoffExpected('user:1')).toBe(true);
+  });
+
   it('gives draining and leaving members no shards', () => {
     const m = new FakeMembership(member('a'));
     const p = new ClusterPlacement(m);

@@ -13,6 +13,12 @@
  * set of shard-owning nodes changed, or this node became (un)able to answer.
  * A view change that moves no shard (a version bump, an address change)
  * notifies nobody.
+ *
+ * `handoffExpected(key)` tells the activator whether to wait for a handoff of
+ * a key it gained: only when the key's owner before the last shard move is
+ * another node still in the view (a join, a drain, a status change). An owner
+ * that left the view (down, left, cut off from us) will hand nothing off, so
+ * its keys activate at once on the survivors.
  */
 import type { MemberInfo, View } from './membership-core.ts';
 import { ShardMap } from './placement.ts';
@@ -38,18 +44,28 @@ export function shardOwners(view: View): string[] {
   return view.members.filter((m) => m.status === 'up').map((m) => m.node);
 }
 
+function memberNames(view: View): ReadonlySet<string> {
+  return new Set(view.members.map((m) => m.node));
+}
+
 export class ClusterPlacement {
   private readonly membership: MembershipLike;
   private readonly shardCount: number;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private map: ShardMap;
+  /** The map before the last shard move (empty at first). */
+  private previous: ShardMap;
+  /** Every member of the current view, whatever its status. */
+  private members: ReadonlySet<string>;
   private canAnswer: boolean;
 
   constructor(membership: MembershipLike, opts: ClusterPlacementOptions = {}) {
     this.membership = membership;
     this.shardCount = validateShardCount(opts.shardCount ?? SHARD_COUNT);
     this.map = ShardMap.build(shardOwners(membership.view()), this.shardCount);
+    this.previous = ShardMap.build([], this.shardCount);
+    this.members = memberNames(membership.view());
     this.canAnswer = this.computeCanAnswer();
     this.unsubscribers.push(membership.onChange(() => this.refresh()));
     if (membership.onIsolation) {
@@ -60,6 +76,17 @@ export class ClusterPlacement {
   /** The node that should own `key` now, or `undefined` while this node cannot tell. */
   owner(key: string): string | undefined {
     return this.canAnswer ? this.map.ownerOf(key) : undefined;
+  }
+
+  /**
+   * Whether a handoff of `key` may still come to this node: its owner before
+   * the last shard move is another node that is still a member (any status).
+   * True, too, when that owner is unknown or this node (nothing to go by).
+   */
+  handoffExpected(key: string): boolean {
+    const before = this.previous.ownerOf(key);
+    if (before === undefined || before === this.membership.self().node) return true;
+    return this.members.has(before);
   }
 
   shardOf(key: string): number {
@@ -99,7 +126,11 @@ export class ClusterPlacement {
     const next = ShardMap.build(shardOwners(this.membership.view()), this.shardCount);
     const canAnswer = this.computeCanAnswer();
     const moved = !next.sameAs(this.map);
-    if (moved) this.map = next;
+    this.members = memberNames(this.membership.view());
+    if (moved) {
+      this.previous = this.map;
+      this.map = next;
+    }
     if (!moved && canAnswer === this.canAnswer) return;
     this.canAnswer = canAnswer;
     // Every listener runs even if one throws; the first error goes to the membership's caller.

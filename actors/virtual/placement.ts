@@ -19,6 +19,14 @@ export interface Placement {
   owner(key: string): string | undefined;
   /** Calls `listener` after every change of the view; returns an unsubscribe. */
   onChange(listener: () => void): () => void;
+  /**
+   * Optional: whether a handoff of `key` may still come from its previous
+   * owner (it is still a member: a graceful move). False when that owner left
+   * the view (crashed, left, cut off): the activator then activates `key` at
+   * once instead of holding it through the activation grace. Absent: every
+   * key waits out the grace (or its `handed_off`).
+   */
+  handoffExpected?(key: string): boolean;
 }
 
 const never = (): (() => void) => () => {};
@@ -44,8 +52,15 @@ export class ManualPlacement implements Placement {
   /** Views installed so far (the first one counts as 0). */
   version = 0;
 
-  constructor(view: (key: string) => string | undefined = () => undefined) {
+  /** Optional `handoffExpected` answer (see `Placement`); absent unless given. */
+  handoffExpected?: (key: string) => boolean;
+
+  constructor(
+    view: (key: string) => string | undefined = () => undefined,
+    handoffExpected?: (key: string) => boolean,
+  ) {
     this.view = view;
+    if (handoffExpected) this.handoffExpected = handoffExpected;
   }
 
   owner(key: string): string | undefined {

@@ -100,6 +100,23 @@ describe('activator: placement-aware routing', () => {
     await c.det.advance(500);
     expect(seen.map((s) => `${s.node}:${s.n}`)).toEqual(['n2:1']);
   });
+
+  it('activates at once, within the grace, a key whose old owner can hand nothing off (it left the view)', async () => {
+    const seen: Seen[] = [];
+    const c = cluster(seen, { graceMs: 60_000 });
+    let expected = false;
+    for (const n of ['n1', 'n2', 'n3']) c.node(n).placement.handoffExpected = () => expected;
+    c.view(() => 'n2');
+    c.node('n1').directory.send('rec:a', hit(1));
+    await c.det.settle();
+    expect(seen.map((s) => `${s.node}:${s.n}`)).toEqual(['n2:1']);
+    // The same placement saying a handoff may come: the next gained key waits.
+    expected = true;
+    c.view(() => 'n3');
+    c.node('n1').directory.send('rec:b', hit(2));
+    await c.det.advance(1000);
+    expect(seen.map((s) => `${s.node}:${s.n}`)).toEqual(['n2:1']);
+  });
 });
 
 describe('activator: introspection', () => {

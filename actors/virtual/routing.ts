@@ -7,7 +7,9 @@
  * 2. This node owns the key: deliver to its active actor; hold while its actor
  *    hands off; with no actor, activate one, unless within the activation
  *    grace after a view change (then hold until the old owner's `handed_off`
- *    or the grace ends).
+ *    or the grace ends) and a handoff can still come (the placement's
+ *    `handoffExpected`: the old owner is still a member; after a crash it is
+ *    not, and the key activates at once).
  * 3. Another node owns it: if an actor for it still lives here, begin its
  *    handoff and hold; else forward with `hops + 1`, or hold at the hop limit.
  * 4. No owner is known: hold.
@@ -107,8 +109,10 @@ export function hold(
   }
 }
 
+/** Within the grace, unless the old owner handed off or the placement says no handoff can come. */
 function inGrace(s: State, key: string, ctx: ActorContext<ActivatorMsg>): boolean {
-  return ctx.clock.now() < s.graceUntilMs && !s.graceReleased.has(key);
+  if (ctx.clock.now() >= s.graceUntilMs || s.graceReleased.has(key)) return false;
+  return s.host.placement.handoffExpected?.(key) ?? true;
 }
 
 function unknownKind(s: State, key: string, msg: unknown, ctx: ActorContext<ActivatorMsg>): void {
