@@ -5,12 +5,11 @@
  * answers again, service resumes and nothing acked `sent` is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShardMap } from '../../cluster/index.ts';
 import { type OwnedCassandra, startOwnedCassandra } from '../setup/cassandra.ts';
 import { ChatWorkload } from '../support/chat-workload.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { usersOn } from '../support/cluster-keys.ts';
 
-const shards = ShardMap.build(['node-1', 'node-2']);
 let cassandra: OwnedCassandra;
 let cluster: TestCluster;
 
@@ -28,18 +27,10 @@ afterAll(async () => {
   await cassandra?.stop();
 });
 
-function usersOn(node: string, prefix: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
-  }
-  return out;
-}
-
 describe('Cassandra unavailable for a while', () => {
   it('refuses sends meanwhile, resumes after, and loses nothing acked', async () => {
-    const senders = usersOn('node-1', 'cs', 3);
-    const recipients = usersOn('node-2', 'cr', 3);
+    const senders = usersOn(['node-1', 'node-2'], 'node-1', 'cs', 3);
+    const recipients = usersOn(['node-1', 'node-2'], 'node-2', 'cr', 3);
     const urls = cluster.nodes.map((n) => n.ws);
     const load = new ChatWorkload({
       pairs: senders.map((sender, i) => ({ sender, recipient: recipients[i]! })),

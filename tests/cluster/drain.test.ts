@@ -4,15 +4,13 @@
  * reconnect to the other nodes, then it leaves the view and exits; nothing
  * acked is lost, duplicated or reordered.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ShardMap } from '../../cluster/index.ts';
 import { ChatWorkload } from '../support/chat-workload.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { parleyctl, usersOn } from '../support/cluster-keys.ts';
 import { WsClient } from '../support/ws-client.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
-const shards = ShardMap.build(NODES);
 let cluster: TestCluster;
 
 beforeAll(async () => {
@@ -23,38 +21,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function usersOn(node: string, prefix: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
-  }
-  return out;
-}
-
-function parleyctl(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npx', ['--no-install', 'parleyctl', ...args], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
-
 describe('drain under load', () => {
   it('moves the node away with nothing lost, its clients landing on other nodes', async () => {
-    const senders = usersOn('node-2', 'ds', 4);
-    const recipients = [...usersOn('node-2', 'dr', 2), ...usersOn('node-3', 'dr3-', 2)];
+    const senders = usersOn(NODES, 'node-2', 'ds', 4);
+    const recipients = [
+      ...usersOn(NODES, 'node-2', 'dr', 2),
+      ...usersOn(NODES, 'node-3', 'dr3-', 2),
+    ];
     const pairs = senders.map((sender, i) => ({ sender, recipient: recipients[i]! }));
     const urls = cluster.nodes.map((n) => n.ws);
     // Every device starts on node-2, the one drained.

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cluster/index.ts';
+import { parleyctl } from '../support/cluster-keys.ts';
 import { signToken } from '../support/tokens.ts';
 import { WsClient } from '../support/ws-client.ts';
 
@@ -87,26 +88,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function parleyctl(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npx', ['--no-install', 'parleyctl', ...args], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
 }
 
 describe('npm run cluster -- --nodes 3 --json', () => {

@@ -5,12 +5,11 @@
  * name (a new incarnation) and rejoins.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ShardMap } from '../../cluster/index.ts';
 import { ChatWorkload } from '../support/chat-workload.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { urlsFrom, usersOn } from '../support/cluster-keys.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
-const shards = ShardMap.build(NODES);
 
 let cluster: TestCluster;
 
@@ -22,32 +21,20 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** `count` users named `prefix<i>` whose actors are on `node`. */
-function usersOn(node: string, prefix: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
-  }
-  return out;
-}
-
-/** Urls starting at node `home` (1-based), then the others in order. */
-function urlsFrom(home: number): string[] {
-  const urls = cluster.nodes.map((n) => n.ws);
-  return [...urls.slice(home - 1), ...urls.slice(0, home - 1)];
-}
-
 describe('kill -9 of a node under load', () => {
   it('loses nothing acked, and the killed node rejoins under a new incarnation', async () => {
     // Senders and recipients whose actors live on node-2 (the one killed), and
     // devices connected to node-2 too, plus traffic that only crosses it.
-    const senders = [...usersOn('node-2', 'ks', 4), ...usersOn('node-1', 'ks1-', 2)];
-    const recipients = [...usersOn('node-2', 'kr', 3), ...usersOn('node-3', 'kr3-', 3)];
+    const senders = [...usersOn(NODES, 'node-2', 'ks', 4), ...usersOn(NODES, 'node-1', 'ks1-', 2)];
+    const recipients = [
+      ...usersOn(NODES, 'node-2', 'kr', 3),
+      ...usersOn(NODES, 'node-3', 'kr3-', 3),
+    ];
     const pairs = senders.map((sender, i) => ({ sender, recipient: recipients[i]! }));
     const home = new Map([...senders, ...recipients].map((u, i) => [u, (i % 3) + 1]));
     const load = new ChatWorkload({
       pairs,
-      urlsOf: (u) => urlsFrom(home.get(u)!),
+      urlsOf: (u) => urlsFrom(cluster, home.get(u)!),
       token: (u) => cluster.token(u, 'd1'),
       intervalMs: 20,
     });

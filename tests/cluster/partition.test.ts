@@ -6,13 +6,12 @@
  * the store: every inbox gapless, every key once).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ShardMap } from '../../cluster/index.ts';
 import { openCassandraStore } from '../../store/index.ts';
 import { ChatWorkload } from '../support/chat-workload.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { urlsFrom, usersOn } from '../support/cluster-keys.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
-const shards = ShardMap.build(NODES);
 let cluster: TestCluster;
 
 beforeAll(async () => {
@@ -22,19 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-function usersOn(node: string, prefix: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
-  }
-  return out;
-}
-
-function urlsFrom(home: number): string[] {
-  const urls = cluster.nodes.map((n) => n.ws);
-  return [...urls.slice(home - 1), ...urls.slice(0, home - 1)];
-}
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -46,8 +32,11 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 
 describe('a node partitioned from NATS', () => {
   it('loses its shards to the others, sends its clients away, and rejoins without a second owner', async () => {
-    const senders = usersOn('node-3', 'ps', 4);
-    const recipients = [...usersOn('node-3', 'pr', 2), ...usersOn('node-1', 'pr1-', 2)];
+    const senders = usersOn(NODES, 'node-3', 'ps', 4);
+    const recipients = [
+      ...usersOn(NODES, 'node-3', 'pr', 2),
+      ...usersOn(NODES, 'node-1', 'pr1-', 2),
+    ];
     const pairs = senders.map((sender, i) => ({ sender, recipient: recipients[i]! }));
     // Half the devices on the node that will be cut off, the others on node-1 and node-2.
     const home = new Map(
@@ -55,7 +44,7 @@ describe('a node partitioned from NATS', () => {
     );
     const load = new ChatWorkload({
       pairs,
-      urlsOf: (u) => urlsFrom(home.get(u)!),
+      urlsOf: (u) => urlsFrom(cluster, home.get(u)!),
       token: (u) => cluster.token(u, 'd1'),
       intervalMs: 20,
     });

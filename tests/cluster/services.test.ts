@@ -6,13 +6,12 @@
  * meanwhile was refused with an error the SDK retries.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ShardMap } from '../../cluster/index.ts';
 import { ChatWorkload } from '../support/chat-workload.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { usersOn } from '../support/cluster-keys.ts';
 import { WsClient } from '../support/ws-client.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
-const shards = ShardMap.build(NODES);
 let cluster: TestCluster;
 
 beforeAll(async () => {
@@ -23,18 +22,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function usersOn(node: string, prefix: string, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    if (shards.ownerOf(`user:${prefix}${i}`) === node) out.push(`${prefix}${i}`);
-  }
-  return out;
-}
-
 /** Senders on one node, recipients' actors on another, devices on a third. */
 function crossNodeLoad(prefix: string): ChatWorkload {
-  const senders = usersOn('node-1', `${prefix}s`, 3);
-  const recipients = usersOn('node-3', `${prefix}r`, 3);
+  const senders = usersOn(NODES, 'node-1', `${prefix}s`, 3);
+  const recipients = usersOn(NODES, 'node-3', `${prefix}r`, 3);
   const urls = cluster.nodes.map((n) => n.ws);
   return new ChatWorkload({
     pairs: senders.map((sender, i) => ({ sender, recipient: recipients[i]! })),
@@ -73,7 +64,7 @@ describe('service restarts under load', () => {
     const load = crossNodeLoad('r');
     await load.connect();
     load.start();
-    const watched = usersOn('node-2', 'rw', 1)[0]!;
+    const watched = usersOn(NODES, 'node-2', 'rw', 1)[0]!;
     await new Promise((r) => setTimeout(r, 1000));
     await cluster.redis.restart();
     await new Promise((r) => setTimeout(r, 2000));
