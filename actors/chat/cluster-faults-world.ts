@@ -4,15 +4,19 @@
  * `MembershipCore` per node, `ClusterPlacement` over it), sharing one store
  * (the shared database) that records every inbox append with its epoch.
  * Nodes crash (actor system shut down, memory lost, store kept) and restart
- * under the same name with a higher creation. Clients behave as the SDK
- * does: one session at a time on a node of their choosing, an outbox of
- * unacked messages resent (same id, in order) on every reconnect.
+ * under the same name with a higher creation. A client session is a real
+ * edge actor (`edgeBehavior`) over a fake socket on the node of the
+ * client's choosing; the client behaves as the SDK does: one session at a
+ * time, an outbox of unacked messages resent (same id, in order) on every
+ * reconnect.
  * For tests only; never imported by production code.
  */
 import { ClusterPlacement } from '../../cluster/index.ts';
 import { type ActorSystem, InProcessNetwork, type Ref } from '../../runtime/index.ts';
 import { Deterministic } from '../../runtime/testing/index.ts';
 import { MemoryStore } from '../../store/index.ts';
+import { type EdgeSocket, edgeBehavior } from '../edge/index.ts';
+import { MemoryPresence } from '../presence/index.ts';
 import type { ClientFrame } from '../protocol/index.ts';
 import { ACTIVATOR_NAME, activator, VirtualDirectory } from '../virtual/index.ts';
 import { type Issued, recordingStore } from './cluster-world.ts';
@@ -44,6 +48,23 @@ export interface Outgoing {
   readonly to: string;
 }
 
+/** The socket of one session: frames written go to the client, pings are answered at once. */
+class SessionSocket implements EdgeSocket {
+  bufferedAmount = 0;
+  pongs = 0;
+  closed = false;
+  constructor(private readonly write: (frame: Record<string, any>) => void) {}
+  send(text: string): void {
+    if (!this.closed) this.write(JSON.parse(text));
+  }
+  close(): void {
+    this.closed = true;
+  }
+  ping(): void {
+    this.pongs++;
+  }
+}
+
 export class FaultClient {
   /** Every frame of every session, in arrival order. */
   readonly received: Received[] = [];
@@ -55,6 +76,7 @@ export class FaultClient {
   node: string | undefined;
   private edge: Ref<EdgeMsg> | undefined;
   private edgeSystem: ActorSystem | undefined;
+  private socket: SessionSocket | undefined;
 
   constructor(
     readonly world: FaultWorld,
@@ -62,59 +84,61 @@ export class FaultClient {
     readonly device = 'd1',
   ) {}
 
-  /** Opens a session on `node` (closing the current one), attaches, and resends the outbox. */
+  /** Opens a session on `node` (closing the current one) through a real edge actor, and resends the outbox. */
   connect(node: string): void {
     this.disconnect();
     const n = this.world.node(node);
     if (n === undefined) return;
     const session = ++this.sessions;
+    const socket = new SessionSocket((frame) => this.receive(session, frame));
     this.node = node;
     this.edgeSystem = n.system;
-    this.edge = n.system.spawn<EdgeMsg, undefined>({
-      name: 'fault-edge',
-      receive: (_s, msg) => {
-        const frames =
-          msg.t === 'push'
-            ? [JSON.parse(msg.json)]
-            : msg.t === 'push_many'
-              ? msg.json.map((j) => JSON.parse(j))
-              : [];
-        for (const frame of frames) {
-          this.received.push({ session, frame });
-          if (frame.type === 'ack' && frame.status === 'sent') {
-            if (!this.acked.includes(frame.id)) this.acked.push(frame.id);
-            const i = this.outbox.findIndex((o) => o.id === frame.id);
-            if (i >= 0) this.outbox.splice(i, 1);
-          }
-        }
-        if (msg.t === 'push_many' && msg.more) this.toUser({ t: 'replay_more' });
-        return undefined;
-      },
-    });
-    this.toUser({ t: 'attach' });
+    this.socket = socket;
+    this.edge = n.system.spawn(
+      edgeBehavior({
+        socket,
+        user: this.user,
+        device: this.device,
+        directory: n.directory,
+        presence: this.world.presence,
+      }),
+      { trapExit: true },
+    );
     for (const o of this.outbox) this.transmit(o);
   }
 
-  /** Closes the session (as an edge does on socket close: detach, then stop). */
+  /** Closes the session, as the socket closing does. */
   disconnect(): void {
-    if (this.edge !== undefined && this.edgeSystem !== undefined && this.connected()) {
-      this.toUser({ t: 'detach' });
-      this.edgeSystem.exit(this.edge, 'kill');
-    }
+    if (this.connected()) this.edgeSystem!.send(this.edge!, { t: 'socket_closed' });
+    this.socket?.close();
     this.edge = undefined;
     this.edgeSystem = undefined;
+    this.socket = undefined;
     this.node = undefined;
   }
 
-  /** Whether the session's node is still the running incarnation. */
+  /** Whether the session is open and its node still the running incarnation. */
   connected(): boolean {
-    return this.edgeSystem !== undefined && this.world.node(this.node!)?.system === this.edgeSystem;
+    return (
+      this.socket !== undefined &&
+      !this.socket.closed &&
+      this.world.node(this.node!)?.system === this.edgeSystem
+    );
   }
 
   send(id: string, to: string): void {
     const o = { id, to };
     this.outbox.push(o);
     if (this.connected()) this.transmit(o);
+  }
+
+  private receive(session: number, frame: Record<string, any>): void {
+    this.received.push({ session, frame });
+    if (frame.type === 'ack' && frame.status === 'sent') {
+      if (!this.acked.includes(frame.id)) this.acked.push(frame.id);
+      const i = this.outbox.findIndex((o) => o.id === frame.id);
+      if (i >= 0) this.outbox.splice(i, 1);
+    }
   }
 
   private transmit(o: Outgoing): void {
@@ -124,13 +148,7 @@ export class FaultClient {
       to: o.to,
       content: { type: 'text', body: o.id },
     };
-    this.toUser({ t: 'client', frame });
-  }
-
-  private toUser(msg: { t: 'attach' | 'detach' | 'replay_more' | 'client'; frame?: ClientFrame }) {
-    const n = this.world.node(this.node!);
-    if (n === undefined || this.edge === undefined) return;
-    n.directory.send(`user:${this.user}`, { ...msg, device: this.device, edge: this.edge });
+    this.edgeSystem!.send(this.edge!, { t: 'socket_frame', data: JSON.stringify(frame) });
   }
 }
 
@@ -139,6 +157,8 @@ export class FaultWorld {
   readonly network: InProcessNetwork;
   readonly bus: MembershipBus;
   readonly memory: MemoryStore;
+  /** Shared by every node, as Redis is. */
+  readonly presence: MemoryPresence;
   readonly issued: Issued[] = [];
   private readonly store;
   private readonly live = new Map<string, FaultNode>();
@@ -152,6 +172,7 @@ export class FaultWorld {
     this.network = new InProcessNetwork(this.det.clock);
     this.bus = new MembershipBus(this.det.clock, this.network);
     this.memory = new MemoryStore({ clock: this.det.clock });
+    this.presence = new MemoryPresence({ clock: this.det.clock });
     this.store = recordingStore(this.memory, this.issued);
     for (const name of names) this.start(name);
   }

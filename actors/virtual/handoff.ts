@@ -13,6 +13,9 @@
  *    (in order), which ends that key's activation grace there: the new owner
  *    activates the key (a new epoch in the store, so a late write of the old
  *    incarnation is fenced) and delivers them ahead of what it held itself.
+ * If this node already runs an actor of the key when `handed_off` arrives
+ * (two nodes ran one at once), that actor is restarted the same way (it
+ * hands off to this node), so it reloads what the other wrote to the store.
  * An actor that does not stop within `handoffTimeoutMs` is killed. With no
  * owner known (isolated, draining with no view), the held messages stay here
  * until a view names one.
@@ -84,6 +87,13 @@ export function onHandedOff(
   ctx: ActorContext<ActivatorMsg>,
 ): void {
   s.graceReleased.add(key);
+  // A live actor of `key` here while another node ran one too (overlapping views, a
+  // healed split brain): the other may have written after this one loaded its state
+  // (when this one holds the older epoch), e.g. a forward still pending that this
+  // one never heard of and would never resend. It hands off to this node itself and
+  // the next message activates it again from the store.
+  const local = s.entries.get(key);
+  if (local?.state === 'active') beginHandoff(s, local, ctx);
   const waiting = s.entries.get(key)?.state === 'handing_off' ? [] : s.held.take(key);
   for (const msg of msgs) route(s, key, msg, 0, ctx);
   for (const msg of waiting) route(s, key, msg, 0, ctx);
