@@ -6,10 +6,16 @@
  *
  *   DATA: u8 kind=1 | u8 nodeLen | node (utf-8) | u32 creation | u32 epoch | f64 seq | (u32 len | frame)*
  *   BYE:  u8 kind=2 | u8 nodeLen | node (utf-8) | u32 creation
+ *   RESET: u8 kind=3 | u8 nodeLen | node (utf-8) | u32 creation | u32 epoch | f64 seq
+ *          | u32 peerCreation | u32 brokenEpoch
  *
  * `seq` numbers the DATA messages of one (sender node, creation, epoch,
  * receiver) link from 1 without gaps; `epoch` changes when the sender broke
- * all its links (a NATS disconnect). BYE says the sender is leaving.
+ * all its links (a NATS disconnect) or was told one link broke. BYE says
+ * the sender is leaving. RESET says the sender saw the receiver's link
+ * towards it, in (peerCreation, brokenEpoch), broken; it takes a seq of the
+ * sender's own link like a DATA message (so its loss is a gap too) and
+ * carries no frames.
  * Decoding validates lengths and throws on a malformed message; frames are
  * views into the message, not copies.
  */
@@ -17,6 +23,7 @@ import { ErrorCode, ParleyError, quote } from '../runtime/index.ts';
 
 export const KIND_DATA = 1;
 export const KIND_BYE = 2;
+export const KIND_RESET = 3;
 
 /** Bytes a DATA message spends besides its frames, for a sender named by `nodeBytes`. */
 export function dataOverhead(nodeBytes: number): number {
@@ -66,6 +73,23 @@ export function encodeBye(node: Uint8Array, creation: number): Uint8Array {
   return out;
 }
 
+/** What a RESET names: the receiver's link towards its sender that the sender saw broken. */
+export interface BrokenLink {
+  readonly peerCreation: number;
+  readonly brokenEpoch: number;
+}
+
+export function encodeReset(header: LinkHeader, seq: number, broken: BrokenLink): Uint8Array {
+  const at = dataOverhead(header.node.length);
+  const out = new Uint8Array(at + 8);
+  out.set(encodeData(header, seq, [], 0));
+  out[0] = KIND_RESET;
+  const view = new DataView(out.buffer);
+  view.setUint32(at, broken.peerCreation);
+  view.setUint32(at + 4, broken.brokenEpoch);
+  return out;
+}
+
 export type Decoded =
   | {
       readonly kind: typeof KIND_DATA;
@@ -75,7 +99,14 @@ export type Decoded =
       readonly seq: number;
       readonly frames: Uint8Array[];
     }
-  | { readonly kind: typeof KIND_BYE; readonly from: string; readonly creation: number };
+  | { readonly kind: typeof KIND_BYE; readonly from: string; readonly creation: number }
+  | ({
+      readonly kind: typeof KIND_RESET;
+      readonly from: string;
+      readonly creation: number;
+      readonly epoch: number;
+      readonly seq: number;
+    } & BrokenLink);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -92,15 +123,22 @@ export function decodeMessage(data: Uint8Array): Decoded {
   const kind = data[0];
   const nodeLen = data[1]!;
   const afterNode = 2 + nodeLen;
-  if (kind !== KIND_DATA && kind !== KIND_BYE)
+  if (kind !== KIND_DATA && kind !== KIND_BYE && kind !== KIND_RESET)
     throw malformed(`unknown kind ${quote(kind)}`, data.length);
-  const need = kind === KIND_DATA ? afterNode + 16 : afterNode + 4;
+  const need =
+    kind === KIND_DATA ? afterNode + 16 : kind === KIND_BYE ? afterNode + 4 : afterNode + 24;
   if (data.length < need) throw malformed('shorter than its header', data.length);
   const from = utf8.decode(data.subarray(2, afterNode));
   const creation = view.getUint32(afterNode);
   if (kind === KIND_BYE) return { kind, from, creation };
   const epoch = view.getUint32(afterNode + 4);
   const seq = view.getFloat64(afterNode + 8);
+  if (kind === KIND_RESET) {
+    if (data.length !== need) throw malformed('a RESET of the wrong length', data.length);
+    const peerCreation = view.getUint32(afterNode + 16);
+    const brokenEpoch = view.getUint32(afterNode + 20);
+    return { kind, from, creation, epoch, seq, peerCreation, brokenEpoch };
+  }
   const frames: Uint8Array[] = [];
   let at = afterNode + 16;
   while (at < data.length) {

@@ -8,13 +8,22 @@
  * `max_payload`. One connection and one subject per receiver keep per-pair
  * FIFO (NATS orders one publisher's messages on one subject).
  *
- * Loss is never silent. Every message carries (sender, creation, epoch, seq)
- * and the receiver checks it (`nats-links.ts`): a gap, a new epoch or a new
- * sender creation fires `onNodeDown(sender)` once (so every monitor and link
- * across gets `noconnection`), then the link goes on from where it is. When
- * this node's client reports a disconnect (it may drop what is published
- * until it reconnects), every link is broken at once: a new epoch the
- * receivers recognise, and `onNodeDown` here for every peer we knew.
+ * Loss is never silent, and a broken link is broken on both sides. Every
+ * message carries (sender, creation, epoch, seq) and the receiver checks it
+ * (`nats-links.ts`): a gap, a new epoch or a new sender creation fires
+ * `onNodeDown(sender)` once (so every monitor and link across gets
+ * `noconnection`). A loss only the receiver can see (a seq gap) also makes it
+ * send the sender a RESET naming the broken (creation, epoch), after flushing
+ * what it had queued, and drop the rest of that epoch's frames; the sender,
+ * on a RESET of its current epoch towards that node, flushes its queue,
+ * fires `onNodeDown(receiver)` once and starts a new epoch towards it, which
+ * the receiver takes as the fresh link (no second down). A RESET of an older
+ * epoch is ignored. A RESET takes a seq of its own link, so its loss is a gap
+ * too; while frames of the broken epoch keep coming, it is sent again at most
+ * every `resetRetryMs`. When this node's client reports a disconnect (it may
+ * drop what is published until it reconnects), every link is broken at once:
+ * a new epoch the receivers recognise, and `onNodeDown` here for every peer
+ * we knew.
  *
  * Reachability (`reachable`): false while disconnected or closed; a peer is
  * `up` once membership says so (`peerUp`), a message came from it or it
@@ -55,10 +64,12 @@ import {
   decodeMessage,
   encodeBye,
   encodeData,
+  encodeReset,
   FRAME_PREFIX_BYTES,
   KIND_BYE,
+  KIND_RESET,
 } from './nats-frame.ts';
-import { DOWN, GAP, Links, NEW_CREATION } from './nats-links.ts';
+import { DISCARD, DOWN, GAP, Links, NEW_CREATION, RESET_PEER } from './nats-links.ts';
 
 /** nats-server's default max_payload, used until the server says otherwise. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -75,6 +86,8 @@ export interface NatsTransportOptions {
   readonly probeTimeoutMs?: number;
   /** Least time between two probes of one node; default 1000 ms. */
   readonly probeIntervalMs?: number;
+  /** Least time between two RESETs to one node while its broken epoch's frames keep coming; default 200 ms. */
+  readonly resetRetryMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -93,6 +106,11 @@ export interface NatsTransportStats {
   linkResets: number;
   /** onNodeDown calls made. */
   nodeDowns: number;
+  /** RESETs sent (we saw a peer's link to us broken) and honoured (a peer saw ours broken). */
+  resetsSent: number;
+  resetsReceived: number;
+  /** Inbound frames dropped because their link epoch was declared broken. */
+  framesDiscarded: number;
   /** Hello probes sent. */
   probes: number;
   /** Inbound messages that could not be decoded (dropped, logged). */
@@ -114,6 +132,9 @@ export class NatsTransport implements Transport {
     gapsDetected: 0,
     linkResets: 0,
     nodeDowns: 0,
+    resetsSent: 0,
+    resetsReceived: 0,
+    framesDiscarded: 0,
     probes: 0,
     malformed: 0,
   };
@@ -123,6 +144,7 @@ export class NatsTransport implements Transport {
   private readonly subjects = new Map<string, string>();
   private readonly lastProbeMs = new Map<string, number>();
   private readonly probing = new Set<string>();
+  private readonly lastResetMs = new Map<string, number>();
   /** Times each peer was marked down: a probe answer older than the last down must not revive it. */
   private readonly downCount = new Map<string, number>();
   private pending = new Map<string, { frames: Uint8Array[]; bytes: number }>();
@@ -132,6 +154,7 @@ export class NatsTransport implements Transport {
   private readonly prefix: string;
   private readonly probeTimeoutMs: number;
   private readonly probeIntervalMs: number;
+  private readonly resetRetryMs: number;
   private readonly clock: Clock;
   private readonly log: Logger;
   private maxPayload: number;
@@ -159,6 +182,7 @@ export class NatsTransport implements Transport {
     this.prefix = options.prefix ?? 'parley.node';
     this.probeTimeoutMs = options.probeTimeoutMs ?? 1000;
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.resetRetryMs = options.resetRetryMs ?? 200;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? pino({ level: process.env.PARLEY_LOG_LEVEL ?? 'info' });
     this.nodeBytes = new TextEncoder().encode(this.node);
@@ -265,7 +289,6 @@ export class NatsTransport implements Transport {
     if (this.pending.size === 0) return;
     const batches = this.pending;
     this.pending = new Map();
-    const header = { node: this.nodeBytes, creation: this.creation, epoch: this.links.epoch };
     const room = this.maxPayload - dataOverhead(this.nodeBytes.length);
     for (const [node, batch] of batches) {
       const subject = this.subject(node);
@@ -281,9 +304,10 @@ export class NatsTransport implements Transport {
         }
         const frames =
           end - start === batch.frames.length ? batch.frames : batch.frames.slice(start, end);
+        const seq = this.links.nextSeq(node);
         const data = encodeData(
-          header,
-          this.links.nextSeq(node),
+          this.header(node),
+          seq,
           frames,
           bytes - frames.length * FRAME_PREFIX_BYTES,
         );
@@ -304,6 +328,20 @@ export class NatsTransport implements Transport {
       this.log.warn({ subject, bytes: data.length, err: String(err) }, 'nats publish refused');
       return false;
     }
+  }
+
+  /** The link header of our current link to `node` (call after `nextSeq`, which opens it). */
+  private header(node: string) {
+    return { node: this.nodeBytes, creation: this.creation, epoch: this.links.epochTo(node)! };
+  }
+
+  /** Tells `node` that we saw its link to us in (creation, epoch) broken; what we queued goes first. */
+  private sendReset(node: string, peerCreation: number, brokenEpoch: number): void {
+    this.flush();
+    this.lastResetMs.set(node, this.clock.now());
+    const seq = this.links.nextSeq(node);
+    const data = encodeReset(this.header(node), seq, { peerCreation, brokenEpoch });
+    if (this.publish(this.subject(node), data)) this.stats.resetsSent++;
   }
 
   private subject(node: string): string {
@@ -331,18 +369,46 @@ export class NatsTransport implements Transport {
       return;
     }
     if (m.from === this.node) return;
+    if (!NODE_NAME.test(m.from)) {
+      // We may answer it (a RESET), so its name must be a subject token.
+      this.stats.malformed++;
+      this.log.error({ from: m.from }, 'link message from a node with an invalid name dropped');
+      return;
+    }
     if (m.kind === KIND_BYE) {
       this.markDown(m.from, 'bye');
       return;
     }
     const result = this.links.accept(m.from, m.creation, m.epoch, m.seq);
     if (result & NEW_CREATION) this.links.restartTo(m.from);
-    if (result & DOWN) {
+    let down = (result & DOWN) !== 0;
+    if (down) {
       this.stats.linkResets++;
       if (result & GAP) this.stats.gapsDetected++;
-      this.fireDown(m.from);
     }
+    if (m.kind === KIND_RESET && m.peerCreation === this.creation) {
+      // What we queued was meant for the epoch it names: it goes out in it (and is dropped there).
+      this.flush();
+      if (this.links.onReset(m.from, m.brokenEpoch)) {
+        this.stats.resetsReceived++;
+        if (!down) this.stats.linkResets++;
+        down = true;
+      }
+    }
+    if (result & RESET_PEER) this.sendReset(m.from, m.creation, m.epoch);
+    else if (
+      result & DISCARD &&
+      this.clock.now() - (this.lastResetMs.get(m.from) ?? 0) >= this.resetRetryMs
+    ) {
+      this.sendReset(m.from, m.creation, m.epoch);
+    }
+    if (down) this.fireDown(m.from);
     this.markUp(m.from);
+    if (m.kind === KIND_RESET) return;
+    if (result & DISCARD) {
+      this.stats.framesDiscarded += m.frames.length;
+      return;
+    }
     const handler = this.handler;
     if (handler === undefined) return;
     this.stats.framesReceived += m.frames.length;

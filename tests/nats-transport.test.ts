@@ -2,13 +2,20 @@
  * The NATS transport (`cluster/nats-transport.ts`) against a real nats-server
  * (`tests/support/nats-server.ts`; a missing server fails the file): the
  * transport contract suite, then what only NATS has (coalescing, hello
- * probes, BYE, link epochs across a server restart).
+ * probes, BYE, link epochs across a server restart, a gap broken on both
+ * sides through a RESET).
  */
-import { connect } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNatsTransport, type NatsTransport } from '../cluster/index.ts';
-import { encodeData } from '../cluster/nats-frame.ts';
-import { ActorSystem, ParleyError, type TransportHandler } from '../runtime/index.ts';
+import { connectNatsTransport, NatsTransport } from '../cluster/index.ts';
+import { decodeMessage, encodeData, KIND_RESET } from '../cluster/nats-frame.ts';
+import {
+  ActorSystem,
+  ParleyError,
+  sleep,
+  systemClock,
+  type TransportHandler,
+} from '../runtime/index.ts';
 import { captureLogger } from '../runtime/testing/index.ts';
 import { runTransportContract, until } from '../runtime/testing/transport-contract.ts';
 import { type NatsServer, startNatsServer } from './support/nats-server.ts';
@@ -109,12 +116,17 @@ describe('NatsTransport', () => {
     await close();
   });
 
-  it('reports a gap on a link as one onNodeDown and goes on from the new position', async () => {
+  it('reports a gap on a link as one onNodeDown, sends the sender a RESET naming the broken epoch, drops that epoch, and takes the next one as the fresh link', async () => {
     const prefix = `g${++n}`;
     const b = await open('b', prefix);
     const rb = recorder();
     b.attach(rb);
     const nc = await connect({ servers: server.url });
+    const resets: ReturnType<typeof decodeMessage>[] = [];
+    nc.subscribe(`${prefix}.x`, {
+      callback: (_e, msg) => void resets.push(decodeMessage(msg.data)),
+    });
+    await nc.flush();
     const header = { node: new TextEncoder().encode('x'), creation: 7, epoch: 1 };
     const send = (seq: number, byte: number) =>
       nc.publish(`${prefix}.b`, encodeData(header, seq, [new Uint8Array([byte])], 1));
@@ -123,10 +135,28 @@ describe('NatsTransport', () => {
     send(5, 5); // 3 and 4 lost
     send(6, 6);
     await nc.flush();
-    await until(() => rb.frames.length === 4, '4 frames');
-    expect(rb.frames).toEqual(['x:1', 'x:2', 'x:5', 'x:6']);
+    await until(() => b.stats.framesDiscarded === 2, 'the broken epoch dropped');
+    expect(rb.frames).toEqual(['x:1', 'x:2']);
     expect(rb.downs).toEqual(['x']);
     expect(b.stats.gapsDetected).toBe(1);
+    await until(() => resets.length >= 1, 'the RESET');
+    expect(resets[0]).toEqual({
+      kind: KIND_RESET,
+      from: 'b',
+      creation: b.creation,
+      epoch: 1,
+      seq: 1,
+      peerCreation: 7,
+      brokenEpoch: 1,
+    });
+    // The sender honours it with a new epoch: the fresh link, no second down.
+    header.epoch = 2;
+    send(1, 7);
+    send(2, 8);
+    await nc.flush();
+    await until(() => rb.frames.length === 4, 'the frames of the new epoch');
+    expect(rb.frames.slice(2)).toEqual(['x:7', 'x:8']);
+    expect(rb.downs).toEqual(['x']);
     // A new creation of the sender is a new link: one more down, and seq 1 is fine again.
     header.creation = 8;
     send(1, 9);
@@ -135,6 +165,90 @@ describe('NatsTransport', () => {
     expect(rb.downs).toEqual(['x', 'x']);
     await nc.close();
     await b.close();
+  });
+
+  it('breaks a link on both sides when one message is lost: one onNodeDown each, noconnection to monitors on both nodes, then traffic both ways in order', async () => {
+    const prefix = `l${++n}`;
+    // Node a's connection drops the next message published to the subject in `dropTo`.
+    const raw = await connect({ servers: server.url });
+    let dropTo: string | undefined;
+    const lossy = new Proxy(raw, {
+      get(target, prop) {
+        if (prop === 'publish') {
+          return (subject: string, ...rest: unknown[]) => {
+            if (subject === dropTo) {
+              dropTo = undefined;
+              return;
+            }
+            return (target.publish as (...a: unknown[]) => void)(subject, ...rest);
+          };
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as NatsConnection;
+    const ta = new NatsTransport(lossy, {
+      node: 'a',
+      creation: ++creation,
+      prefix,
+      logger: quiet(),
+    });
+    await ta.ready();
+    const tb = await open('b', prefix);
+    const a = new ActorSystem({ transport: ta, logger: quiet() });
+    const b = new ActorSystem({ transport: tb, logger: quiet() });
+    const gotA: string[] = [];
+    const gotB: string[] = [];
+    const atA = a.spawn<string, undefined>({ receive: (_s, m) => void gotA.push(m) });
+    const atB = b.spawn<string, undefined>({ receive: (_s, m) => void gotB.push(m) });
+    const downsA: string[] = [];
+    const downsB: string[] = [];
+    const watcher = (downs: string[], target: typeof atA) => ({
+      init(ctx: { monitor(r: typeof atA): unknown }) {
+        ctx.monitor(target);
+        return undefined;
+      },
+      receive: () => undefined,
+      down: (_s: undefined, d: { reason: unknown }) => void downs.push(String(d.reason)),
+    });
+    a.spawn(watcher(downsA, atB));
+    b.spawn(watcher(downsB, atA));
+    await sleep(systemClock, 5);
+    // Behind each monitor request on its link: once these arrive, both monitors are in place.
+    a.send(atB, 'warm');
+    b.send(atA, 'warm');
+    await until(() => gotA.length === 1 && gotB.length === 1, 'a message each way');
+
+    dropTo = `${prefix}.b`;
+    a.send(atB, 'lost');
+    await sleep(systemClock, 5);
+    a.send(atB, 'shows the gap'); // sent before a knows: b drops it
+    await until(() => downsA.length === 1 && downsB.length === 1, 'noconnection on both sides');
+    expect(downsA).toEqual(['noconnection']);
+    expect(downsB).toEqual(['noconnection']);
+    expect([ta.stats.nodeDowns, tb.stats.nodeDowns]).toEqual([1, 1]);
+    expect(tb.stats.gapsDetected).toBe(1);
+    expect(tb.stats.resetsSent).toBe(1);
+    expect(ta.stats.resetsReceived).toBe(1);
+    expect(tb.stats.framesDiscarded).toBe(1);
+
+    for (let i = 1; i <= 50; i++) {
+      a.send(atB, `a${i}`);
+      b.send(atA, `b${i}`);
+      if (i % 10 === 0) await sleep(systemClock, 1);
+    }
+    await until(() => gotA.length === 51 && gotB.length === 51, 'traffic both ways again');
+    const seq = (p: string) => Array.from({ length: 50 }, (_, i) => `${p}${i + 1}`);
+    expect(gotB).toEqual(['warm', ...seq('a')]);
+    expect(gotA).toEqual(['warm', ...seq('b')]);
+    // No echo: the fresh link is not read as a second loss on either side.
+    await sleep(systemClock, 300);
+    expect([ta.stats.nodeDowns, tb.stats.nodeDowns]).toEqual([1, 1]);
+    expect([ta.stats.gapsDetected, tb.stats.gapsDetected]).toEqual([0, 1]);
+    expect(downsA.length + downsB.length).toBe(2);
+    await a.shutdown();
+    await b.shutdown();
+    await raw.close();
   });
 
   it('marks a node nobody serves down at once through NATS "no responders", and makes asks to it fail fast', async () => {
