@@ -43,6 +43,75 @@ describe('MembershipCore, step by step', () => {
     expect(s.change?.updated).toEqual([{ from: info('b'), to: info('b', 1, 'draining') }]);
   });
 
+  it('fast-downs a suspect on a probe answered "no responders", and only when safe', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    core.heartbeat(info('c'), T0);
+    let t = T0;
+    const run = (untilMs: number) => {
+      while (t < untilMs) {
+        t += 100;
+        core.heartbeat(info('a'), t);
+        core.heartbeat(info('c'), t);
+        core.tick(t);
+      }
+    };
+    run(T0 + 900);
+    // Not yet suspect (900 ms of silence < suspectAfterMs 1000): ignored.
+    expect(core.suspects()).toEqual([]);
+    expect(core.unreachable('b', 1, t)).toEqual({});
+    run(T0 + 1000);
+    expect(core.suspects()).toEqual([{ node: 'b', creation: 1 }]);
+    // Another incarnation than the one probed, or ourselves: ignored.
+    expect(core.unreachable('b', 2, t)).toEqual({});
+    expect(core.unreachable('a', 1, t)).toEqual({});
+    const step = core.unreachable('b', 1, t + 5);
+    expect(step.change?.removed).toEqual([{ member: info('b'), reason: 'down' }]);
+    expect(names(core)).toEqual(['a@1', 'c@1']);
+    expect(core.stats).toMatchObject({ downs: 1, fastDowns: 1 });
+    // Heard again: a rejoin, as for any down verdict.
+    core.heartbeat(info('b'), t + 10);
+    expect(core.stats.rejoins).toBe(1);
+  });
+
+  it('ignores "no responders" while its own echo is stale, isolated, or just after a late tick', () => {
+    const core = new MembershipCore(info('a'), T0);
+    core.heartbeat(info('b'), T0);
+    let t = T0;
+    for (; t < T0 + 1200; t += 100) {
+      core.heartbeat(info('a'), t);
+      core.tick(t);
+    }
+    // Our echo stops (we are the one reconnecting): 800 ms later it is stale.
+    for (const end = t + 800; t < end; t += 100) core.tick(t);
+    expect(core.unreachable('b', 1, t)).toEqual({});
+    // The echo is back: silences restart from 0, b is no suspect any more.
+    core.heartbeat(info('a'), t);
+    expect(core.unreachable('b', 1, t)).toEqual({});
+    for (const end = t + 1100; t < end; t += 100) {
+      core.heartbeat(info('a'), t);
+      core.tick(t);
+    }
+    expect(core.suspects()).toEqual([{ node: 'b', creation: 1 }]);
+    // No tick for longer than the tolerance: we may be paused right now.
+    expect(core.unreachable('b', 1, t - 100 + 400)).toEqual({});
+    // A late tick (our process paused 1 s): its grace period holds the verdict back.
+    t += 1000;
+    core.heartbeat(info('a'), t);
+    core.tick(t);
+    expect(core.unreachable('b', 1, t + 10)).toEqual({});
+    for (let i = 0; i < 5; i++) {
+      t += 100;
+      core.heartbeat(info('a'), t);
+      core.tick(t);
+    }
+    expect(names(core)).toEqual(['a@1', 'b@1']);
+    expect(core.unreachable('b', 1, t + 10).change?.removed).toEqual([
+      { member: info('b'), reason: 'down' },
+    ]);
+    expect(core.stats.fastDowns).toBe(1);
+  });
+
   it('declares a silent member down after downAfterMs and not before', () => {
     const core = new MembershipCore(info('a'), T0);
     core.heartbeat(info('b'), T0);

@@ -44,6 +44,13 @@
  * - At `suspectAfterMs` of silence a member is *suspect* (`stats.suspicions`);
  *   a suspect heard again counts in `stats.suspicionsCleared`. At
  *   `downAfterMs` it is down and leaves the view.
+ * - Fast down: `unreachable(node, creation)` reports that a probe of a
+ *   suspect found no NATS subscriber for it (its connection is gone, e.g. the
+ *   process was killed): it is down at once (`stats.fastDowns`, counted in
+ *   `downs` too), but only if it is still that incarnation with at least
+ *   `suspectAfterMs` of silence, and we are judging normally (our echo fresh,
+ *   not isolated, not in a grace period after a late tick). Otherwise it is
+ *   ignored: a live member that is merely slow is never fast-downed.
  * - Detection bound: when our process runs normally (ticks at most
  *   `pauseToleranceMs` late) and stays connected, a member that stops
  *   heartbeating is removed at most `downAfterMs + tickMs` (plus the tick's
@@ -62,79 +69,16 @@ import {
   type ResolvedDetectorOptions,
   resolveDetectorOptions,
 } from './detector-options.ts';
+import type {
+  MemberInfo,
+  MembershipStats,
+  RemovalReason,
+  Step,
+  View,
+  ViewChange,
+} from './membership-types.ts';
 
-export const MemberStatus = {
-  /** Owns shards. */
-  Up: 'up',
-  /** Being drained: a member, but owns no shards. */
-  Draining: 'draining',
-  /** About to leave: owns no shards. */
-  Leaving: 'leaving',
-} as const;
-export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
-
-/** What a node announces about itself in each heartbeat. */
-export interface MemberInfo {
-  readonly node: string;
-  /** The incarnation: larger for every start of the node (as Erlang's `creation`). */
-  readonly creation: number;
-  readonly status: MemberStatus;
-  /** Base URL of its HTTP server, for clients sent elsewhere. */
-  readonly http?: string;
-  /** WebSocket URL. */
-  readonly ws?: string;
-  /** `host:port` of its gRPC admin API. */
-  readonly admin?: string;
-  /** Wall time (ms) at which this incarnation started. */
-  readonly startedAt: number;
-}
-
-export interface View {
-  /** Grows by one with every change; local to the node that computed it. */
-  readonly version: number;
-  /** Sorted by node name, one per node. */
-  readonly members: readonly MemberInfo[];
-}
-
-export type RemovalReason = 'down' | 'left' | 'replaced';
-
-export interface ViewChange {
-  readonly view: View;
-  readonly previous: View;
-  readonly added: readonly MemberInfo[];
-  readonly removed: readonly { readonly member: MemberInfo; readonly reason: RemovalReason }[];
-  /** Same incarnation, new status or addresses. */
-  readonly updated: readonly { readonly from: MemberInfo; readonly to: MemberInfo }[];
-}
-
-/** The outcome of one input. */
-export interface Step {
-  readonly change?: ViewChange;
-  /** Present only when isolation flipped: the new value. */
-  readonly isolated?: boolean;
-}
-
-export interface MembershipStats {
-  ticks: number;
-  /** Ticks later than `tickMs + pauseToleranceMs`: our own process was paused. */
-  lateTicks: number;
-  maxTickGapMs: number;
-  suspicions: number;
-  /** Suspects heard again before being declared down: near misses. */
-  suspicionsCleared: number;
-  downs: number;
-  /** Down verdicts held back by a grace period after a late tick. */
-  downsDeferred: number;
-  /** Nodes heard again, same incarnation, after we declared them down. */
-  rejoins: number;
-  replaced: number;
-  left: number;
-  /** Heartbeats of older or left incarnations, ignored. */
-  staleHeartbeats: number;
-  /** Heartbeats under our own name but another incarnation. */
-  foreignSelf: number;
-  isolations: number;
-}
+export * from './membership-types.ts';
 
 /** Tombstones and down marks kept per kind (oldest dropped first). */
 const REMEMBERED_MAX = 4096;
@@ -173,6 +117,7 @@ export class MembershipCore {
     suspicions: 0,
     suspicionsCleared: 0,
     downs: 0,
+    fastDowns: 0,
     downsDeferred: 0,
     rejoins: 0,
     replaced: 0,
@@ -341,6 +286,42 @@ export class MembershipCore {
     }
     const change = removed.length > 0 ? this.commit([], removed, []) : undefined;
     return { ...(change && { change }), ...(isolated !== undefined && { isolated }) };
+  }
+
+  /** Members other than us with at least `suspectAfterMs` of silence: whom to probe. */
+  suspects(): { node: string; creation: number }[] {
+    const out: { node: string; creation: number }[] = [];
+    for (const [node, e] of this.members) {
+      if (node !== this.selfInfo.node && e.silentMs >= this.options.suspectAfterMs) {
+        out.push({ node, creation: e.info.creation });
+      }
+    }
+    return out;
+  }
+
+  /** A probe of suspect `node`@`creation` found no NATS subscriber: down at once if still safe (see the module doc). */
+  unreachable(node: string, creation: number, nowMs: number): Step {
+    const entry = this.members.get(node);
+    const o = this.options;
+    const echoAgeMs = this.selfSilentMs + Math.max(0, nowMs - this.selfAccruedAtMs);
+    if (
+      this.hasLeft ||
+      this.isIsolated ||
+      node === this.selfInfo.node ||
+      entry === undefined ||
+      entry.info.creation !== creation ||
+      entry.silentMs < o.suspectAfterMs ||
+      echoAgeMs >= o.echoFreshMs ||
+      nowMs < this.graceUntilMs ||
+      nowMs - this.lastTickMs > o.tickMs + o.pauseToleranceMs
+    ) {
+      return {};
+    }
+    this.members.delete(node);
+    remember(this.downed, node, creation);
+    this.stats.downs++;
+    this.stats.fastDowns++;
+    return { change: this.commit([], [{ member: entry.info, reason: 'down' }], []) };
   }
 
   /** Our own heartbeat came back through NATS. */

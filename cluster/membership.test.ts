@@ -1,7 +1,7 @@
 /**
  * The NATS driver under virtual time, on an in-memory bus that stands in for
  * the few `NatsConnection` calls it makes (subscribe with a callback,
- * publish, flush). The real nats-server tests are in
+ * publish, flush, and for the suspect probe: request, isClosed, status). The real nats-server tests are in
  * `tests/cluster-membership.test.ts`.
  */
 import type { NatsConnection } from 'nats';
@@ -12,7 +12,12 @@ import { Membership } from './membership.ts';
 
 type Callback = (err: Error | null, msg: { data: Uint8Array }) => void;
 
-/** A broadcast bus with a fixed latency; a node can be cut off (its publishes throw, nothing reaches it). */
+/**
+ * A broadcast bus with a fixed latency; a node can be cut off (its publishes
+ * throw, nothing reaches it, its subscriptions stay: requests to it time
+ * out) or closed (cut off and its subscriptions gone: requests to it are
+ * answered "no responders", as nats-server answers them).
+ */
 class Bus {
   private readonly subs = new Map<string, { node: string; cb: Callback }[]>();
   readonly cut = new Set<string>();
@@ -44,8 +49,37 @@ class Bus {
           });
         }
       },
+      request(subject: string, _data: Uint8Array, opts: { timeout: number }) {
+        return new Promise((resolve, reject) => {
+          const to = bus.subs.get(subject) ?? [];
+          if (bus.cut.has(node) || to.some((e) => bus.cut.has(e.node))) {
+            bus.clock.setTimer(opts.timeout, () =>
+              reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
+            );
+          } else if (to.length === 0) {
+            bus.clock.setTimer(bus.latencyMs, () =>
+              reject(Object.assign(new Error('503'), { code: '503' })),
+            );
+          } else {
+            bus.clock.setTimer(2 * bus.latencyMs, () => resolve({ data: new Uint8Array(0) }));
+          }
+        });
+      },
+      isClosed: () => false,
+      status: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => {}) }) }),
       flush: async () => {},
     } as unknown as NatsConnection;
+  }
+
+  /** `node`'s connection closed: cut off, and the server forgets its subscriptions. */
+  close(node: string): void {
+    this.cut.add(node);
+    for (const [subject, subs] of this.subs) {
+      this.subs.set(
+        subject,
+        subs.filter((e) => e.node !== node),
+      );
+    }
   }
 }
 
@@ -77,12 +111,45 @@ function cluster(names: string[]) {
 
 const members = (m: Membership) => m.view().members.map((x) => x.node);
 
+/** As `run`, in 10 ms steps, letting promise callbacks (the probes' answers) run between them. */
+async function runAsync(clock: VirtualClock, untilMs: number): Promise<void> {
+  while (clock.now() < untilMs) {
+    run(clock, Math.min(untilMs, clock.now() + 10));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  }
+}
+
 describe('Membership (driver) under virtual time', () => {
   it('gives every node the full view within a round trip, not a heartbeat period', () => {
     const { clock, nodes } = cluster(['a', 'b', 'c']);
     for (const n of nodes) n.start();
     run(clock, 5);
     for (const n of nodes) expect(members(n)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('removes a node whose connection closed once suspect (probe: no responders), a cut-off one only at downAfterMs', async () => {
+    const { clock, bus, nodes } = cluster(['a', 'b', 'c', 'd']);
+    const [a, b] = nodes as [Membership, Membership, Membership, Membership];
+    for (const n of nodes) n.start();
+    await runAsync(clock, 1000);
+    const removedAt = new Map<string, number>();
+    a.onChange((view, previous) => {
+      for (const p of previous.members)
+        if (!view.members.some((m) => m.node === p.node)) removedAt.set(p.node, clock.now());
+    });
+    const t0 = clock.now();
+    bus.close('c'); // killed: the server forgets its subscriptions
+    bus.cut.add('d'); // black-holed: its subscriptions stay, requests to it time out
+    await runAsync(clock, t0 + 3000);
+    // Suspect after 1 s of silence (its last heartbeat up to 250 ms before), probed at that tick.
+    expect(removedAt.get('c')! - t0).toBeGreaterThanOrEqual(750);
+    expect(removedAt.get('c')! - t0).toBeLessThanOrEqual(1150);
+    expect(removedAt.get('d')! - t0).toBeGreaterThanOrEqual(1750);
+    expect(removedAt.get('d')! - t0).toBeLessThanOrEqual(2150);
+    expect(a.stats).toMatchObject({ fastDowns: 1, downs: 2 });
+    expect(b.stats.fastDowns).toBe(1);
+    expect(a.stats.probesSent).toBeGreaterThan(1);
+    expect(members(a)).toEqual(['a', 'b']);
   });
 
   it('removes a cut-off node after downAfterMs, and the node itself turns isolated', () => {

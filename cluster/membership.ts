@@ -23,6 +23,11 @@
  *   listener that throws is logged and the others still run; a publish on a
  *   closed connection is counted (the core notices the missing echo).
  *
+ * - Fast crash detection: each tick, the members the core holds suspect are
+ *   probed through NATS (`membership-probe.ts`); a "no responders" answer
+ *   (their connection is gone) lets the core declare them down at once
+ *   (`stats.fastDowns`) instead of after `downAfterMs`.
+ *
  * Every view change is logged at info with its version, the members added,
  * removed (with the reason) and updated (status or addresses).
  */
@@ -38,6 +43,7 @@ import {
   type View,
   type ViewChange,
 } from './membership-core.ts';
+import { type ProbeStats, SuspectProber } from './membership-probe.ts';
 import {
   decodeWire,
   encodeWire,
@@ -71,7 +77,7 @@ export interface MembershipOptions {
   readonly log?: Logger;
 }
 
-export interface MembershipDriverStats extends MembershipStats {
+export interface MembershipDriverStats extends MembershipStats, ProbeStats {
   published: number;
   received: number;
   /** Messages that failed to decode or validate. */
@@ -120,6 +126,7 @@ export class Membership {
     listenerErrors: 0,
   };
   private sub: Subscription | undefined;
+  private readonly prober: SuspectProber;
   private heartbeatTimer: TimerHandle | undefined;
   private tickTimer: TimerHandle | undefined;
   private state: 'new' | 'running' | 'left' | 'closed' = 'new';
@@ -130,7 +137,8 @@ export class Membership {
     this.nc = opts.nc;
     this.clock = opts.clock;
     this.log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'membership' });
-    this.subject = `${opts.subject ?? 'parley.cluster'}.heartbeat`;
+    const prefix = opts.subject ?? 'parley.cluster';
+    this.subject = `${prefix}.heartbeat`;
     const { node, creation, http, ws, admin } = opts.self;
     const self: MemberInfo = {
       node,
@@ -146,6 +154,27 @@ export class Membership {
       ...(opts.downAfterMs !== undefined && { downAfterMs: opts.downAfterMs }),
       ...(opts.tickMs !== undefined && { tickMs: opts.tickMs }),
     });
+    const o = this.core.options;
+    this.prober = new SuspectProber(
+      this.nc,
+      prefix,
+      this.clock,
+      o.heartbeatMs,
+      2 * o.heartbeatMs,
+      o.suspectAfterMs,
+      this.log,
+      (node, creation) => {
+        if (this.state !== 'running') return;
+        const step = this.core.unreachable(node, creation, this.clock.now());
+        if (step.change) {
+          this.log.warn(
+            { node, creation },
+            'membership: suspect has no NATS subscriber, down at once',
+          );
+        }
+        this.apply(step);
+      },
+    );
   }
 
   /** Subscribes, announces the join and starts heartbeating. */
@@ -170,6 +199,7 @@ export class Membership {
       { node: this.core.self().node, creation: this.core.self().creation, subject: this.subject },
       'membership joining',
     );
+    this.prober.start(this.core.self().node);
     this.publishHeartbeat(true);
     this.scheduleHeartbeat();
     this.scheduleTick();
@@ -188,7 +218,7 @@ export class Membership {
   }
 
   get stats(): MembershipDriverStats {
-    return { ...this.core.stats, ...this.driver };
+    return { ...this.core.stats, ...this.driver, ...this.prober.stats };
   }
 
   onChange(listener: (view: View, previous: View) => void): () => void {
@@ -335,6 +365,7 @@ export class Membership {
       if (this.state !== 'running') return;
       const lateBefore = this.core.stats.lateTicks;
       this.apply(this.core.tick(this.clock.now()));
+      if (!this.core.isolated()) this.prober.probe(this.core.suspects());
       if (this.core.stats.lateTicks > lateBefore && this.core.stats.lateTicks % 10 === 1) {
         this.log.warn(
           { lateTicks: this.core.stats.lateTicks, maxTickGapMs: this.core.stats.maxTickGapMs },
@@ -353,6 +384,7 @@ export class Membership {
   }
 
   private unsubscribe(): void {
+    this.prober.close();
     try {
       this.sub?.unsubscribe();
     } catch {
