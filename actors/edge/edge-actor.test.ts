@@ -162,6 +162,15 @@ describe('edge actor: paced replay and re-attach', () => {
     expect(attaches()).toBe(3);
   });
 
+  test('by default sends a lost attach again after 750 ms (well inside a failover)', async () => {
+    const h = await start();
+    const attaches = () => h.directory.kinds().filter((k) => k === 'attach').length;
+    await h.d.advance(749);
+    expect(attaches()).toBe(1);
+    await h.d.advance(1);
+    expect(attaches()).toBe(2);
+  });
+
   test('does not attach again while replay batches come or wait for the socket to drain', async () => {
     const h = await start({ limits: { attachRetryMs: 1000, sendBufferBytesMax: 4000 } });
     const attaches = () => h.directory.kinds().filter((k) => k === 'attach').length;

@@ -24,7 +24,7 @@ export interface EdgeLimits {
   readonly presenceUsersMax: number;
   /** Frames (messages, requests with a ref) forwarded and not yet answered; past it a frame is refused `rate_limited`. */
   readonly inflightMessagesMax: number;
-  /** An `attach` with no `attached` and no replay batch back after this long is sent again (it went to a node that is gone). */
+  /** An `attach` with no `attached` and no replay batch back after this long is sent again (it went to a node that is gone). Default 750 ms: well under a failover, and only sent again when the replay made no progress. */
   readonly attachRetryMs: number;
 }
 
@@ -38,7 +38,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   sendBufferBytesMax: 4 * 1024 * 1024,
   presenceUsersMax: 10_000,
   inflightMessagesMax: 4096,
-  attachRetryMs: 2000,
+  attachRetryMs: 750,
 };
 
 export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits {
