@@ -36,8 +36,8 @@
  * socket (`sendBufferBytesMax`, else close `1013`); presence subscriptions per
  * connection (`presenceUsersMax`, oldest dropped first).
  */
-import type { ActorContext, Behavior, TimerRef } from '../../runtime/index.ts';
-import { ParleyError, quote } from '../../runtime/index.ts';
+import type { ActorContext, Behavior, ExitReason, TimerRef } from '../../runtime/index.ts';
+import { isNormalExit, ParleyError, quote } from '../../runtime/index.ts';
 import { type EdgeMsg, type UserMsg, userKey } from '../chat/messages.ts';
 import type { Presence, PresenceListener, PresenceState } from '../presence/index.ts';
 import {
@@ -335,8 +335,8 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
   }
 
   /** After a crash of the user actor: what it had queued is lost, so submit it again (or answer it). */
-  function resubmit(state: EdgeState, ctx: Ctx): void {
-    for (const next of state.inflight.afterCrash()) {
+  function resubmit(state: EdgeState, ctx: Ctx, crashed: boolean): void {
+    for (const next of state.inflight.afterCrash(crashed)) {
       if ('resubmit' in next) toUser({ t: 'client', device, edge: ctx.self, frame: next.resubmit });
       else sendError(state, ctx, 'unavailable', next.refuse.message, next.refuse);
     }
@@ -458,7 +458,7 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
       if (state.closed || down.monitor !== state.userMonitor) return state;
       state.userMonitor = undefined;
       attach(state, ctx);
-      resubmit(state, ctx);
+      resubmit(state, ctx, isCrash(down.reason));
       return state;
     },
 
@@ -505,4 +505,9 @@ function frameCodeOf(err: unknown): ErrorFrameCode {
     if (err.code === 'not_found') return 'not_found';
   }
   return 'unavailable';
+}
+
+/** A user actor that died of an error (or was killed), not one whose node was lost or that stopped on purpose. */
+function isCrash(reason: ExitReason): boolean {
+  return !isNormalExit(reason) && reason !== 'noconnection' && reason !== 'noproc';
 }

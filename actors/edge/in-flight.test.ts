@@ -27,6 +27,24 @@ describe('InFlight', () => {
     expect(f.size).toBe(0);
   });
 
+  it('counts nothing when the user actor went away without crashing, so a stored message is never refused', () => {
+    const f = new InFlight(10);
+    f.track(msg('m1'));
+    f.track(msg('m2'));
+    for (let i = 0; i < 5; i++) {
+      expect(f.afterCrash(false).map((n) => ('resubmit' in n ? n.resubmit : 'refused'))).toEqual([
+        msg('m1'),
+        msg('m2'),
+      ]);
+    }
+    // Real crashes still count: the oldest is refused after RESUBMITS_MAX + 1 of them.
+    f.afterCrash(true);
+    expect(f.afterCrash(true).map((n) => ('resubmit' in n ? n.resubmit.type : 'refused'))).toEqual([
+      'refused',
+      'message',
+    ]);
+  });
+
   it('keeps no frame that gets no answer (acks, typing)', () => {
     const f = new InFlight(10);
     f.track({ type: 'ack', id: 'm', from: 'bob', status: 'read', ref: 'a' });

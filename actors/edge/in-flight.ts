@@ -14,7 +14,11 @@
  * - After a crash, the oldest entry is taken as its likely cause and counts
  *   it; one that counted `RESUBMITS_MAX + 1` crashes is answered
  *   `unavailable` instead, so a frame that kills every incarnation cannot
- *   keep the ones behind it from going through.
+ *   keep the ones behind it from going through. A user actor that went
+ *   away without crashing (its node lost, its key handed off, fenced) is no
+ *   crash: everything goes again and nothing is counted, since refusing a
+ *   message that was in fact stored would make the client resend it behind
+ *   later ones (out of order).
  * - Frames without a reply (acks, typing) are not kept: there is nothing
  *   to know them answered by. At most `max` entries are kept: past it the
  *   oldest request is forgotten (a reply lost with a node must not fill
@@ -99,10 +103,13 @@ export class InFlight {
     if (this.entries.delete(key) && key.startsWith('r:')) this.requests--;
   }
 
-  /** After a crash of the user actor: every entry, in order, to submit again or to refuse. */
-  afterCrash(): AfterCrash[] {
+  /**
+   * After the user actor went down: every entry, in order, to submit again or
+   * to refuse. `crashed` false (lost node, handoff, fenced) counts nothing.
+   */
+  afterCrash(crashed = true): AfterCrash[] {
     const out: AfterCrash[] = [];
-    let head = true;
+    let head = crashed;
     for (const [key, entry] of this.entries) {
       if (head) entry.crashes++;
       head = false;
