@@ -276,7 +276,8 @@ describe('RedisPresence when Redis fails', () => {
         new RegExp(`^presence redis at 127\\.0\\.0\\.1:${server.port} is unavailable: `),
       ),
     });
-    expect(performance.now() - started).toBeLessThan(100);
+    // Refused at once, not after the 2 s command timeout (the bound leaves room for a loaded machine).
+    expect(performance.now() - started).toBeLessThan(1000);
 
     await server.restart(); // empty: nothing was persisted
     await vi.waitFor(async () => expect(await a.get(['gus'])).toHaveLength(1), { timeout: 10_000 });
