@@ -362,12 +362,16 @@ export class RedisPresence implements Presence {
   /** Tracks readiness of both connections; resubscribes (and resyncs) the subscriber on each reconnect. */
   private watchConnections(): Promise<void> {
     // One line per outage, not one per reconnect attempt.
+    // A server that dies closes the socket without an error when it is back before the
+    // first reconnect attempt: the outage is the lost connection, whichever comes first.
     let down = false;
-    this.redis.on('error', (err: Error) => {
-      if (down) return;
+    const lost = (why: string) => {
+      if (down || this.closed) return;
       down = true;
-      this.log?.warn({ redis: this.address, err: err.message }, 'presence redis unavailable');
-    });
+      this.log?.warn({ redis: this.address, err: why }, 'presence redis unavailable');
+    };
+    this.redis.on('error', (err: Error) => lost(err.message));
+    this.redis.on('close', () => lost('connection closed'));
     this.redis.on('ready', () => {
       if (down) this.log?.info({ redis: this.address }, 'presence redis back');
       down = false;
