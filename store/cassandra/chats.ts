@@ -22,6 +22,7 @@
  * list carries a TTL.
  */
 import { quote } from '../../runtime/index.ts';
+import { type ChatRow, chatRowAfter } from '../chat-row.ts';
 import type {
   ConversationPage,
   ConversationSummary,
@@ -37,11 +38,7 @@ import type { BatchQuery } from './cql.ts';
 import { guard } from './driver-errors.ts';
 import { Kind, num } from './rows.ts';
 
-export interface ChatRow {
-  readonly last: InboxEntry;
-  readonly unread: number;
-  readonly readUpTo: number;
-}
+export type { ChatRow };
 
 /** Conversations per `IN` read. */
 const IN_CHUNK = 100;
@@ -91,11 +88,7 @@ export function chatBatchRows(
   const next = new Map<string, ChatRow>();
   for (const { item, seq } of fresh) {
     const prev = next.get(item.conversation) ?? stored.get(item.conversation);
-    next.set(item.conversation, {
-      last: { ...item.record, user, seq },
-      unread: (prev?.unread ?? 0) + (item.record.from !== user ? 1 : 0),
-      readUpTo: prev?.readUpTo ?? 0,
-    });
+    next.set(item.conversation, chatRowAfter(prev, user, { ...item.record, user, seq }));
   }
   const out: BatchQuery[] = [];
   for (const [conversation, row] of next) {

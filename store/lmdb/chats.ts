@@ -17,6 +17,7 @@
  * `readUpTo`.
  */
 import type { Key } from 'lmdb';
+import { type ChatRow, chatRowAfter } from '../chat-row.ts';
 import type {
   ConversationPage,
   ConversationSummary,
@@ -29,11 +30,7 @@ import { checkEpoch, checkId, checkInt, checkKey, checkLimit } from '../validate
 import type { Ctx } from './context.ts';
 import { END, historyKey, live, type Stamped, stamped, Tag } from './schema.ts';
 
-export interface ChatRow {
-  readonly last: InboxEntry;
-  readonly unread: number;
-  readonly readUpTo: number;
-}
+export type { ChatRow };
 
 export const chatKey = (user: string, conversation: string): Key[] => [
   user,
@@ -67,16 +64,10 @@ export function chatUpdates(
     const conversation = item.conversation;
     const before = out.get(conversation);
     const stored = before === undefined ? chatRow(ctx, user, conversation) : undefined;
-    const prev = before?.row ?? stored;
-    const fromOther = entry.from !== user ? 1 : 0;
     out.set(conversation, {
       conversation,
       oldSeq: before === undefined ? stored?.last.seq : before.oldSeq,
-      row: {
-        last: entry,
-        unread: (prev?.unread ?? 0) + fromOther,
-        readUpTo: prev?.readUpTo ?? 0,
-      },
+      row: chatRowAfter(before?.row ?? stored, user, entry),
     });
   }
   return [...out.values()];
