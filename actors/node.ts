@@ -7,18 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  ActorSystem,
-  type Ref,
-  type SupervisorMsg,
-  startSupervisor,
-  type Transport,
-} from '../runtime/index.ts';
+import { ActorSystem, type Ref, type SupervisorMsg, type Transport } from '../runtime/index.ts';
 import { type BlobStore, openFsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
-import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './chat/env.ts';
-import { groupActor } from './chat/group-actor.ts';
-import { userActor } from './chat/user-actor.ts';
-import { WakeOnGain } from './chat/wake.ts';
+import { type ChatCore, composeChat } from './chat/compose.ts';
+import type { ChatConfig } from './chat/env.ts';
 import {
   type Availability,
   type EdgeServer,
@@ -29,13 +21,7 @@ import {
 } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
-import {
-  ACTIVATOR_NAME,
-  activator,
-  type Placement,
-  staticPlacement,
-  VirtualDirectory,
-} from './virtual/index.ts';
+import { type Placement, staticPlacement } from './virtual/index.ts';
 
 export interface NodeOptions {
   /** Node name; default `local` (or the transport's). */
@@ -66,6 +52,20 @@ export interface NodeOptions {
   readonly serverLimits?: Partial<ServerLimits>;
   /** Serve `/metrics` to any caller, not only loopback ones. Default false. */
   readonly metricsPublic?: boolean;
+  /**
+   * A node composed already (a cluster member, `actors/member`): its system
+   * and chat are served as they are; `store` is the one its actors use and
+   * `metrics` the one that store reports to. `transport`, `placement`,
+   * `node`, `creation` and `chat` are then not used.
+   */
+  readonly core?: NodeCore;
+}
+
+export interface NodeCore {
+  readonly system: ActorSystem;
+  readonly chat: ChatCore;
+  readonly metrics: Metrics;
+  readonly store: Store;
 }
 
 export interface ChatNode {
@@ -83,19 +83,22 @@ export interface ChatNode {
 export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
   const host = options.host ?? '127.0.0.1';
   const dataDir = options.dataDir ?? './data';
-  const system = new ActorSystem({
-    ...(options.node !== undefined ? { node: options.node } : {}),
-    ...(options.transport !== undefined ? { transport: options.transport } : {}),
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    ...(options.creation !== undefined ? { creation: options.creation } : {}),
-  });
+  const core = options.core;
+  const system =
+    core?.system ??
+    new ActorSystem({
+      ...(options.node !== undefined ? { node: options.node } : {}),
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.creation !== undefined ? { creation: options.creation } : {}),
+    });
   const ownsStore = options.store === undefined;
   if (ownsStore || options.blobs === undefined) mkdirSync(dataDir, { recursive: true });
   const rawStore =
     options.store ?? (await openLmdbStore({ path: join(dataDir, 'lmdb'), clock: system.clock }));
   const blobs = options.blobs ?? (await openFsBlobStore({ dir: join(dataDir, 'media') }));
-  const metrics = new Metrics({ system });
-  const store = instrumentStore(rawStore, metrics);
+  const metrics = core?.metrics ?? new Metrics({ system });
+  const store = core?.store ?? instrumentStore(rawStore, metrics);
   const presence = options.presence ?? new MemoryPresence({ clock: system.clock });
   const jwtSecret = options.jwtSecret ?? generateSecret();
   if (options.jwtSecret === undefined) {
@@ -104,34 +107,16 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     );
   }
   const placement = options.placement ?? staticPlacement(system.node);
-  const directory = new VirtualDirectory(system, placement);
-  const env: ChatEnv = { store, directory, config: { ...DEFAULT_CHAT_CONFIG, ...options.chat } };
-  const root = startSupervisor(
-    system,
-    {
-      flags: { strategy: 'one_for_one', intensity: 10, period: 10 },
-      children: [
-        {
-          id: 'activator',
-          start: () => ({
-            behavior: activator(
-              {
-                user: (id, act) => userActor(id, env, act),
-                group: (id, act) => groupActor(id, env, act),
-              },
-              directory,
-            ),
-            options: { name: ACTIVATOR_NAME, mailbox: { capacity: 1_000_000 } },
-          }),
-        },
-      ],
-    },
-    { name: 'parley.root' },
-  );
-  // Resume forwards and fan-out left pending by a crash, without waiting for clients,
-  // and again for the keys this node gains in each view change.
-  const waker = new WakeOnGain(system, rawStore, directory, placement);
-  void waker.start();
+  const chat =
+    core?.chat ??
+    composeChat({
+      system,
+      store,
+      wakeStore: rawStore,
+      placement,
+      ...(options.chat !== undefined ? { config: options.chat } : {}),
+    });
+  const { directory, root } = chat;
   const devTokens =
     options.devTokens ?? (host === '127.0.0.1' || host === 'localhost' || host === '::1');
   let edge: EdgeServer;
@@ -154,7 +139,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       ...(options.metricsPublic !== undefined ? { metricsPublic: options.metricsPublic } : {}),
     });
   } catch (err) {
-    waker.stop();
+    chat.stop();
     await system.shutdown();
     if (ownsStore) await rawStore.close();
     throw err;
@@ -170,7 +155,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     presence,
     metrics,
     async close() {
-      waker.stop();
+      chat.stop();
       await edge.close();
       await system.shutdown();
       if (ownsStore) await rawStore.close();

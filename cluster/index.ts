@@ -36,6 +36,7 @@ export {
   encodeWire as encodeMembershipMessage,
   type WireMessage as MembershipMessage,
 } from './membership-wire.ts';
+export type { NatsLike } from './nats-like.ts';
 export {
   type ConnectNatsTransportOptions,
   connectNatsTransport,

@@ -18,9 +18,10 @@
  * probed (after a NATS restart, we may be back before the others'
  * subscriptions are). This class does not own `nc`.
  */
-import { type NatsConnection, ErrorCode as NatsErrorCode, type Subscription } from 'nats';
+import { ErrorCode as NatsErrorCode, type Subscription } from 'nats';
 import type { Logger } from 'pino';
 import type { Clock } from '../runtime/index.ts';
+import type { NatsLike } from './nats-like.ts';
 
 export interface ProbeStats {
   probesSent: number;
@@ -47,7 +48,7 @@ export class SuspectProber {
   private quietUntilMs = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: NatsLike,
     private readonly prefix: string,
     private readonly clock: Clock,
     private readonly intervalMs: number,

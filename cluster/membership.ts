@@ -31,7 +31,7 @@
  * Every view change is logged at info with its version, the members added,
  * removed (with the reason) and updated (status or addresses).
  */
-import type { NatsConnection, Subscription } from 'nats';
+import type { Subscription } from 'nats';
 import pino, { type Logger } from 'pino';
 import { type Clock, ErrorCode, ParleyError, quote, type TimerHandle } from '../runtime/index.ts';
 import {
@@ -51,6 +51,7 @@ import {
   isNodeName,
   type WireMessage,
 } from './membership-wire.ts';
+import type { NatsLike } from './nats-like.ts';
 
 export interface MembershipSelf {
   readonly node: string;
@@ -63,7 +64,7 @@ export interface MembershipSelf {
 }
 
 export interface MembershipOptions {
-  readonly nc: NatsConnection;
+  readonly nc: NatsLike;
   readonly self: MembershipSelf;
   readonly clock: Clock;
   /** Default 250. */
@@ -111,7 +112,7 @@ function validateOptions(opts: MembershipOptions): void {
 const tag = (m: MemberInfo) => `${m.node}@${m.creation}`;
 
 export class Membership {
-  private readonly nc: NatsConnection;
+  private readonly nc: NatsLike;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly subject: string;

@@ -3,7 +3,7 @@
  *
  * Each node subscribes to its own subject `<prefix>.<node>` (prefix
  * `parley.node`) and answers hello requests on `<prefix>.<node>.hello`.
- * Frames to one node that are sent within one microtask coalesce into one
+ * Frames to one node that are sent within one turn (`Clock.defer`) coalesce into one
  * NATS message (`nats-frame.ts`), split so none exceeds the server's
  * `max_payload`. One connection and one subject per receiver keep per-pair
  * FIFO (NATS orders one publisher's messages on one subject).
@@ -69,6 +69,7 @@ import {
   KIND_BYE,
   KIND_RESET,
 } from './nats-frame.ts';
+import type { NatsLike } from './nats-like.ts';
 import { DISCARD, DOWN, GAP, Links, NEW_CREATION, RESET_PEER } from './nats-links.ts';
 
 /** nats-server's default max_payload, used until the server says otherwise. */
@@ -162,7 +163,7 @@ export class NatsTransport implements Transport {
   private closed = false;
 
   constructor(
-    readonly nc: NatsConnection,
+    readonly nc: NatsLike,
     options: NatsTransportOptions,
     /** Whether `close` closes `nc` too (true when `connectNatsTransport` made it). */
     private readonly ownsConnection = false,
@@ -241,7 +242,7 @@ export class NatsTransport implements Transport {
     batch.bytes += frame.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      this.clock.defer(this.flush);
     }
     if (!this.peers.has(node)) this.probe(node);
   }
@@ -283,7 +284,7 @@ export class NatsTransport implements Transport {
 
   // ---- outbound --------------------------------------------------------------------
 
-  /** Publishes the frames queued in this microtask, one NATS message per node as far as max_payload allows. */
+  /** Publishes the frames queued in this turn (`Clock.defer`), one NATS message per node as far as max_payload allows. */
   private readonly flush = (): void => {
     this.flushQueued = false;
     if (this.pending.size === 0) return;

@@ -38,6 +38,14 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * A monotonic reading in ms, for measuring durations that are reported and
+ * never acted on (metrics). Not virtual: the simulator never reads it.
+ */
+export function monotonicMs(): number {
+  return performance.now();
+}
+
 /** Promise that resolves after `ms` on `clock`. */
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(ms, resolve));

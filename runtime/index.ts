@@ -15,7 +15,7 @@ export type {
 } from './behavior.ts';
 export { DEFAULT_MAILBOX, Overflow } from './behavior.ts';
 export { type Cell, MailboxFullError } from './cell.ts';
-export { type Clock, sleep, systemClock, type TimerHandle } from './clock.ts';
+export { type Clock, monotonicMs, sleep, systemClock, type TimerHandle } from './clock.ts';
 export { Codec } from './codec.ts';
 export type { DeadLetterReason } from './dead-letters.ts';
 export { ErrorCode, ParleyError, quote } from './errors.ts';

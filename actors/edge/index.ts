@@ -17,3 +17,4 @@ export {
   type ServerLimits,
   startEdgeServer,
 } from './server.ts';
+export { type SessionDeps, spawnEdgeSession } from './session.ts';

@@ -11,9 +11,8 @@
  * default `performance.now`): they are reported, never acted on, so they do
  * not break the determinism of the actors; the simulator may inject its own.
  */
-import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ActorSystem } from '../../runtime/index.ts';
+import { type ActorSystem, monotonicMs } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { EdgeCounters } from './counters.ts';
 
@@ -43,7 +42,7 @@ export class Metrics implements EdgeCounters {
     const p = options.prefix ?? 'parley_';
     const registers = [this.registry];
     const system = options.system;
-    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.monotonicMs = options.monotonicMs ?? monotonicMs;
     this.connectionsOpen = new Gauge({
       name: `${p}connections_open`,
       help: 'WebSocket connections open now',

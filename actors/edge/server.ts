@@ -57,7 +57,6 @@ import {
 import type { Directory } from '../virtual/index.ts';
 import { CloseCode } from './close-codes.ts';
 import { DEV_TOKENS_PATH, mintDevToken } from './dev-tokens.ts';
-import { edgeBehavior } from './edge-actor.ts';
 import {
   authError,
   authenticate,
@@ -78,6 +77,7 @@ import {
 import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
+import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
 import { DEFAULT_INBOUND_LIMITS, type InboundLimits, WsEdgeSocket } from './ws-socket.ts';
 
@@ -342,17 +342,17 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     const socket = new WsEdgeSocket(ws, limits);
     let edge: Ref<EdgeMsg>;
     try {
-      edge = system.spawn(
-        edgeBehavior({
-          socket,
-          user: identity.user,
-          device: identity.device,
+      edge = spawnEdgeSession(
+        {
+          system,
           directory,
           presence,
           limits: edgeLimits,
           counters: metrics,
-        }),
-        { trapExit: true, mailbox: { capacity: limits.edgeMailboxMax, overflow: 'crash' } },
+          mailboxMax: limits.edgeMailboxMax,
+        },
+        socket,
+        identity,
       );
     } catch (err) {
       log.error({ err, user: identity.user }, 'could not start an edge');

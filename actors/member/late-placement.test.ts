@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualPlacement } from '../actors/virtual/index.ts';
+import { ManualPlacement } from '../virtual/index.ts';
 import { LatePlacement } from './late-placement.ts';
 
 describe('LatePlacement', () => {
@@ -27,5 +27,26 @@ describe('LatePlacement', () => {
     first.set(() => 'n9');
     expect(changes).toBe(2);
     expect(late.owner('k')).toBe('n3');
+  });
+});
+
+describe('LatePlacement.handoffExpected', () => {
+  it("answers the bound placement's verdict (a key gained from a crashed node activates at once)", () => {
+    const late = new LatePlacement();
+    expect(late.handoffExpected('user:a')).toBe(true);
+    late.bind(
+      new ManualPlacement(
+        () => 'n1',
+        (key) => key === 'user:moving',
+      ),
+    );
+    expect(late.handoffExpected('user:a')).toBe(false);
+    expect(late.handoffExpected('user:moving')).toBe(true);
+  });
+
+  it('defaults to waiting for a handoff when the bound placement cannot tell', () => {
+    const late = new LatePlacement();
+    late.bind(new ManualPlacement(() => 'n1'));
+    expect(late.handoffExpected('user:a')).toBe(true);
   });
 });

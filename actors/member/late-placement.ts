@@ -3,8 +3,10 @@
  * exist before its membership (which needs the node's addresses), and until
  * the membership is bound this node cannot place keys (`owner` is undefined,
  * so the activator holds messages). Binding announces a change.
+ * `handoffExpected` is the bound placement's (true until bound): without it a
+ * key gained from a crashed node would wait for a handoff nobody sends.
  */
-import type { Placement } from '../actors/virtual/index.ts';
+import type { Placement } from '../virtual/index.ts';
 
 export class LatePlacement implements Placement {
   private inner: Placement | undefined;
@@ -13,6 +15,10 @@ export class LatePlacement implements Placement {
 
   owner(key: string): string | undefined {
     return this.inner?.owner(key);
+  }
+
+  handoffExpected(key: string): boolean {
+    return this.inner?.handoffExpected?.(key) ?? true;
   }
 
   onChange(listener: () => void): () => void {
