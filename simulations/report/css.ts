@@ -33,6 +33,7 @@ details.check-badge pre { position: absolute; background: #fff; border: 1px soli
 .sweep-plots { display: flex; flex-wrap: wrap; gap: 8px; }
 .timeline { max-height: 360px; overflow-y: auto; border: 1px solid #e2e2e2; }
 .timeline table { width: 100%; }
+.timeline td:first-child { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .timeline td:nth-child(3) { white-space: pre-wrap; word-break: break-word; }
 .checks { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
 div.check { border: 1px solid #e2e2e2; border-radius: 4px; padding: 6px 8px; }

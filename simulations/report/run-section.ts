@@ -37,10 +37,7 @@ function timeline(run: RunResult): string {
   const heading = `<h3>Timeline of ${esc(user)} <small>(${events.length} events)</small></h3>`;
   if (events.length === 0) return `${heading}<p class="empty">no events for ${esc(user)}</p>`;
   const rows = events
-    .map(
-      (e) =>
-        `<tr class="k-${esc(e.kind)}"><td class="num">${fmtS(e.t)}</td><td>${esc(e.kind)}</td><td>${esc(e.text)}</td></tr>`,
-    )
+    .map((e) => `<tr><td>${fmtS(e.t)}</td><td>${esc(e.kind)}</td><td>${esc(e.text)}</td></tr>`)
     .join('');
   return `${heading}<div class="timeline"><table data-timeline="${esc(user)}"><thead><tr><th>time (s)</th><th>kind</th><th>event</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }

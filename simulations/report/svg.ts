@@ -11,7 +11,8 @@
  *   drop to 0; a point with no neighbours is drawn as a dot;
  * - shades and intervals are clipped to the x domain; an interval with no
  *   end (`toX` Infinity) runs to the right edge;
- * - the output is a pure function of the input (coordinates to 0.1 px).
+ * - the output is a pure function of the input (coordinates to 0.1 px; a
+ *   lane's count line to 0.5 px, smaller steps than that are not drawn).
  * Each root `<svg>` carries `data-plot="<id>"`, each shade `class="fault"`
  * and each label `class="fault-label"`, which the Chromium test looks for.
  */
@@ -324,8 +325,10 @@ function stepPath(
   let lastY: string | undefined;
   for (const p of points) {
     if (p.y === undefined || !Number.isFinite(p.y)) continue;
+    // Half a pixel is below what a lane of 24 px can show: steps smaller than that are skipped.
+    const cy = String(Math.round(y(p.y) * 2) / 2);
+    if (cy === lastY) continue;
     const cx = px(box.x(clamp(p.x, box.x0, box.x1)));
-    const cy = px(y(p.y));
     d += lastY === undefined ? `M${cx} ${cy}` : `H${cx}V${cy}`;
     lastY = cy;
   }
