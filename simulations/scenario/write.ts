@@ -20,11 +20,8 @@ export function scenarioToYaml(s: Scenario, comment?: string): string {
       if (node.items.every((i) => isScalar(i))) node.flow = true;
     },
   });
-  if (comment !== undefined && comment !== '') {
-    doc.commentBefore = comment
-      .split('\n')
-      .map((line) => (line === '' ? '' : ` ${line}`))
-      .join('\n');
-  }
-  return doc.toString({ lineWidth: 0 });
+  const text = doc.toString({ lineWidth: 0 });
+  if (comment === undefined || comment === '') return text;
+  const lines = comment.split(/\r\n|\r|\n/).map((line) => (line === '' ? '#' : `# ${line}`));
+  return `${lines.join('\n')}\n\n${text}`;
 }
