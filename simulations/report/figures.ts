@@ -3,29 +3,38 @@
  * a check's figures without its `ok`, a check's key figure (the one number a
  * sweep plots), and which parameters a set of runs sweeps.
  *
- * The key figure is the first of `KEY_FIGURES` the check has as a finite
- * number, else its first finite number figure, else none: checkers name
- * their figures freely, so this prefers the usual names and falls back.
+ * The key figure of a check is its entry in `KEY_FIGURE_OF` (the shipped
+ * checkers' telling figure: `lost` → `missing`, `availability` → `share`,
+ * `latency` → `sentMs.p99`...) when that is a finite number, else the first
+ * of `KEY_FIGURES` it has, else its first finite number figure, else none:
+ * a new checker gets a sensible figure without a change here.
  */
 import type { CheckResult, RunResult } from '../types.ts';
 
 export type ParamValue = number | string | boolean;
 
-/** Preferred key figures, most telling first. */
+/** The key figure of each shipped checker (`simulations/checkers/`), a dotted path into its result. */
+export const KEY_FIGURE_OF: Readonly<Record<string, string>> = {
+  lost: 'missing',
+  duplicated: 'duplicates',
+  reordered: 'violations',
+  receipts: 'violations',
+  'seq-owners': 'clashes',
+  availability: 'share',
+  convergence: 'convergenceMs',
+  latency: 'sentMs.p99',
+  'messages-per-op': 'busPerMessage',
+};
+
+/** For checks not in `KEY_FIGURE_OF`: the usual names, most telling first. */
 export const KEY_FIGURES = [
   'share',
-  'availability',
-  'lost',
-  'duplicated',
-  'reordered',
-  'conflicts',
-  'nonMonotonic',
-  'p99Ms',
-  'sentP99Ms',
-  'deliverP99Ms',
-  'convergedAfterMs',
-  'perOp',
-  'busPerSend',
+  'missing',
+  'violations',
+  'duplicates',
+  'clashes',
+  'p99',
+  'convergenceMs',
 ] as const;
 
 export function paramsText(run: RunResult): string {
@@ -40,14 +49,32 @@ export function figuresOf(check: CheckResult): Record<string, unknown> {
   return figures;
 }
 
-export function keyFigure(check: CheckResult): { name: string; value: number } | undefined {
-  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  for (const name of KEY_FIGURES) {
-    const v = check[name];
-    if (isNumber(v)) return { name, value: v };
+export function keyFigure(
+  name: string,
+  check: CheckResult,
+): { name: string; value: number } | undefined {
+  const preferred = KEY_FIGURE_OF[name];
+  for (const path of preferred === undefined ? KEY_FIGURES : [preferred, ...KEY_FIGURES]) {
+    const v = at(check, path);
+    if (isNumber(v)) return { name: path, value: v };
   }
-  for (const [name, v] of Object.entries(check)) if (isNumber(v)) return { name, value: v };
+  for (const [figure, v] of Object.entries(check))
+    if (isNumber(v)) return { name: figure, value: v };
   return undefined;
+}
+
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** The value at a dotted path (`sentMs.p99`), undefined when any step is missing. */
+function at(value: unknown, path: string): unknown {
+  let here = value;
+  for (const step of path.split('.')) {
+    if (typeof here !== 'object' || here === null) return undefined;
+    here = (here as Record<string, unknown>)[step];
+  }
+  return here;
 }
 
 /** Parameter names whose value differs between runs (a run without one counts as its own value). */

@@ -71,31 +71,55 @@ export function fixtureRun(options: FixtureOptions = {}): RunResult {
   const timeline = sends ? timelineOf(user, durationS, inWindow, part.toS, random) : [];
   const totalSends = series.reduce((a, p) => a + p.sends, 0);
   const acked = series.reduce((a, p) => a + p.sentAcks, 0);
-  const share = totalSends === 0 ? 1 : round(acked / totalSends, 4);
+  // The shapes of the shipped checkers' results (`simulations/checkers/`).
+  const inDeadline = failing ? Math.round(acked * 0.8) : acked;
+  const summary = (p50: number, p99: number, count: number) =>
+    count === 0 ? { count } : { count, p50, p90: Math.round(p99 * 0.4), p99, max: p99 * 2 };
   const checks: Record<string, CheckResult> = {
     lost: failing
-      ? { ok: false, lost: 1, acked, examples: [{ user, id: 'm3', sentAtMs: 10_412 }] }
-      : { ok: true, lost: 0, acked },
-    duplicated: { ok: true, duplicated: 0 },
-    reordered: { ok: true, reordered: 0, senders: USERS },
-    receipts: { ok: true, nonMonotonic: 0 },
-    'seq-owners': { ok: true, conflicts: 0 },
+      ? {
+          ok: false,
+          acked,
+          required: acked * 2,
+          missing: 1,
+          examples: [{ from: user, id: 'm3', user: 'u4', device: 'd1', sentT: 10_412 }],
+        }
+      : { ok: true, acked, required: acked * 2, missing: 0 },
+    duplicated: { ok: true, messages: acked, duplicates: 0, seqClashes: 0 },
+    reordered: { ok: true, pairs: USERS * 4, violations: 0, orderViolations: 0, seqViolations: 0 },
+    receipts: { ok: true, receipts: acked * 2, violations: 0 },
+    'seq-owners': { ok: true, issued: acked * 2, clashes: 0, epochs: 2, epochsPerUserMax: 2 },
     availability: {
       ok: !failing,
-      share: failing ? round(share * 0.8, 4) : share,
-      deadlineMs: 5000,
       sends: totalSends,
+      acked,
+      ackedInDeadline: inDeadline,
+      share: totalSends === 0 ? 1 : round(inDeadline / totalSends, 4),
+      deadlineMs: 5000,
       min: failing ? 0.95 : 0,
     },
-    convergence: { ok: true, afterS: part.toS, convergedAfterMs: 1240 },
+    convergence: {
+      ok: true,
+      faults: 1,
+      lastFaultEndMs: part.toS * 1000,
+      messages: acked,
+      required: acked * 2,
+      missing: 0,
+      convergenceMs: 1240,
+      limitMs: 30_000,
+    },
     latency: {
       ok: true,
-      sentP50Ms: sends ? 11 : null,
-      sentP99Ms: sends ? 2140 : null,
-      deliverP50Ms: sends ? 18 : null,
-      deliverP99Ms: sends ? 2610 : null,
+      sentMs: summary(11, 2140, acked),
+      deliveredMs: summary(18, 2610, acked * 2),
     },
-    'messages-per-op': { ok: true, busPerSend: 6.2, storePerSend: 3.1 },
+    'messages-per-op': {
+      ok: true,
+      acked,
+      busPerMessage: 6,
+      storeCallsPerMessage: 3,
+      actorMessagesPerMessage: 9,
+    },
   };
   const wallS = round(durationS / 180 + random() * 0.05, 3);
   return {

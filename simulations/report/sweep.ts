@@ -34,7 +34,7 @@ function sweepOf(param: string, runs: readonly RunResult[]): string {
       const cells = checks.map((name) => {
         const check = run.checks[name];
         if (check === undefined) return '<td>—</td>';
-        const key = keyFigure(check);
+        const key = keyFigure(name, check);
         const text = key === undefined ? '' : `${key.name} ${key.value}`;
         return `<td class="${check.ok ? 'ok' : 'fail'}">${check.ok ? '✓' : '✗'} ${esc(text)}</td>`;
       });
@@ -64,7 +64,7 @@ function plots(
     let figure = '';
     for (const { run, value } of numeric) {
       const check = run.checks[name];
-      const key = check === undefined ? undefined : keyFigure(check);
+      const key = check === undefined ? undefined : keyFigure(name, check);
       if (key === undefined) continue;
       figure ||= key.name;
       byValue.set(value, [...(byValue.get(value) ?? []), key.value]);

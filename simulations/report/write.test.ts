@@ -123,10 +123,12 @@ describe('writeReport', () => {
     );
     const lost = checks.find((r) => r[1] === '7' && r[3] === 'lost');
     expect(lost?.[4]).toBe('false');
+    const acked = runs[1]!.checks.lost?.acked as number;
     expect(JSON.parse(lost?.[5] ?? '')).toEqual({
-      lost: 1,
-      acked: runs[1]!.checks.lost?.acked,
-      examples: [{ user: 'u1', id: 'm3', sentAtMs: 10_412 }],
+      acked,
+      required: acked * 2,
+      missing: 1,
+      examples: [{ from: 'u1', id: 'm3', user: 'u4', device: 'd1', sentT: 10_412 }],
     });
   });
 
