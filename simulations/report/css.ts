@@ -26,7 +26,7 @@ code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
 button.copy { font-size: 11px; }
 td.checks-cell { min-width: 22em; }
 details.check-badge { display: inline-block; margin: 0 10px 2px 0; vertical-align: top; }
-.summary .command { min-width: 30em; } .summary .command code { white-space: nowrap; }
+.summary .command { min-width: 24em; } .summary .command code { white-space: pre-wrap; word-break: break-all; }
 details.check-badge summary { cursor: pointer; white-space: nowrap; }
 details.check-badge pre { position: absolute; background: #fff; border: 1px solid #ccc; padding: 6px; z-index: 2; max-height: 320px; overflow: auto; }
 .plots svg.plot, .sweep-plots svg.plot { display: block; max-width: 100%; height: auto; margin: 8px 0; }

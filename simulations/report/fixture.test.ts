@@ -39,10 +39,15 @@ describe('fixtureRun', () => {
   it('has no latency, availability or timeline when nothing is sent', () => {
     const run = fixtureRun({ sends: false });
     for (const p of run.series) {
-      expect(p.sends).toBe(0);
+      expect([p.sends, p.sentAcks, p.delivered]).toEqual([0, 0, 0]);
       expect(p.sentP50Ms).toBeUndefined();
       expect(p.availability).toBeUndefined();
     }
     expect(run.timeline.events).toEqual([]);
+    expect(run.checks.latency).toEqual({
+      ok: true,
+      sentMs: { count: 0 },
+      deliveredMs: { count: 0 },
+    });
   });
 });

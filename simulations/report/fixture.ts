@@ -160,7 +160,7 @@ function seriesOf(
     const n = sends ? Math.round(SEND_RATE_PER_S * (0.8 + 0.4 * random())) : 0;
     // A third of the users live on the isolated node: no `sent` for them until the heal.
     const acked = cut ? Math.round(n * (0.62 + 0.06 * random())) : n;
-    const backlog = t === healS ? Math.round(SEND_RATE_PER_S * 3.3) : 0;
+    const backlog = sends && t === healS ? Math.round(SEND_RATE_PER_S * 3.3) : 0;
     const delivered = sends ? Math.round(acked * 1.9) + backlog * 2 : 0;
     const noise = () => 0.85 + 0.3 * random();
     out.push({

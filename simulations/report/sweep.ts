@@ -28,14 +28,25 @@ function sweepOf(param: string, runs: readonly RunResult[]): string {
     .map((run, index) => ({ run, index, value: run.params?.[param] }))
     .sort((a, b) => compare(a.value, b.value) || a.index - b.index);
   const checks = checkNames(runs);
-  const head = `<tr><th>${esc(param)}</th><th>run</th><th>seed</th><th>ok</th>${checks.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
+  // Each check's column is headed by its key figure's name; the cells hold the values.
+  const figureOf = (name: string) =>
+    runs
+      .map((r) => r.checks[name])
+      .flatMap((c) => (c === undefined ? [] : [keyFigure(name, c)]))
+      .find((k) => k !== undefined)?.name;
+  const head = `<tr><th>${esc(param)}</th><th>run</th><th>seed</th><th>ok</th>${checks
+    .map((c) => {
+      const figure = figureOf(c);
+      return `<th>${esc(c)}${figure === undefined ? '' : `<br><small>${esc(figure)}</small>`}</th>`;
+    })
+    .join('')}</tr>`;
   const body = rows
     .map(({ run, index, value }) => {
       const cells = checks.map((name) => {
         const check = run.checks[name];
         if (check === undefined) return '<td>—</td>';
         const key = keyFigure(name, check);
-        const text = key === undefined ? '' : `${key.name} ${key.value}`;
+        const text = key === undefined ? '' : String(Number(key.value.toPrecision(6)));
         return `<td class="${check.ok ? 'ok' : 'fail'}">${check.ok ? '✓' : '✗'} ${esc(text)}</td>`;
       });
       return `<tr><td>${value === undefined ? '—' : esc(value)}</td><td><a href="#run-${index + 1}">#${index + 1}</a></td><td>${esc(run.seed)}</td><td class="${run.ok ? 'ok' : 'fail'}">${run.ok ? 'ok' : 'FAIL'}</td>${cells.join('')}</tr>`;
