@@ -7,5 +7,6 @@
 export { ALL_CHECKS, DEFAULTS, LIMITS } from './defaults.ts';
 export { formatProblems, type Problem, ScenarioError } from './errors.ts';
 export { loadScenario, parseScenario } from './parse.ts';
+export { didYouMean } from './suggest.ts';
 export { applySweep, expandSweeps, type SweepRun, type SweepValue } from './sweep.ts';
 export { scenarioToYaml } from './write.ts';
