@@ -1,6 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSimArgs } from '../cli/args.ts';
 import { expandSweeps, loadScenario } from './index.ts';
 
 const dir = join(import.meta.dirname, '..', 'scenarios');
@@ -72,5 +73,16 @@ describe('shipped scenarios', () => {
       'link-loss',
       'asymmetric',
     ]);
+  });
+
+  it.each(files)('%s: the commands its comment suggests run valid sweeps', async (file) => {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const commands = [...text.matchAll(/^#\s+npm run sim -- (.+)$/gm)].map((m) => m[1]!);
+    for (const command of commands) {
+      const args = parseSimArgs(command.replace(/'/g, '').split(/\s+/));
+      expect(args.scenario).toBe(`simulations/scenarios/${file}`);
+      const s = await loadScenario(join(dir, file));
+      expect(expandSweeps(s, args.sweeps).length).toBeGreaterThan(1);
+    }
   });
 });
