@@ -13,13 +13,12 @@ export function checkAvailability(facts: Facts, checks: Scenario['checks']): Che
   const deadlineMs = checks.availabilityDeadlineMs;
   let acked = 0;
   let ackedInDeadline = 0;
-  for (const [key, send] of facts.sends) {
-    const sent = facts.firstSent.get(key);
-    if (sent === undefined) continue;
+  for (const m of facts.sends) {
+    if (m.sent === undefined) continue;
     acked++;
-    if (sent.t - send.t <= deadlineMs) ackedInDeadline++;
+    if (m.sent.t - m.send!.t <= deadlineMs) ackedInDeadline++;
   }
-  const sends = facts.sends.size;
+  const sends = facts.sends.length;
   const share = sends === 0 ? 1 : ackedInDeadline / sends;
   return {
     ok: share >= checks.availabilityMin,

@@ -38,10 +38,10 @@ const failing = (h: History) =>
 /** Drops every delivery of one acked message to one device connected at the end. */
 function dropDelivery(h: History, pick: number): History | undefined {
   const f = factsOf(h);
-  const owed = [...f.firstDelivery.values()].filter(
-    (e) =>
-      f.connectedAtEnd.has(`${e.user}\u0000${e.device}`) &&
-      f.firstSent.has(`${e.from}\u0000${e.id}`),
+  const owed = f.devices.flatMap((d) =>
+    f.connectedAtEnd[d.index] === 1
+      ? [...f.firstAt[d.index]!.values()].filter((e) => f.message(e.from, e.id)?.sent)
+      : [],
   );
   const victim = owed[pick % Math.max(1, owed.length)];
   if (victim === undefined) return undefined;
@@ -59,7 +59,10 @@ function dropDelivery(h: History, pick: number): History | undefined {
 
 /** Swaps two successive first deliveries at one device (each keeps its slot's time). */
 function swapFirstDeliveries(h: History, pick: number): History | undefined {
-  const lists = [...factsOf(h).firstDeliveriesByDevice.values()].filter((l) => l.length >= 2);
+  const f = factsOf(h);
+  const lists = f.devices
+    .map((d) => f.firstOrderAt[d.index]!.map((m) => f.firstAt[d.index]!.get(m)!))
+    .filter((l) => l.length >= 2);
   const l = lists[pick % Math.max(1, lists.length)];
   if (l === undefined) return undefined;
   const k = pick % (l.length - 1);

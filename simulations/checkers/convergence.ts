@@ -42,11 +42,11 @@ export function checkConvergence(facts: Facts, checks: Scenario['checks']): Chec
       }
       missing++;
       examples.push({
-        from: r.send.user,
-        id: r.send.id,
+        from: r.message.user,
+        id: r.message.id,
         user: r.device.user,
         device: r.device.device,
-        sentT: r.sent.t,
+        sentT: r.message.sent.t,
       });
     },
   );

@@ -13,18 +13,31 @@ import type { CheckResult } from '../types.ts';
 import { Examples, type Facts } from './facts.ts';
 
 export function checkDuplicated(facts: Facts): CheckResult {
-  /** (user, from, id) → first seq, and whether it was seen with another. */
-  const seqOf = new Map<string, { seq: number; dup: boolean }>();
-  /** (user, seq) → first (from, id), and whether another message had it. */
-  const ownerOf = new Map<string, { from: string; id: string; clash: boolean }>();
+  const users = facts.users.length;
+  /** Per recipient user: message → first seq, and whether it came with another. */
+  const seqOf = Array.from(
+    { length: users },
+    () => new Map<number, { seq: number; dup: boolean }>(),
+  );
+  /** Per recipient user: seq → first message, and whether another message had it. */
+  const ownerOf = Array.from(
+    { length: users },
+    () => new Map<number, { m: number; clash: boolean }>(),
+  );
+  let messages = 0;
   let duplicates = 0;
   let seqClashes = 0;
   const examples = new Examples<object>();
-  for (const e of facts.deliveries) {
-    const mk = `${e.user}\u0000${e.from}\u0000${e.id}`;
-    const seen = seqOf.get(mk);
-    if (seen === undefined) seqOf.set(mk, { seq: e.seq, dup: false });
-    else if (seen.seq !== e.seq && !seen.dup) {
+  const { deliveries, deliveryMessage, deliveryDevice } = facts;
+  for (let i = 0; i < deliveries.length; i++) {
+    const e = deliveries[i]!;
+    const m = deliveryMessage[i]!;
+    const u = facts.devices[deliveryDevice[i]!]!.userIndex;
+    const seen = seqOf[u]!.get(m);
+    if (seen === undefined) {
+      seqOf[u]!.set(m, { seq: e.seq, dup: false });
+      messages++;
+    } else if (seen.seq !== e.seq && !seen.dup) {
       seen.dup = true;
       duplicates++;
       examples.push({
@@ -37,18 +50,18 @@ export function checkDuplicated(facts: Facts): CheckResult {
         t: e.t,
       });
     }
-    const sk = `${e.user}\u0000${e.seq}`;
-    const owner = ownerOf.get(sk);
-    if (owner === undefined) ownerOf.set(sk, { from: e.from, id: e.id, clash: false });
-    else if ((owner.from !== e.from || owner.id !== e.id) && !owner.clash) {
+    const owner = ownerOf[u]!.get(e.seq);
+    if (owner === undefined) ownerOf[u]!.set(e.seq, { m, clash: false });
+    else if (owner.m !== m && !owner.clash) {
       owner.clash = true;
       seqClashes++;
+      const first = facts.messages[owner.m]!;
       examples.push({
         kind: 'one seq, two messages',
         user: e.user,
         device: e.device,
         seq: e.seq,
-        messages: [`${owner.from}/${owner.id}`, `${e.from}/${e.id}`],
+        messages: [`${first.user}/${first.id}`, `${e.from}/${e.id}`],
         t: e.t,
       });
     }
@@ -56,7 +69,7 @@ export function checkDuplicated(facts: Facts): CheckResult {
   const ok = duplicates === 0 && seqClashes === 0;
   return {
     ok,
-    messages: seqOf.size,
+    messages,
     duplicates,
     seqClashes,
     ...(ok ? {} : { examples: examples.list }),

@@ -1,14 +1,17 @@
 /**
  * Indexes over a run's `History`, built once and shared by every checker, the
- * series and the timeline (so each of them stays O(n log n) over ~10^6 events).
+ * series and the timeline, so that each stays O(n log n) over ~10^6 events.
+ * Users, devices and messages are numbered on first sight (nested maps of the
+ * events' own strings, no key strings built per event), and the checkers work
+ * on those numbers.
  *
  * Definitions every checker relies on (written once here):
- * - A message is identified by (sender user, id): `msgKey(user, id)`.
- * - Its *send* is the first `send` event for that key; its *sending device* is
- *   that event's device; its *conversation* is that send's `to`.
- * - It is *acked* once any `sent` event for the key exists; the *first sent*
- *   is the earliest one, and `order` ranks messages by first sent (0, 1, ...),
- *   the order guarantee 4 speaks of. Ties in time keep the events' order.
+ * - A message is identified by (sender user, id).
+ * - Its *send* is the first `send` event for it; its *sending device* is that
+ *   event's device; its *conversation* is that send's `to`.
+ * - It is *acked* once any `sent` event for it exists; the *first sent* is the
+ *   earliest, and `order` ranks messages by first sent (0, 1, ...), the order
+ *   guarantee 4 speaks of. Ties in time keep the events' order.
  * - Its *recipients* (devices): for `to: user:B`, every device of B plus every
  *   device of the sender other than the sending device (own copies, PROTOCOL
  *   guarantee 9); for `to: group:G`, every device of every member of G
@@ -28,16 +31,16 @@ export type DeliverEvent = Extract<HistoryEvent, { k: 'deliver' }>;
 export type ReceiptEvent = Extract<HistoryEvent, { k: 'receipt' }>;
 
 export interface DeviceRef {
+  readonly index: number;
   readonly user: string;
+  readonly userIndex: number;
   readonly device: string;
-  /** `devKey(user, device)`. */
-  readonly key: string;
 }
 
 export interface SendFact {
-  readonly user: string;
   readonly device: string;
-  readonly id: string;
+  /** The sending device's index. */
+  readonly deviceIndex: number;
   readonly to: string;
   readonly t: number;
 }
@@ -48,6 +51,18 @@ export interface SentFact {
   readonly order: number;
 }
 
+export interface Message {
+  readonly index: number;
+  /** The sender. */
+  readonly user: string;
+  readonly userIndex: number;
+  readonly id: string;
+  /** The first send; undefined: no `send` event (never seen from the app). */
+  send?: SendFact;
+  /** The first `sent`; undefined: never acked. */
+  sent?: SentFact;
+}
+
 /** A device's connection from `fromMs` to `toMs` (undefined: still connected at the end). */
 export interface Interval {
   readonly fromMs: number;
@@ -56,31 +71,41 @@ export interface Interval {
 
 export interface Facts {
   readonly history: History;
-  /** First `send` per msgKey. */
-  readonly sends: ReadonlyMap<string, SendFact>;
-  /** First `sent` per msgKey. */
-  readonly firstSent: ReadonlyMap<string, SentFact>;
-  /** Every `deliver` event, in time order. */
+  readonly users: readonly string[];
+  readonly devices: readonly DeviceRef[];
+  /** Devices of each user, by user index. */
+  readonly devicesOf: readonly (readonly DeviceRef[])[];
+  /** Every message, by index. */
+  readonly messages: readonly Message[];
+  /** Messages with a send, in first-send order. */
+  readonly sends: readonly Message[];
+  /** Acked messages in first-sent order (`acked[i].sent.order === i`). */
+  readonly acked: readonly Message[];
+  /** Every `deliver` event in time order, with its message and device index. */
   readonly deliveries: readonly DeliverEvent[];
-  /** First delivery per `deliveryKey(devKey, from, id)`. */
-  readonly firstDelivery: ReadonlyMap<string, DeliverEvent>;
-  /** Per devKey, its first deliveries in time order. */
-  readonly firstDeliveriesByDevice: ReadonlyMap<string, readonly DeliverEvent[]>;
+  readonly deliveryMessage: Int32Array;
+  readonly deliveryDevice: Int32Array;
+  /** Per device index: message index → its first delivery there. */
+  readonly firstAt: readonly Map<number, DeliverEvent>[];
+  /** Per device index: message indexes of its first deliveries, in time order. */
+  readonly firstOrderAt: readonly (readonly number[])[];
+  /** Per device index: its first deliveries, in time order (aligned with `firstOrderAt`). */
+  readonly firstEventsAt: readonly (readonly DeliverEvent[])[];
+  /** Every `receipt` event in time order, with its message (sender, id) and device index. */
   readonly receipts: readonly ReceiptEvent[];
-  /** Every device by devKey. */
-  readonly devices: ReadonlyMap<string, DeviceRef>;
-  /** Devices of each user. */
-  readonly devicesOf: ReadonlyMap<string, readonly DeviceRef[]>;
+  readonly receiptMessage: Int32Array;
+  readonly receiptDevice: Int32Array;
+  /** Per device index: 1 when connected at the end. */
+  readonly connectedAtEnd: Uint8Array;
+  /** Per device index: its connection intervals. */
+  readonly connections: readonly (readonly Interval[])[];
   readonly groupMembers: ReadonlyMap<string, readonly string[]>;
-  /** Connection intervals per devKey. */
-  readonly connections: ReadonlyMap<string, readonly Interval[]>;
-  readonly connectedAtEnd: ReadonlySet<string>;
+  /** The message (sender `user`, `id`), if the history mentions it. */
+  message(user: string, id: string): Message | undefined;
+  userIndex(user: string): number | undefined;
+  /** A device's index, if known. */
+  deviceIndex(user: string, device: string): number | undefined;
 }
-
-export const msgKey = (user: string, id: string): string => `${user}\u0000${id}`;
-export const devKey = (user: string, device: string): string => `${user}\u0000${device}`;
-export const deliveryKey = (device: string, from: string, id: string): string =>
-  `${device}\u0000${from}\u0000${id}`;
 
 const cache = new WeakMap<History, Facts>();
 
@@ -95,72 +120,117 @@ export function factsOf(history: History): Facts {
 }
 
 function build(history: History): Facts {
-  const sends = new Map<string, SendFact>();
-  const firstSent = new Map<string, SentFact>();
-  const deliveries: DeliverEvent[] = [];
-  const firstDelivery = new Map<string, DeliverEvent>();
-  const firstDeliveriesByDevice = new Map<string, DeliverEvent[]>();
-  const receipts: ReceiptEvent[] = [];
-  const devices = new Map<string, DeviceRef>();
-  const devicesOf = new Map<string, DeviceRef[]>();
-  const connections = new Map<string, Interval[]>();
-  const connectedAtEnd = new Set<string>();
+  const users: string[] = [];
+  const userIdx = new Map<string, number>();
+  const devices: DeviceRef[] = [];
+  const devicesOf: DeviceRef[][] = [];
+  const devIdx: Map<string, number>[] = [];
+  const messages: Message[] = [];
+  const msgIdx: Map<string, number>[] = [];
+  const firstAt: Map<number, DeliverEvent>[] = [];
+  const firstOrderAt: number[][] = [];
+  const firstEventsAt: DeliverEvent[][] = [];
+  const connections: Interval[][] = [];
+  const connected: boolean[] = [];
 
-  const deviceOf = (user: string, device: string): DeviceRef => {
-    const key = devKey(user, device);
-    let ref = devices.get(key);
-    if (ref === undefined) {
-      ref = { user, device, key };
-      devices.set(key, ref);
-      let list = devicesOf.get(user);
-      if (list === undefined) devicesOf.set(user, (list = []));
-      list.push(ref);
+  const userOf = (user: string): number => {
+    let u = userIdx.get(user);
+    if (u === undefined) {
+      u = users.length;
+      userIdx.set(user, u);
+      users.push(user);
+      devicesOf.push([]);
+      devIdx.push(new Map());
+      msgIdx.push(new Map());
     }
-    return ref;
+    return u;
+  };
+  const deviceOf = (user: string, device: string): number => {
+    const u = userOf(user);
+    let d = devIdx[u]!.get(device);
+    if (d === undefined) {
+      d = devices.length;
+      devIdx[u]!.set(device, d);
+      const ref = { index: d, user, userIndex: u, device };
+      devices.push(ref);
+      devicesOf[u]!.push(ref);
+      firstAt.push(new Map());
+      firstOrderAt.push([]);
+      firstEventsAt.push([]);
+      connections.push([]);
+      connected.push(false);
+    }
+    return d;
+  };
+  const messageOf = (user: string, id: string): Message => {
+    const u = userOf(user);
+    let m = msgIdx[u]!.get(id);
+    if (m === undefined) {
+      m = messages.length;
+      msgIdx[u]!.set(id, m);
+      messages.push({ index: m, user, userIndex: u, id, send: undefined, sent: undefined });
+    }
+    return messages[m]!;
   };
   for (const d of history.devices) deviceOf(d.user, d.device);
 
+  const sends: Message[] = [];
+  const acked: Message[] = [];
+  const deliveries: DeliverEvent[] = [];
+  const deliveryMessage: number[] = [];
+  const deliveryDevice: number[] = [];
+  const receipts: ReceiptEvent[] = [];
+  const receiptMessage: number[] = [];
+  const receiptDevice: number[] = [];
   for (const e of history.events) {
-    const dev = deviceOf(e.user, e.device);
+    const d = deviceOf(e.user, e.device);
     switch (e.k) {
       case 'send': {
-        const key = msgKey(e.user, e.id);
-        if (!sends.has(key))
-          sends.set(key, { user: e.user, device: e.device, id: e.id, to: e.to, t: e.t });
+        const m = messageOf(e.user, e.id);
+        if (m.send === undefined) {
+          m.send = { device: e.device, deviceIndex: d, to: e.to, t: e.t };
+          sends.push(m);
+        }
         break;
       }
       case 'sent': {
-        const key = msgKey(e.user, e.id);
-        if (!firstSent.has(key)) firstSent.set(key, { t: e.t, order: firstSent.size });
+        const m = messageOf(e.user, e.id);
+        if (m.sent === undefined) {
+          m.sent = { t: e.t, order: acked.length };
+          acked.push(m);
+        }
         break;
       }
       case 'deliver': {
+        const m = messageOf(e.from, e.id).index;
         deliveries.push(e);
-        const key = deliveryKey(dev.key, e.from, e.id);
-        if (!firstDelivery.has(key)) {
-          firstDelivery.set(key, e);
-          let list = firstDeliveriesByDevice.get(dev.key);
-          if (list === undefined) firstDeliveriesByDevice.set(dev.key, (list = []));
-          list.push(e);
+        deliveryMessage.push(m);
+        deliveryDevice.push(d);
+        const first = firstAt[d]!;
+        if (!first.has(m)) {
+          first.set(m, e);
+          firstOrderAt[d]!.push(m);
+          firstEventsAt[d]!.push(e);
         }
         break;
       }
       case 'receipt':
         receipts.push(e);
+        receiptMessage.push(messageOf(e.user, e.id).index);
+        receiptDevice.push(d);
         break;
       case 'connect': {
-        let list = connections.get(dev.key);
-        if (list === undefined) connections.set(dev.key, (list = []));
+        const list = connections[d]!;
         const last = list[list.length - 1];
         // A second welcome without a close in between continues the same connection.
         if (last === undefined || last.toMs !== undefined) list.push({ fromMs: e.t });
-        connectedAtEnd.add(dev.key);
+        connected[d] = true;
         break;
       }
       case 'disconnect': {
-        const last = connections.get(dev.key)?.at(-1);
+        const last = connections[d]!.at(-1);
         if (last !== undefined && last.toMs === undefined) last.toMs = e.t;
-        connectedAtEnd.delete(dev.key);
+        connected[d] = false;
         break;
       }
       default:
@@ -168,20 +238,36 @@ function build(history: History): Facts {
     }
   }
 
-  const groupMembers = new Map<string, readonly string[]>(Object.entries(history.groups));
   return {
     history,
-    sends,
-    firstSent,
-    deliveries,
-    firstDelivery,
-    firstDeliveriesByDevice,
-    receipts,
+    users,
     devices,
     devicesOf,
-    groupMembers,
+    messages,
+    sends,
+    acked,
+    deliveries,
+    deliveryMessage: Int32Array.from(deliveryMessage),
+    deliveryDevice: Int32Array.from(deliveryDevice),
+    firstAt,
+    firstOrderAt,
+    firstEventsAt,
+    receipts,
+    receiptMessage: Int32Array.from(receiptMessage),
+    receiptDevice: Int32Array.from(receiptDevice),
+    connectedAtEnd: Uint8Array.from(connected, (c) => (c ? 1 : 0)),
     connections,
-    connectedAtEnd,
+    groupMembers: new Map(Object.entries(history.groups)),
+    message(user, id) {
+      const u = userIdx.get(user);
+      const m = u === undefined ? undefined : msgIdx[u]!.get(id);
+      return m === undefined ? undefined : messages[m];
+    },
+    userIndex: (user) => userIdx.get(user),
+    deviceIndex(user, device) {
+      const u = userIdx.get(user);
+      return u === undefined ? undefined : devIdx[u]!.get(device);
+    },
   };
 }
 
@@ -195,36 +281,56 @@ export function parseTo(to: string): { readonly kind: 'user' | 'group'; readonly
   );
 }
 
-const groupDevicesCache = new WeakMap<Facts, Map<string, readonly DeviceRef[]>>();
+/** What a `to` names, resolved once per distinct `to` string. */
+type Target =
+  | { readonly kind: 'user'; readonly peer: number | undefined }
+  | { readonly kind: 'group'; readonly devices: readonly DeviceRef[] };
 
-function groupDevices(facts: Facts, group: string): readonly DeviceRef[] {
-  let byGroup = groupDevicesCache.get(facts);
-  if (byGroup === undefined) groupDevicesCache.set(facts, (byGroup = new Map()));
-  let list = byGroup.get(group);
-  if (list === undefined) {
-    const out: DeviceRef[] = [];
-    for (const member of new Set(facts.groupMembers.get(group) ?? []))
-      out.push(...(facts.devicesOf.get(member) ?? []));
-    byGroup.set(group, (list = out));
+const targetsCache = new WeakMap<Facts, Map<string, Target>>();
+
+function targetOf(facts: Facts, to: string): Target {
+  let targets = targetsCache.get(facts);
+  if (targets === undefined) targetsCache.set(facts, (targets = new Map()));
+  let target = targets.get(to);
+  if (target === undefined) {
+    const parsed = parseTo(to);
+    if (parsed.kind === 'user') target = { kind: 'user', peer: facts.userIndex(parsed.id) };
+    else {
+      const devices: DeviceRef[] = [];
+      for (const member of new Set(facts.groupMembers.get(parsed.id) ?? [])) {
+        const u = facts.userIndex(member);
+        if (u !== undefined) devices.push(...facts.devicesOf[u]!);
+      }
+      target = { kind: 'group', devices };
+    }
+    targets.set(to, target);
   }
-  return list;
+  return target;
 }
 
-/** The recipient devices of a message (see the module doc). */
-export function recipientsOf(facts: Facts, send: SendFact): DeviceRef[] {
-  const sending = devKey(send.user, send.device);
-  const to = parseTo(send.to);
-  if (to.kind === 'group') return groupDevices(facts, to.id).filter((d) => d.key !== sending);
+/** Calls `fn` for each recipient device of a message that has a send (see the module doc). */
+export function forEachRecipient(
+  facts: Facts,
+  m: Message & { readonly send: SendFact },
+  fn: (device: DeviceRef) => void,
+): void {
+  const sending = m.send.deviceIndex;
+  const target = targetOf(facts, m.send.to);
+  if (target.kind === 'group') {
+    for (const d of target.devices) if (d.index !== sending) fn(d);
+    return;
+  }
+  if (target.peer !== undefined)
+    for (const d of facts.devicesOf[target.peer]!) if (d.index !== sending) fn(d);
+  if (target.peer !== m.userIndex)
+    for (const d of facts.devicesOf[m.userIndex]!) if (d.index !== sending) fn(d);
+}
+
+/** The recipient devices of a message that has a send, as a list. */
+export function recipientsOf(facts: Facts, m: Message & { readonly send: SendFact }): DeviceRef[] {
   const out: DeviceRef[] = [];
-  for (const d of facts.devicesOf.get(to.id) ?? []) if (d.key !== sending) out.push(d);
-  if (to.id !== send.user)
-    for (const d of facts.devicesOf.get(send.user) ?? []) if (d.key !== sending) out.push(d);
+  forEachRecipient(facts, m, (d) => out.push(d));
   return out;
-}
-
-/** The conversation of a delivered message: its send's `to`, else the frame's `conv`. */
-export function convOf(facts: Facts, e: DeliverEvent): string {
-  return facts.sends.get(msgKey(e.from, e.id))?.to ?? e.conv;
 }
 
 /** The first `max` examples of a failure (a report shows a few, not all). */

@@ -23,11 +23,11 @@ export function checkLost(facts: Facts): CheckResult {
       if (r.delivered !== undefined) return;
       missing++;
       examples.push({
-        from: r.send.user,
-        id: r.send.id,
+        from: r.message.user,
+        id: r.message.id,
         user: r.device.user,
         device: r.device.device,
-        sentT: r.sent.t,
+        sentT: r.message.sent.t,
       });
     },
   );

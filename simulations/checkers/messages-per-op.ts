@@ -9,7 +9,7 @@ import type { Facts } from './facts.ts';
 
 export function checkMessagesPerOp(facts: Facts): CheckResult {
   const c = facts.history.counters;
-  const acked = facts.firstSent.size;
+  const acked = facts.acked.length;
   const per = (n: number) => (acked === 0 ? 0 : n / acked);
   return {
     ok: true,

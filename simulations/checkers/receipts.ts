@@ -12,38 +12,53 @@
  * Figures: `receipts` (events), `violations`, `examples` (at most 5).
  */
 import type { CheckResult } from '../types.ts';
-import { Examples, type Facts, msgKey, type ReceiptEvent } from './facts.ts';
+import { Examples, type Facts } from './facts.ts';
+
+/** What one sender device has got from one reader so far. */
+interface ReaderState {
+  /** Messages it read. */
+  readonly read: Set<number>;
+  /** Per conversation, the latest-sent message it read. */
+  readonly upTo: Map<string, { id: string; order: number }>;
+}
 
 export function checkReceipts(facts: Facts): CheckResult {
-  /** (device, by, id) read so far. */
-  const read = new Set<string>();
-  /** (device, by, conv) → the latest-sent read message so far. */
-  const readUpTo = new Map<string, { id: string; order: number }>();
+  const devices = facts.devices.length;
+  const extraUsers = new Map<string, number>();
+  const readerIndex = (by: string): number => {
+    const u = facts.userIndex(by);
+    if (u !== undefined) return u;
+    let x = extraUsers.get(by);
+    if (x === undefined) extraUsers.set(by, (x = facts.users.length + extraUsers.size));
+    return x;
+  };
+  /** (reader, sender device) → state. */
+  const states = new Map<number, ReaderState>();
   let violations = 0;
   const examples = new Examples<object>();
-  const conversation = (e: ReceiptEvent): string =>
-    facts.sends.get(msgKey(e.user, e.id))?.to ??
-    (e.group !== undefined ? `group:${e.group}` : `user:${e.by}`);
-
-  for (const e of facts.receipts) {
-    const dev = `${e.user}\u0000${e.device}`;
-    const idKey = `${dev}\u0000${e.by}\u0000${e.id}`;
-    const convKey = `${dev}\u0000${e.by}\u0000${conversation(e)}`;
-    const order = facts.firstSent.get(msgKey(e.user, e.id))?.order;
+  const { receipts, receiptMessage, receiptDevice } = facts;
+  for (let i = 0; i < receipts.length; i++) {
+    const e = receipts[i]!;
+    const m = facts.messages[receiptMessage[i]!]!;
+    const key = readerIndex(e.by) * devices + receiptDevice[i]!;
+    let state = states.get(key);
+    if (state === undefined) states.set(key, (state = { read: new Set(), upTo: new Map() }));
+    const conv = m.send?.to ?? (e.group !== undefined ? `group:${e.group}` : `user:${e.by}`);
+    const order = m.sent?.order;
     if (e.status === 'read') {
-      read.add(idKey);
-      const upTo = readUpTo.get(convKey);
+      state.read.add(m.index);
+      const upTo = state.upTo.get(conv);
       if (order !== undefined && (upTo === undefined || order > upTo.order))
-        readUpTo.set(convKey, { id: e.id, order });
+        state.upTo.set(conv, { id: e.id, order });
       continue;
     }
     const base = { user: e.user, device: e.device, by: e.by, id: e.id, t: e.t };
-    if (read.has(idKey)) {
+    if (state.read.has(m.index)) {
       violations++;
       examples.push({ kind: 'delivered after read', ...base });
       continue;
     }
-    const upTo = readUpTo.get(convKey);
+    const upTo = state.upTo.get(conv);
     if (order !== undefined && upTo !== undefined && order < upTo.order) {
       violations++;
       examples.push({ kind: 'delivered after read of a later message', ...base, read: upTo.id });
@@ -51,7 +66,7 @@ export function checkReceipts(facts: Facts): CheckResult {
   }
   return {
     ok: violations === 0,
-    receipts: facts.receipts.length,
+    receipts: receipts.length,
     violations,
     ...(violations > 0 ? { examples: examples.list } : {}),
   };

@@ -12,41 +12,52 @@
  * `violations` (= `orderViolations` + `seqViolations`), `examples` (at most 5).
  */
 import type { CheckResult } from '../types.ts';
-import { convOf, Examples, type Facts, msgKey } from './facts.ts';
+import { Examples, type Facts } from './facts.ts';
 
 export function checkReordered(facts: Facts): CheckResult {
   let pairs = 0;
   let orderViolations = 0;
   let seqViolations = 0;
   const examples = new Examples<object>();
-  for (const list of facts.firstDeliveriesByDevice.values()) {
-    /** (sender, conversation) → the previous acked first delivery's id and order. */
-    const previous = new Map<string, { id: string; order: number }>();
-    let lastSeq: { id: string; from: string; seq: number } | undefined;
-    for (const e of list) {
-      if (lastSeq !== undefined) {
+  const users = facts.users.length;
+  const convIds = new Map<string, number>();
+  const convId = (conv: string): number => {
+    let c = convIds.get(conv);
+    if (c === undefined) convIds.set(conv, (c = convIds.size));
+    return c;
+  };
+  for (let d = 0; d < facts.devices.length; d++) {
+    const order = facts.firstOrderAt[d]!;
+    const events = facts.firstEventsAt[d]!;
+    /** (conversation, sender) → the previous acked first delivery's id and order. */
+    const previous = new Map<number, { id: string; order: number }>();
+    let last: { id: string; from: string; seq: number } | undefined;
+    for (let i = 0; i < order.length; i++) {
+      const e = events[i]!;
+      if (last !== undefined) {
         pairs++;
-        if (e.seq <= lastSeq.seq) {
+        if (e.seq <= last.seq) {
           seqViolations++;
           examples.push({
             kind: 'seq not increasing',
             user: e.user,
             device: e.device,
-            before: { from: lastSeq.from, id: lastSeq.id, seq: lastSeq.seq },
+            before: { from: last.from, id: last.id, seq: last.seq },
             after: { from: e.from, id: e.id, seq: e.seq },
             t: e.t,
           });
         }
       }
-      lastSeq = { id: e.id, from: e.from, seq: e.seq };
-      const sent = facts.firstSent.get(msgKey(e.from, e.id));
-      if (sent === undefined) continue;
-      const conv = convOf(facts, e);
-      const key = `${e.from}\u0000${conv}`;
+      last = { id: e.id, from: e.from, seq: e.seq };
+      const m = facts.messages[order[i]!]!;
+      if (m.sent === undefined) continue;
+      // The conversation is the send's `to`; a message never sent from a device has only the frame's.
+      const conv = m.send?.to ?? e.conv;
+      const key = convId(conv) * users + m.userIndex;
       const prev = previous.get(key);
       if (prev !== undefined) {
         pairs++;
-        if (sent.order < prev.order) {
+        if (m.sent.order < prev.order) {
           orderViolations++;
           examples.push({
             kind: 'not in sent order',
@@ -60,7 +71,7 @@ export function checkReordered(facts: Facts): CheckResult {
           });
         }
       }
-      previous.set(key, { id: e.id, order: sent.order });
+      previous.set(key, { id: e.id, order: m.sent.order });
     }
   }
   const violations = orderViolations + seqViolations;

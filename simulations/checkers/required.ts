@@ -6,16 +6,15 @@
 import {
   type DeliverEvent,
   type DeviceRef,
-  deliveryKey,
   type Facts,
-  recipientsOf,
+  forEachRecipient,
+  type Message,
   type SendFact,
   type SentFact,
 } from './facts.ts';
 
 export interface Required {
-  readonly send: SendFact;
-  readonly sent: SentFact;
+  readonly message: Message & { readonly send: SendFact; readonly sent: SentFact };
   readonly device: DeviceRef;
   /** The first delivery at `device`; undefined: it never came. */
   readonly delivered: DeliverEvent | undefined;
@@ -33,16 +32,15 @@ export function forEachRequired(
   fn: (r: Required) => void,
 ): number {
   let messages = 0;
-  for (const [key, sent] of facts.firstSent) {
-    if (!which(sent)) continue;
+  for (const m of facts.acked) {
+    if (!which(m.sent!)) continue;
     messages++;
-    const send = facts.sends.get(key);
-    if (send === undefined) continue;
-    for (const device of recipientsOf(facts, send)) {
-      if (!facts.connectedAtEnd.has(device.key)) continue;
-      const delivered = facts.firstDelivery.get(deliveryKey(device.key, send.user, send.id));
-      fn({ send, sent, device, delivered });
-    }
+    if (m.send === undefined) continue;
+    const message = m as Required['message'];
+    forEachRecipient(facts, message, (device) => {
+      if (facts.connectedAtEnd[device.index] === 0) return;
+      fn({ message, device, delivered: facts.firstAt[device.index]!.get(m.index) });
+    });
   }
   return messages;
 }

@@ -15,7 +15,8 @@ import { Examples, type Facts } from './facts.ts';
 
 export function checkSeqOwners(facts: Facts): CheckResult {
   const issued = facts.history.issued;
-  const owners = new Map<string, { key: string; epoch: number; clash: boolean }>();
+  /** Per user: seq → its first key and epoch, and whether another key had it. */
+  const owners = new Map<string, Map<number, { key: string; epoch: number; clash: boolean }>>();
   const epochs = new Set<number>();
   const epochsOf = new Map<string, Set<number>>();
   let clashes = 0;
@@ -25,9 +26,10 @@ export function checkSeqOwners(facts: Facts): CheckResult {
     let mine = epochsOf.get(i.user);
     if (mine === undefined) epochsOf.set(i.user, (mine = new Set()));
     mine.add(i.epoch);
-    const k = `${i.user}\u0000${i.seq}`;
-    const owner = owners.get(k);
-    if (owner === undefined) owners.set(k, { key: i.key, epoch: i.epoch, clash: false });
+    let bySeq = owners.get(i.user);
+    if (bySeq === undefined) owners.set(i.user, (bySeq = new Map()));
+    const owner = bySeq.get(i.seq);
+    if (owner === undefined) bySeq.set(i.seq, { key: i.key, epoch: i.epoch, clash: false });
     else if (owner.key !== i.key && !owner.clash) {
       owner.clash = true;
       clashes++;

@@ -14,7 +14,8 @@
  */
 import { ErrorCode, ParleyError, quote } from '../../runtime/index.ts';
 import type { History, SeriesPoint } from '../types.ts';
-import { devKey, factsOf, msgKey } from './facts.ts';
+import { factsOf } from './facts.ts';
+import { forEachFirstDelivery } from './latency.ts';
 import { percentile, sortNumbers } from './stats.ts';
 
 export interface SeriesOptions {
@@ -39,25 +40,21 @@ export function seriesOf(history: History, opts: SeriesOptions): SeriesPoint[] {
   const sentMs: number[][] = Array.from({ length: n }, () => []);
   const deliverMs: number[][] = Array.from({ length: n }, () => []);
 
-  for (const [key, send] of facts.sends) {
-    const b = at(send.t);
+  for (const m of facts.sends) {
+    const b = at(m.send!.t);
     sends[b]!++;
-    const sent = facts.firstSent.get(key);
-    if (sent !== undefined && sent.t - send.t <= availabilityDeadlineMs) inDeadline[b]!++;
+    if (m.sent !== undefined && m.sent.t - m.send!.t <= availabilityDeadlineMs) inDeadline[b]!++;
   }
-  for (const [key, sent] of facts.firstSent) {
-    const b = at(sent.t);
+  for (const m of facts.acked) {
+    const b = at(m.sent!.t);
     sentAcks[b]!++;
-    const send = facts.sends.get(key);
-    if (send !== undefined) sentMs[b]!.push(sent.t - send.t);
+    if (m.send !== undefined) sentMs[b]!.push(m.sent!.t - m.send.t);
   }
-  for (const e of facts.firstDelivery.values()) {
+  forEachFirstDelivery(facts, (e, ms) => {
     const b = at(e.t);
     delivered[b]!++;
-    const send = facts.sends.get(msgKey(e.from, e.id));
-    if (send !== undefined && devKey(send.user, send.device) !== devKey(e.user, e.device))
-      deliverMs[b]!.push(e.t - send.t);
-  }
+    if (ms !== undefined) deliverMs[b]!.push(ms);
+  });
   const connected = connectedAtBucketEnds(history, n, bucketMs);
 
   const points: SeriesPoint[] = [];
@@ -83,14 +80,18 @@ export function seriesOf(history: History, opts: SeriesOptions): SeriesPoint[] {
 /** Devices connected after every connect/disconnect before each bucket's end (all, for the last). */
 function connectedAtBucketEnds(history: History, n: number, bucketMs: number): number[] {
   const out = new Array<number>(n).fill(0);
-  const now = new Set<string>();
+  const facts = factsOf(history);
+  const now = new Uint8Array(facts.devices.length);
+  let count = 0;
   let b = 0;
   for (const e of history.events) {
     if (e.k !== 'connect' && e.k !== 'disconnect') continue;
-    while (b < n - 1 && e.t >= (b + 1) * bucketMs) out[b++] = now.size;
-    if (e.k === 'connect') now.add(devKey(e.user, e.device));
-    else now.delete(devKey(e.user, e.device));
+    while (b < n - 1 && e.t >= (b + 1) * bucketMs) out[b++] = count;
+    const d = facts.deviceIndex(e.user, e.device)!;
+    const was = now[d]!;
+    now[d] = e.k === 'connect' ? 1 : 0;
+    count += now[d]! - was;
   }
-  while (b < n) out[b++] = now.size;
+  while (b < n) out[b++] = count;
   return out;
 }

@@ -39,6 +39,37 @@ export interface ModelPlan {
   readonly leaves: readonly { readonly after: number; readonly device: number }[];
 }
 
+/** A deterministic generator (tests only): the same plan every run. */
+function lcg(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+}
+
+/** A large plan (300 users, 20 groups of 8, a tenth of sends to groups), the same every run. */
+export function bigPlan(sends: number): ModelPlan {
+  const r = lcg(9);
+  return {
+    devices: Array.from({ length: 300 }, () => 1 + r(3)),
+    groups: Array.from({ length: 20 }, () => Array.from({ length: 8 }, () => r(300))),
+    sends: Array.from({ length: sends }, () => ({
+      from: r(300),
+      device: r(3),
+      to: r(300),
+      group: r(10) === 0,
+      read: r(3) === 0,
+    })),
+    repeats: Array.from({ length: sends / 10 }, () => ({
+      after: r(sends),
+      device: r(600),
+      pick: r(50),
+    })),
+    leaves: Array.from({ length: 30 }, () => ({ after: r(sends), device: r(600) })),
+  };
+}
+
 interface Dev {
   readonly user: string;
   readonly device: string;

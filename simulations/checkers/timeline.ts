@@ -10,7 +10,7 @@
  * events (ties: the smallest id; no events: the first device's user, or '').
  */
 import type { History, HistoryEvent, TimelineEvent } from '../types.ts';
-import { factsOf, msgKey } from './facts.ts';
+import { factsOf } from './facts.ts';
 
 /** `user:bob` → `bob`, `group:g1` → `group g1`. */
 function peer(to: string): string {
@@ -26,7 +26,7 @@ export function timelineOf(
 ): { user: string; events: TimelineEvent[] } {
   const facts = factsOf(history);
   const toOf = (id: string) => {
-    const to = facts.sends.get(msgKey(user, id))?.to;
+    const to = facts.message(user, id)?.send?.to;
     return to === undefined ? '?' : peer(to);
   };
   const text = (e: HistoryEvent): string | undefined => {
