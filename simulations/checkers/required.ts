@@ -3,15 +3,8 @@
  * the end of the run (see `facts.ts`). `lost` and `convergence` both judge
  * these, over different sets of messages.
  */
-import {
-  type DeliverEvent,
-  type DeviceRef,
-  type Facts,
-  forEachRecipient,
-  type Message,
-  type SendFact,
-  type SentFact,
-} from './facts.ts';
+import type { DeliverEvent, DeviceRef, Facts, Message, SendFact, SentFact } from './facts.ts';
+import { forEachRecipient } from './recipients.ts';
 
 export interface Required {
   readonly message: Message & { readonly send: SendFact; readonly sent: SentFact };
