@@ -64,6 +64,9 @@ const SHAPE_FIELDS: Record<Shape, readonly string[]> = {
   asymmetric: ['from', 'to'],
 };
 
+/** Slack for sums of seconds written in decimal (10.1 + 19.9 may exceed 30 in binary). */
+const EPSILON_S = 1e-9;
+
 /** What a fault's checks need from the rest of the scenario. */
 export interface FaultContext {
   readonly nodes: number;
@@ -96,7 +99,8 @@ function readFault(r: Reader, path: string, value: unknown, ctx: FaultContext): 
     kind === 'partition' ? r.choice(child(path, 'shape'), value.shape, SHAPES) : undefined;
   if (kind === 'partition' && shape === undefined) return undefined;
   const lasting = LASTING.has(kind);
-  const known = ['at', 'kind', ...(lasting ? ['duration'] : []), ...KIND_FIELDS[kind]];
+  // `duration` is known to every kind, so that a misplaced one gets the message below.
+  const known = ['at', 'kind', 'duration', ...KIND_FIELDS[kind]];
   const f = r.object(path, value, shape === undefined ? known : [...known, ...SHAPE_FIELDS[shape]]);
   if (!lasting && f.duration !== undefined) {
     r.fail(
@@ -134,9 +138,9 @@ function within(
     typeof value === 'number' &&
     Number.isFinite(value) &&
     (zero ? value >= 0 : value > 0) &&
-    value <= room;
+    startS + value <= endS + EPSILON_S;
   if (!ok) {
-    const range = `${zero ? '[' : '('}0, ${room}]`;
+    const range = `${zero ? '[' : '('}0, ${Number(room.toFixed(6))}]`;
     r.fail(
       path,
       `expected a number in ${range} (${what} ${startS} and durationS is ${endS}), got ${quote(value)}`,
@@ -189,7 +193,7 @@ function readKind(
         ? r.number(at('intervalS'), f.intervalS, 0, s)
         : 0;
       const endS = atS + ctx.nodes * downS + (ctx.nodes - 1) * intervalS;
-      if (endS > ctx.durationS) {
+      if (endS > ctx.durationS + EPSILON_S) {
         r.fail(
           path,
           `rolling restart of ${ctx.nodes} nodes ends at ${endS} s (at + ${ctx.nodes} * downS + ${ctx.nodes - 1} * intervalS), after durationS (${ctx.durationS})`,

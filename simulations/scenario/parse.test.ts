@@ -163,7 +163,6 @@ faults:
         'x.yaml: faults[0].at: expected a number in [0, 30], got 31',
         'x.yaml: faults[1].duration: expected a number in (0, 5] (the fault starts at 25 and durationS is 30), got 10',
         'x.yaml: faults[2].duration: required: store-outage lasts: give its duration in seconds',
-        'x.yaml: faults[3].duration: unknown field (expected one of: at, kind, node, restartAfterS)',
         'x.yaml: faults[3].duration: crash takes no duration (use restartAfterS)',
         'x.yaml: faults[4].restartAfterS: expected a number in [0, 5] (the crash is at 25 and durationS is 30), got 6',
         'x.yaml: faults[5]: rolling restart of 3 nodes ends at 33 s (at + 3 * downS + 2 * intervalS), after durationS (30)',
@@ -173,6 +172,16 @@ faults:
         "x.yaml: faults[8]: expected a mapping with at, kind and the kind's fields, got 7",
       ].join('\n'),
     );
+  });
+
+  it('accepts a fault that ends exactly at durationS in decimal (0.1 + 0.2 is not 0.3 in binary)', () => {
+    const s = parseScenario(
+      `durationS: 0.3
+workload: {groups: {count: 1}}
+faults: [{at: 0.1, kind: store-outage, duration: 0.2}]`,
+      'e.yaml',
+    );
+    expect(s.faults[0]).toStrictEqual({ atS: 0.1, kind: 'store-outage', durationS: 0.2 });
   });
 
   it('checks partition shapes', () => {

@@ -198,7 +198,7 @@ describe('scenarioToYaml', () => {
           structuredClone(s),
         );
       }),
-      { ...fcOptions, numRuns: 150 },
+      { ...fcOptions, numRuns: 100 },
     );
   });
 
