@@ -27,12 +27,23 @@ import {
   NatsTransport,
   type View,
 } from '../../cluster/index.ts';
-import { ActorSystem, type Clock, type Random, type Scheduler } from '../../runtime/index.ts';
+import {
+  ActorSystem,
+  type Clock,
+  type Random,
+  type Scheduler,
+  type Transport,
+} from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
 import { type ChatCore, composeChat } from '../chat/compose.ts';
 import type { ChatConfig } from '../chat/env.ts';
 import { type Availability, CloseCode } from '../edge/index.ts';
-import { ACTIVATOR_NAME, type ActivatorMsg, type ListReply } from '../virtual/index.ts';
+import {
+  ACTIVATOR_NAME,
+  type ActivatorMsg,
+  type ListReply,
+  type Placement,
+} from '../virtual/index.ts';
 import { LatePlacement } from './late-placement.ts';
 
 export interface MemberDeps {
@@ -53,6 +64,16 @@ export interface MemberDeps {
   readonly downAfterMs?: number;
   /** Closes every client session of this node with `code`; returns how many. The socket layer's hook. */
   readonly sendAway: (code: number, reason: string) => number;
+  /**
+   * Deliberately broken variants, for the simulator's mutant tests only
+   * (proof that its checkers catch a broken transport or placement): the
+   * actor system gets `transport(t)` instead of the NATS transport, the chat
+   * `placement(p)` instead of the cluster's.
+   */
+  readonly mutate?: {
+    readonly transport?: (t: Transport) => Transport;
+    readonly placement?: (p: Placement) => Placement;
+  };
 }
 
 export interface MemberAddresses {
@@ -97,7 +118,7 @@ export function composeMember(deps: MemberDeps): Member {
   const system = new ActorSystem({
     node,
     creation,
-    transport,
+    transport: deps.mutate?.transport?.(transport) ?? transport,
     clock,
     logger,
     ...(deps.random !== undefined ? { random: deps.random } : {}),
@@ -109,7 +130,7 @@ export function composeMember(deps: MemberDeps): Member {
     system,
     store,
     ...(deps.wakeStore !== undefined ? { wakeStore: deps.wakeStore } : {}),
-    placement,
+    placement: deps.mutate?.placement?.(placement) ?? placement,
     ...(deps.chat !== undefined ? { config: deps.chat } : {}),
   });
   let membership: Membership | undefined;
