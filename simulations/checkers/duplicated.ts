@@ -14,16 +14,13 @@ import { Examples, type Facts } from './facts.ts';
 
 export function checkDuplicated(facts: Facts): CheckResult {
   const users = facts.users.length;
-  /** Per recipient user: message → first seq, and whether it came with another. */
-  const seqOf = Array.from(
-    { length: users },
-    () => new Map<number, { seq: number; dup: boolean }>(),
-  );
-  /** Per recipient user: seq → first message, and whether another message had it. */
-  const ownerOf = Array.from(
-    { length: users },
-    () => new Map<number, { m: number; clash: boolean }>(),
-  );
+  /** Per recipient user: message → the seq it first came with. */
+  const seqOf = Array.from({ length: users }, () => new Map<number, number>());
+  /** Per recipient user: seq → the message it first came with. */
+  const ownerOf = Array.from({ length: users }, () => new Map<number, number>());
+  /** Per recipient user: messages already counted as duplicates; seqs already counted as clashes. */
+  const duplicated = new Set<string>();
+  const clashed = new Set<string>();
   let messages = 0;
   let duplicates = 0;
   let seqClashes = 0;
@@ -35,10 +32,10 @@ export function checkDuplicated(facts: Facts): CheckResult {
     const u = facts.devices[deliveryDevice[i]!]!.userIndex;
     const seen = seqOf[u]!.get(m);
     if (seen === undefined) {
-      seqOf[u]!.set(m, { seq: e.seq, dup: false });
+      seqOf[u]!.set(m, e.seq);
       messages++;
-    } else if (seen.seq !== e.seq && !seen.dup) {
-      seen.dup = true;
+    } else if (seen !== e.seq && !duplicated.has(`${u}/${m}`)) {
+      duplicated.add(`${u}/${m}`);
       duplicates++;
       examples.push({
         kind: 'two seqs',
@@ -46,16 +43,16 @@ export function checkDuplicated(facts: Facts): CheckResult {
         device: e.device,
         from: e.from,
         id: e.id,
-        seqs: [seen.seq, e.seq],
+        seqs: [seen, e.seq],
         t: e.t,
       });
     }
     const owner = ownerOf[u]!.get(e.seq);
-    if (owner === undefined) ownerOf[u]!.set(e.seq, { m, clash: false });
-    else if (owner.m !== m && !owner.clash) {
-      owner.clash = true;
+    if (owner === undefined) ownerOf[u]!.set(e.seq, m);
+    else if (owner !== m && !clashed.has(`${u}/${e.seq}`)) {
+      clashed.add(`${u}/${e.seq}`);
       seqClashes++;
-      const first = facts.messages[owner.m]!;
+      const first = facts.messages[owner]!;
       examples.push({
         kind: 'one seq, two messages',
         user: e.user,

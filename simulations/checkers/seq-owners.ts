@@ -15,24 +15,33 @@ import { Examples, type Facts } from './facts.ts';
 
 export function checkSeqOwners(facts: Facts): CheckResult {
   const issued = facts.history.issued;
-  /** Per user: seq → its first key and epoch, and whether another key had it. */
-  const owners = new Map<string, Map<number, { key: string; epoch: number; clash: boolean }>>();
+  /** Per user: seq → index in `issued` of its first append. */
+  const owners = new Map<string, Map<number, number>>();
+  const clashed = new Set<string>();
   const epochs = new Set<number>();
   const epochsOf = new Map<string, Set<number>>();
   let clashes = 0;
   const examples = new Examples<object>();
-  for (const i of issued) {
+  let user: string | undefined;
+  let bySeq: Map<number, number> | undefined;
+  let mine: Set<number> | undefined;
+  for (let n = 0; n < issued.length; n++) {
+    const i = issued[n]!;
     epochs.add(i.epoch);
-    let mine = epochsOf.get(i.user);
-    if (mine === undefined) epochsOf.set(i.user, (mine = new Set()));
-    mine.add(i.epoch);
-    let bySeq = owners.get(i.user);
-    if (bySeq === undefined) owners.set(i.user, (bySeq = new Map()));
-    const owner = bySeq.get(i.seq);
-    if (owner === undefined) bySeq.set(i.seq, { key: i.key, epoch: i.epoch, clash: false });
-    else if (owner.key !== i.key && !owner.clash) {
-      owner.clash = true;
+    if (i.user !== user) {
+      user = i.user;
+      bySeq = owners.get(user);
+      if (bySeq === undefined) owners.set(user, (bySeq = new Map()));
+      mine = epochsOf.get(user);
+      if (mine === undefined) epochsOf.set(user, (mine = new Set()));
+    }
+    mine!.add(i.epoch);
+    const first = bySeq!.get(i.seq);
+    if (first === undefined) bySeq!.set(i.seq, n);
+    else if (issued[first]!.key !== i.key && !clashed.has(`${i.user}/${i.seq}`)) {
+      clashed.add(`${i.user}/${i.seq}`);
       clashes++;
+      const owner = issued[first]!;
       examples.push({
         user: i.user,
         seq: i.seq,
