@@ -19,7 +19,8 @@
  *   its last `disconnect` (in event order); a device never connected is not.
  *
  * Devices are those of `history.devices` plus any device seen in an event.
- * Facts are cached per History object (a WeakMap): callers may ask again.
+ * Facts are cached per History object (a WeakMap): callers may ask again, and a
+ * History is judged as it was when first asked (do not append to it afterwards).
  */
 import type { History, HistoryEvent } from '../types.ts';
 
