@@ -54,6 +54,7 @@ import {
 } from './messages.ts';
 import { Outbound } from './outbound.ts';
 import { onReadAck } from './read-state.ts';
+import { replayableReceipts } from './receipt-replay.ts';
 
 interface Session {
   readonly edge: Ref<EdgeMsg>;
@@ -399,9 +400,10 @@ export function userActor(
       const receipts = await store.readReceipts(user, session.receiptsUpTo, config.replayBatch);
       if (receipts.length > 0) {
         markReceipts(s, device, session, receipts.at(-1)!.rseq);
+        const sendable = await replayableReceipts(store, user, receipts);
         ctx.send(session.edge, {
           t: 'push_many',
-          json: receipts.map((r: ReceiptEntry) => json(receiptFrame(r))),
+          json: sendable.map((r: ReceiptEntry) => json(receiptFrame(r))),
           more: true,
         });
         return;
