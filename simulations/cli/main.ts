@@ -3,7 +3,8 @@
  *
  * Runs the scenario (each sweep combination × K seeds), prints one line per
  * run (a JSON object with `--json`) and the command that replays it, writes
- * the report with `--out`, and when a run fails shrinks it to a minimal
+ * the report (`--out DIR`, default `sim-out/<scenario name>/`; run logs in
+ * `logs/`, with virtual time `vt`), and when a run fails shrinks it to a minimal
  * failing scenario, writes that as a scenario file and prints the command
  * that replays it. Exit code: 0 when every run passed, 1 when one failed,
  * 2 for a bad command line or scenario.
@@ -90,6 +91,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${SIM_USAGE}\n`);
     return 2;
   }
+  // Without --out the report still lands somewhere a researcher can open it.
+  const outDir = args.out ?? join('sim-out', base.name);
   const progress = new Progress(process.stderr, !args.quiet);
   const firstSeed = args.seed ?? base.seed;
   const total = combos.length * args.runs;
@@ -129,21 +132,17 @@ export async function main(argv: readonly string[]): Promise<number> {
           `${JSON.stringify({ scenario, seed: s, trace, simulatedS, wallS, speedup, ok, checks, ...(params ? { params } : {}), command: r.command })}\n`,
         );
       } else process.stdout.write(`${summary(r)}\n`);
-      if (args.out !== undefined) {
-        await mkdir(join(args.out, 'logs'), { recursive: true });
-        await writeFile(
-          join(args.out, 'logs', `run${n}-seed${seed}.ndjson`),
-          `${out.logs.join('\n')}\n`,
-        );
-      }
+      await mkdir(join(outDir, 'logs'), { recursive: true });
+      await writeFile(
+        join(outDir, 'logs', `run${n}-seed${seed}.ndjson`),
+        `${out.logs.join('\n')}\n`,
+      );
     }
   }
-  if (args.out !== undefined) {
-    const { files } = await writeReport(args.out, results, { title: base.name });
-    process.stderr.write(`report: ${files.find((f) => f.endsWith('.html')) ?? args.out}\n`);
-  }
+  const { files } = await writeReport(outDir, results, { title: base.name });
+  process.stderr.write(`report: ${files.find((f) => f.endsWith('.html')) ?? outDir}\n`);
   if (failed !== undefined && args.shrink) {
-    await shrink(args, failed.scenario, failed.run, args.out ?? '.');
+    await shrink(args, failed.scenario, failed.run, outDir);
   }
   return failed === undefined ? 0 : 1;
 }
