@@ -32,6 +32,13 @@ export type EdgeMsg =
    * The edge monitors `user`; if that incarnation dies, the edge attaches again.
    */
   | { readonly t: 'attached'; readonly user: Ref<UserMsg> }
+  /**
+   * The user actor dropped this session when the link between their nodes
+   * broke (`noconnection`), possibly after its `attached` had left: attach
+   * again. Sent once the link is back; if it is lost, the link breaks again
+   * and the edge's monitor tells it instead.
+   */
+  | { readonly t: 'reattach' }
   /** Internal to the edge: look again whether the socket drained enough to ask for more replay. */
   | { readonly t: 'drain_check' }
   /** Internal to the edge: has the `attach` it sent been answered (`attached`, or a replay batch)? */

@@ -324,7 +324,12 @@ export function userActor(
     }
   }
 
-  /** Pushes a new inbox entry to the live sessions; a replaying session will read it from the store. */
+  /**
+   * Pushes a new inbox entry to every session past its inbox replay. A session
+   * still in the `inbox` phase reads it from the store; one replaying
+   * receipts has read the inbox to its end (an empty read), so the entry,
+   * newer than all it was sent, goes to it live, in seq order.
+   */
   function pushEntry(
     s: UserState,
     ctx: ActorContext<UserMsg>,
@@ -332,7 +337,7 @@ export function userActor(
     exceptDevice?: string,
   ): void {
     for (const [device, session] of s.sessions) {
-      if (device !== exceptDevice && session.phase === 'live')
+      if (device !== exceptDevice && session.phase !== 'inbox')
         ctx.send(session.edge, { t: 'push', json: text });
     }
   }
@@ -376,8 +381,10 @@ export function userActor(
     session: Session,
     ctx: ActorContext<UserMsg>,
   ): Promise<void> {
-    // Each phase ends only on an empty read, in the same turn that goes live,
-    // so nothing appended during a paced replay falls between replay and live.
+    // The inbox phase ends on an empty read; from then on new entries are pushed
+    // live (`pushEntry`), so nothing appended during a paced replay falls between
+    // replay and live. The receipts phase ends on an empty read in the turn that
+    // goes live, likewise for receipts.
     while (session.phase === 'inbox') {
       const batch = await store.readInbox(user, session.replayedUpTo, config.replayBatch);
       if (batch.length === 0) {
@@ -903,10 +910,17 @@ export function userActor(
     ctx.sendAfter(config.tickMs, { t: 'tick' });
   }
 
-  /** A session's edge is gone: forget the session (a stale edge ref must not be pushed to). */
-  function down(s: UserState, d: Down): UserState {
+  /**
+   * A session's edge is gone: forget the session (a stale edge ref must not be
+   * pushed to). Lost only to a broken link, the edge may live on believing it
+   * is attached (our `attached` can have crossed before the break): tell it
+   * to attach again, which reaches it over the link's next epoch.
+   */
+  function down(s: UserState, d: Down, ctx: ActorContext<UserMsg>): UserState {
     for (const [device, session] of s.sessions) {
-      if (session.monitor === d.monitor) s.sessions.delete(device);
+      if (session.monitor !== d.monitor) continue;
+      s.sessions.delete(device);
+      if (d.reason === 'noconnection') ctx.send(session.edge, { t: 'reattach' });
     }
     return s;
   }

@@ -431,6 +431,14 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
         case 'attach_check':
           onAttachCheck(state, ctx);
           return state;
+        case 'reattach':
+          // The user actor lost this session to a broken link: attach again and resubmit what is unanswered.
+          if (state.closed) return state;
+          if (state.userMonitor !== undefined) ctx.demonitor(state.userMonitor);
+          state.userMonitor = undefined;
+          attach(state, ctx);
+          resubmit(state, ctx, false);
+          return state;
         case 'close':
           shut(state, ctx, msg.code, msg.reason);
           return state;
