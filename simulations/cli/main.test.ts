@@ -47,7 +47,11 @@ checks: { availabilityMin: 0.9, convergenceS: 1 }
 `,
 );
 
+let runs = 0;
+
+/** Runs the CLI; without `--out`, into a fresh directory under `dir` (not the default `sim-out/`). */
 function sim(...args: string[]) {
+  if (!args.includes('--out')) args.push('--out', join(dir, `run${++runs}`));
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'simulations/cli/sim.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
