@@ -477,6 +477,8 @@ export function groupActor(
   }
 
   async function tick(s: GroupState, ctx: ActorContext<GroupMsg>): Promise<void> {
+    // The next tick first: a store error below must not end the resends for good.
+    ctx.sendAfter(config.tickMs, { t: 'tick' });
     const now = ctx.clock.now();
     for (const [user, m] of s.members) {
       if (m.confirmed < s.head && now - m.lastSentMs >= config.resendIntervalMs)
@@ -492,7 +494,6 @@ export function groupActor(
       s.passivating = true;
       ctx.send(activator, { t: 'passivate', key: owner, ref: ctx.self, received: s.routed });
     }
-    ctx.sendAfter(config.tickMs, { t: 'tick' });
   }
 
   return { name: 'group', init, receive };

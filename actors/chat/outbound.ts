@@ -21,12 +21,23 @@ export class Outbound {
     return this.byRecipient.size;
   }
 
+  /**
+   * Adds `item` in `senderSeq` order (at the end, but for a message whose
+   * store reply was lost and whose resend by the client comes after later
+   * ones) and returns the key of its predecessor.
+   */
   add(recipient: string, item: PendingItem): string | null {
     let list = this.byRecipient.get(recipient);
     if (list === undefined) this.byRecipient.set(recipient, (list = []));
-    const prev = list.at(-1);
-    list.push(item);
-    return prev === undefined ? null : prev.key;
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.senderSeq > item.senderSeq) i--;
+    list.splice(i, 0, item);
+    return i === 0 ? null : list[i - 1]!.key;
+  }
+
+  /** Whether `key` is pending for `recipient`. */
+  has(recipient: string, key: string): boolean {
+    return this.byRecipient.get(recipient)?.some((i) => i.key === key) ?? false;
   }
 
   /** Removes items up to `senderSeq` (the recipient accepts in order); returns their seqs. */

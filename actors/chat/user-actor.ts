@@ -84,6 +84,8 @@ export interface UserState {
   readonly dirtyCursors: Set<string>;
   /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
   readonly lastAccepted: Map<string, string>;
+  /** Highest inbox `seq` this incarnation pushed to its live sessions (undefined: none yet). */
+  pushedUpTo: number | undefined;
   /**
    * Per device, seqs acked above its cursor (an ack that skipped an earlier,
    * unacked message). Kept in memory only: after a restart they may be
@@ -142,6 +144,7 @@ export function userActor(
       cursors,
       dirtyCursors: new Set(),
       lastAccepted: new Map(),
+      pushedUpTo: undefined,
       ackedAbove: new Map(),
       routed: 0,
       lastActiveMs: ctx.clock.now(),
@@ -340,6 +343,32 @@ export function userActor(
       if (device !== exceptDevice && session.phase !== 'inbox')
         ctx.send(session.edge, { t: 'push', json: text });
     }
+  }
+
+  /**
+   * Pushes the entry this actor just appended (or found appended) at `seq`,
+   * keeping every device's `seq` strictly increasing: entries between the
+   * last one pushed and `seq` (appended by an attempt whose store reply was
+   * lost) are read and pushed first, in order; an entry at or below the last
+   * one pushed went out already.
+   */
+  async function pushAppended(
+    s: UserState,
+    ctx: ActorContext<UserMsg>,
+    seq: number,
+    text: string,
+    exceptDevice?: string,
+  ): Promise<void> {
+    const last = s.pushedUpTo ?? seq - 1;
+    if (seq <= last) return;
+    if (seq > last + 1) {
+      for (const e of await store.readInbox(user, last, seq - last - 1)) {
+        if (e.seq >= seq) break;
+        pushEntry(s, ctx, json(messageFrame(e)), e.from === user ? e.device : undefined);
+      }
+    }
+    pushEntry(s, ctx, text, exceptDevice);
+    s.pushedUpTo = seq;
   }
 
   // ---- sessions ----------------------------------------------------------------
@@ -553,19 +582,45 @@ export function userActor(
       throw err;
     }
     if (result.duplicate) {
+      // Sent again by the client: stored before, but the first attempt may have
+      // stopped at a lost store reply, before its copies and its forward went
+      // out. Both go (again): devices and the recipient drop repeats.
       const existing = await store.findByKey(user, key);
+      const stamp = existing?.ts ?? ts;
       ctx.send(edge, {
         t: 'push',
-        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: existing?.ts ?? ts }),
+        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: stamp }),
       });
+      if (existing === undefined) return;
+      await pushAppended(s, ctx, existing.seq, json(messageFrame(existing)), device);
+      if (to !== user && !s.outbound.has(to, key))
+        forward(s, to, key, core(existing), existing.seq, ts);
       return;
     }
     ctx.send(edge, { t: 'push', json: json({ type: 'ack', id: frame.id, status: 'sent', ts }) });
-    pushEntry(s, ctx, json(messageFrame({ ...record, user, seq: result.seq })), device);
+    await pushAppended(
+      s,
+      ctx,
+      result.seq,
+      json(messageFrame({ ...record, user, seq: result.seq })),
+      device,
+    );
     if (to === user) return;
     const msg: MessageCore = { from: user, id: frame.id, ts, content: frame.content, device };
-    const prevKey = s.outbound.add(to, { senderSeq: result.seq, key, msg, lastSentMs: ts });
-    directory.send(userKey(to), { t: 'deliver', to, msg, senderSeq: result.seq, prevKey });
+    forward(s, to, key, msg, result.seq, ts);
+  }
+
+  /** Forwards an outbound message to its recipient, pending until confirmed (resent in order). */
+  function forward(
+    s: UserState,
+    to: string,
+    key: string,
+    msg: MessageCore,
+    senderSeq: number,
+    nowMs: number,
+  ): void {
+    const prevKey = s.outbound.add(to, { senderSeq, key, msg, lastSentMs: nowMs });
+    directory.send(userKey(to), { t: 'deliver', to, msg, senderSeq, prevKey });
   }
 
   async function sendToGroup(
@@ -750,9 +805,15 @@ export function userActor(
       { record, conversation: `u:${msg.from}` },
     ]);
     rememberAccepted(s, msg.from, key);
-    // Live sessions only: a session still replaying reads this entry from the store.
-    if (!result!.duplicate)
-      pushEntry(s, ctx, json(messageFrame({ ...record, user, seq: result!.seq })));
+    // Pushed even when a duplicate: the first append may have landed with its
+    // reply lost, before any push (devices drop repeats by `from`/`id`). A
+    // session still replaying its inbox reads the entry from the store.
+    await pushAppended(
+      s,
+      ctx,
+      result!.seq,
+      json(messageFrame({ ...record, user, seq: result!.seq })),
+    );
     directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
   }
 
@@ -798,10 +859,9 @@ export function userActor(
     // Written lazily: a cursor behind after a crash only causes idempotent re-deliveries.
     s.cursors.set(name, gseq);
     s.dirtyCursors.add(name);
-    if (!result!.duplicate) {
-      const text = json(messageFrame({ ...record, user, seq: result!.seq }));
-      pushEntry(s, ctx, text, msg.from === user ? msg.device : undefined);
-    }
+    // Pushed even when a duplicate (see `onDeliver`): the cursor above stops real repeats.
+    const text = json(messageFrame({ ...record, user, seq: result!.seq }));
+    await pushAppended(s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
     directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
   }
 
@@ -883,6 +943,9 @@ export function userActor(
   }
 
   async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
+    // The next tick first: a store error below (clearWake, cursors) must not end
+    // the resends for good, which lost acked messages under a flaky store.
+    ctx.sendAfter(config.tickMs, { t: 'tick' });
     const now = ctx.clock.now();
     for (const recipient of s.outbound.due(now - config.resendIntervalMs))
       resend(s, recipient, now);
@@ -907,7 +970,6 @@ export function userActor(
         received: s.routed,
       });
     }
-    ctx.sendAfter(config.tickMs, { t: 'tick' });
   }
 
   /**
