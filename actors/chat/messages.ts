@@ -17,8 +17,12 @@ export const groupKey = (group: string): string => `group:${group}`;
 // ---- to an edge ------------------------------------------------------------
 
 export type EdgeMsg =
-  /** A frame to write to the client, already encoded as JSON text. */
-  | { readonly t: 'push'; readonly json: string }
+  /**
+   * A frame to write to the client, already encoded as JSON text. A `sent`
+   * ack names the message stored just before it from this device (`prior`):
+   * the edge writes the ack only after that one's (`in-flight.ts`).
+   */
+  | { readonly t: 'push'; readonly json: string; readonly prior?: string }
   /**
    * Several frames in order (a replay batch). With `more`, the user actor
    * sends the next batch only after the edge answers `replay_more`, which it

@@ -39,6 +39,7 @@ import type {
   HistoryRequestFrame,
 } from '../protocol/index.ts';
 import type { ActivatorMsg } from '../virtual/index.ts';
+import { AckOrder } from './ack-order.ts';
 import { answerConversations, answerGroupInfo } from './conversations.ts';
 import type { ChatEnv } from './env.ts';
 import { errorJson, fromStored, json, messageFrame, receiptFrame, toStored } from './frames-out.ts';
@@ -84,6 +85,8 @@ export interface UserState {
   readonly dirtyCursors: Set<string>;
   /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
   readonly lastAccepted: Map<string, string>;
+  /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
+  readonly acks: AckOrder;
   /** Highest inbox `seq` this incarnation pushed to its live sessions (undefined: none yet). */
   pushedUpTo: number | undefined;
   /**
@@ -144,6 +147,7 @@ export function userActor(
       cursors,
       dirtyCursors: new Set(),
       lastAccepted: new Map(),
+      acks: new AckOrder(),
       pushedUpTo: undefined,
       ackedAbove: new Map(),
       routed: 0,
@@ -475,7 +479,7 @@ export function userActor(
     switch (frame.type) {
       case 'message':
         if (frame.to !== undefined) await sendDirect(s, device, edge, frame, ctx);
-        else await sendToGroup(device, edge, frame, ctx);
+        else await sendToGroup(s, device, edge, frame, ctx);
         return;
       case 'ack':
         await onClientAck(s, device, frame, ctx);
@@ -587,17 +591,14 @@ export function userActor(
       // out. Both go (again): devices and the recipient drop repeats.
       const existing = await store.findByKey(user, key);
       const stamp = existing?.ts ?? ts;
-      ctx.send(edge, {
-        t: 'push',
-        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: stamp }),
-      });
+      ctx.send(edge, sentAck(frame.id, stamp, s.acks.known(device, frame.id)));
       if (existing === undefined) return;
       await pushAppended(s, ctx, existing.seq, json(messageFrame(existing)), device);
       if (to !== user && !s.outbound.has(to, key))
         forward(s, to, key, core(existing), existing.seq, ts);
       return;
     }
-    ctx.send(edge, { t: 'push', json: json({ type: 'ack', id: frame.id, status: 'sent', ts }) });
+    ctx.send(edge, sentAck(frame.id, ts, s.acks.stored(device, frame.id)));
     await pushAppended(
       s,
       ctx,
@@ -608,6 +609,12 @@ export function userActor(
     if (to === user) return;
     const msg: MessageCore = { from: user, id: frame.id, ts, content: frame.content, device };
     forward(s, to, key, msg, result.seq, ts);
+  }
+
+  /** The `sent` ack of `id` for the edge, naming the message stored before it from the device. */
+  function sentAck(id: string, ts: number, prior: string | undefined): EdgeMsg {
+    const text = json({ type: 'ack', id, status: 'sent', ts });
+    return prior === undefined ? { t: 'push', json: text } : { t: 'push', json: text, prior };
   }
 
   /** Forwards an outbound message to its recipient, pending until confirmed (resent in order). */
@@ -624,6 +631,7 @@ export function userActor(
   }
 
   async function sendToGroup(
+    s: UserState,
     device: string,
     edge: Ref<EdgeMsg>,
     frame: ClientMessageFrame & { group: string },
@@ -652,11 +660,7 @@ export function userActor(
       });
       return;
     }
-    if (reply.ok)
-      ctx.send(edge, {
-        t: 'push',
-        json: json({ type: 'ack', id: frame.id, status: 'sent', ts: reply.ts }),
-      });
+    if (reply.ok) ctx.send(edge, sentAck(frame.id, reply.ts, s.acks.stored(device, frame.id)));
     else
       ctx.send(edge, { t: 'push', json: errorJson(reply.code, reply.message, { id: frame.id }) });
   }

@@ -403,10 +403,13 @@ export function edgeBehavior(options: EdgeOptions): Behavior<EdgeMsg, EdgeState>
 
     receive(state, msg, ctx) {
       switch (msg.t) {
-        case 'push':
-          state.inflight.settle(msg.json);
-          write(state, [msg.json], ctx);
+        case 'push': {
+          const next = state.inflight.release(msg.json, msg.prior);
+          if (next.write.length > 0) write(state, next.write, ctx);
+          if (next.resubmit !== undefined)
+            toUser({ t: 'client', device, edge: ctx.self, frame: next.resubmit });
           return state;
+        }
         case 'presence':
           write(state, [msg.json], ctx);
           return state;

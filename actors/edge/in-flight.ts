@@ -19,6 +19,12 @@
  *   crash: everything goes again and nothing is counted, since refusing a
  *   message that was in fact stored would make the client resend it behind
  *   later ones (out of order).
+ * - `sent` acks reach the client in the order the user actor stored the
+ *   messages (each ack names its predecessor, `prior`): an ack whose
+ *   predecessor is still unanswered here (its ack lost with a broken link)
+ *   is held, and the predecessor submitted again to get its ack back (a
+ *   repeat is acked, never stored twice). An ack without a predecessor (a
+ *   repeat, a new incarnation) passes at once.
  * - Frames without a reply (acks, typing) are not kept: there is nothing
  *   to know them answered by. At most `max` entries are kept: past it the
  *   oldest request is forgotten (a reply lost with a node must not fill
@@ -58,6 +64,8 @@ export class InFlight {
   private readonly entries = new Map<string, Entry>();
   /** How many entries are requests: pushes are searched for a `ref` only while some wait. */
   private requests = 0;
+  /** `sent` acks held until their predecessor's ack is written: predecessor id → [id, ack]. */
+  private readonly held = new Map<string, [string, string]>();
 
   constructor(readonly max: number) {}
 
@@ -86,17 +94,44 @@ export class InFlight {
     return false;
   }
 
-  /** Forgets what `json` (a frame pushed to the client) answers. */
-  settle(json: string): void {
-    if (this.entries.size === 0) return;
+  /**
+   * Forgets what `json` (a frame pushed to the client) answers and says what
+   * to do: the frames to write now, in order (`json`, unless it is a `sent`
+   * ack held behind its unanswered predecessor `prior`, then the held acks it
+   * lets through), and a frame to submit again (that predecessor).
+   */
+  release(json: string, prior?: string): { write: string[]; resubmit?: ClientFrame } {
+    if (this.entries.size === 0 && this.held.size === 0) return { write: [json] };
     if (json.startsWith(SENT_ACK_PREFIX) || json.startsWith(ERROR_PREFIX)) {
       const frame = JSON.parse(json) as { type: string; id?: unknown; status?: unknown };
-      if (typeof frame.id === 'string' && (frame.type === 'error' || frame.status === 'sent'))
-        this.entries.delete(`m:${frame.id}`);
+      const id = frame.id;
+      if (typeof id === 'string' && (frame.type === 'error' || frame.status === 'sent')) {
+        const waiting = prior === undefined ? undefined : this.entries.get(`m:${prior}`);
+        if (frame.type !== 'error' && waiting !== undefined && this.entries.has(`m:${id}`)) {
+          this.held.set(prior!, [id, json]);
+          return { write: [], resubmit: waiting.frame };
+        }
+        this.entries.delete(`m:${id}`);
+        return { write: [json, ...this.releaseAfter(id)] };
+      }
     }
-    if (this.requests === 0) return;
-    const ref = REF.exec(json);
-    if (ref !== null) this.delete(`r:${JSON.parse(ref[1]!) as string}`);
+    if (this.requests > 0) {
+      const ref = REF.exec(json);
+      if (ref !== null) this.delete(`r:${JSON.parse(ref[1]!) as string}`);
+    }
+    return { write: [json] };
+  }
+
+  /** The held acks that waited for `id`'s, and for theirs, in order. */
+  private releaseAfter(id: string): string[] {
+    const out: string[] = [];
+    for (let next = this.held.get(id); next !== undefined; next = this.held.get(next[0])) {
+      this.held.delete(id);
+      this.entries.delete(`m:${next[0]}`);
+      out.push(next[1]);
+      id = next[0];
+    }
+    return out;
   }
 
   private delete(key: string): void {
