@@ -19,8 +19,7 @@
  * (thrown by `decide`), `unavailable` (nothing was applied: no uncertain
  * attempt), or `indeterminate` (an attempt is uncertain and re-reading failed).
  */
-import { randomUUID } from 'node:crypto';
-import { type Clock, sleep } from '../../runtime/index.ts';
+import { type Clock, sleep, systemRandom } from '../../runtime/index.ts';
 import { indeterminate, unavailable } from '../errors.ts';
 import type { CqlResult } from './cql.ts';
 import { Outcome, outcomeOf, toParleyError, unknownOutcome } from './driver-errors.ts';
@@ -52,9 +51,11 @@ export interface CasSpec<O, R> {
   decide(o: O, uncertainCount: number): CasDecision<R>;
 }
 
-/** A fresh write id. */
+/** A fresh write id: 128 random bits in hex (unique across every node's writes). */
 export function newWid(): string {
-  return randomUUID();
+  let hex = '';
+  for (const b of systemRandom.bytes(16)) hex += b.toString(16).padStart(2, '0');
+  return hex;
 }
 
 export async function runCas<O, R>(spec: CasSpec<O, R>, clock: Clock): Promise<R> {

@@ -4,6 +4,7 @@
  * Test-only: nothing outside `*.test.ts` imports this file.
  */
 import { inject } from 'vitest';
+import { systemRandom } from '../../runtime/index.ts';
 import type { Retention } from '../contract.ts';
 import { type CassandraStore, openCassandraStore } from './cassandra-store.ts';
 import type { CqlSession } from './cql.ts';
@@ -15,7 +16,7 @@ let counter = 0;
 /** A keyspace name no other test (or test run) uses. */
 export function freshKeyspace(tag: string): string {
   counter += 1;
-  return `t_${tag}_${process.pid}_${counter}_${process.hrtime.bigint() % 1_000_000_000n}`;
+  return `t_${tag}_${process.pid}_${counter}_${systemRandom.int(1_000_000_000)}`;
 }
 
 export function serviceOptions(keyspace: string) {
