@@ -87,8 +87,12 @@ export interface UserState {
   readonly lastAccepted: Map<string, string>;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
   readonly acks: AckOrder;
-  /** Highest inbox `seq` this incarnation pushed to its live sessions (undefined: none yet). */
-  pushedUpTo: number | undefined;
+  /**
+   * Highest inbox `seq` pushed live, or known to be in every session's replay:
+   * the inbox head when this incarnation took its epoch (no one else appends
+   * after that), then each entry it pushed.
+   */
+  pushedUpTo: number;
   /**
    * Per device, seqs acked above its cursor (an ack that skipped an earlier,
    * unacked message). Kept in memory only: after a restart they may be
@@ -127,6 +131,7 @@ export function userActor(
 
   async function init(ctx: ActorContext<UserMsg>): Promise<UserState> {
     const epoch = await store.acquireEpoch(userKey(user));
+    const head = await store.inboxHead(user);
     const cursors = new Map<string, number>(Object.entries(await store.cursors(user)));
     const outbound = new Outbound();
     for (const p of await store.listPending(user, 100_000)) {
@@ -148,7 +153,7 @@ export function userActor(
       dirtyCursors: new Set(),
       lastAccepted: new Map(),
       acks: new AckOrder(),
-      pushedUpTo: undefined,
+      pushedUpTo: head,
       ackedAbove: new Map(),
       routed: 0,
       lastActiveMs: ctx.clock.now(),
@@ -363,7 +368,7 @@ export function userActor(
     text: string,
     exceptDevice?: string,
   ): Promise<void> {
-    const last = s.pushedUpTo ?? seq - 1;
+    const last = s.pushedUpTo;
     if (seq <= last) return;
     if (seq > last + 1) {
       for (const e of await store.readInbox(user, last, seq - last - 1)) {
@@ -594,8 +599,10 @@ export function userActor(
       ctx.send(edge, sentAck(frame.id, stamp, s.acks.known(device, frame.id)));
       if (existing === undefined) return;
       await pushAppended(s, ctx, existing.seq, json(messageFrame(existing)), device);
-      if (to !== user && !s.outbound.has(to, key))
-        forward(s, to, key, core(existing), existing.seq, ts);
+      // The stored recipient, not this frame's: a repeated id reaches nobody else (guarantee 2).
+      const stored = existing.to;
+      if (stored !== undefined && stored !== user && !s.outbound.has(stored, key))
+        forward(s, stored, key, core(existing), existing.seq, ts);
       return;
     }
     ctx.send(edge, sentAck(frame.id, ts, s.acks.stored(device, frame.id)));
