@@ -28,9 +28,10 @@ describe('shipped scenarios', () => {
       const s = await loadScenario(join(dir, file));
       expect(s.name).toBe(file.replace(/\.yaml$/, ''));
       expect(s.description).not.toBe('');
-      expect(s.durationS).toBeGreaterThanOrEqual(30);
-      expect(s.durationS).toBeLessThanOrEqual(60);
       const scale = file.startsWith('reconnect-storm') || file === 'hot-group.yaml';
+      // The 1024-member fan-out is heavy per message: its scenario is shorter.
+      expect(s.durationS).toBeGreaterThanOrEqual(file === 'hot-group.yaml' ? 20 : 30);
+      expect(s.durationS).toBeLessThanOrEqual(60);
       if (!scale) expect(s.users.count).toBeLessThanOrEqual(300);
       expect(expandSweeps(s).length).toBeGreaterThanOrEqual(1);
     },

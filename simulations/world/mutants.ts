@@ -2,8 +2,8 @@
  * Deliberately broken variants of the system, injected only by tests (and
  * `--mutant` for a researcher checking a checker): proof that the
  * simulator's checkers catch real defects.
- * - `forget-write`: the store answers one inbox append (the `n`th) as
- *   stored without storing it;
+ * - `forget-write`: the store answers one inbox append of a message to its
+ *   recipient (the 20th) as stored without storing it;
  * - `reorder-transport`: the runtime's transport swaps consecutive frames
  *   from one node (per-pair FIFO broken above the link check);
  * - `ack-before-persist`: the server acks `sent` as soon as a message frame

@@ -61,7 +61,7 @@ export class SimStore {
   readonly issued: Issued[] = [];
   readonly faults: StoreFaults;
   readonly stats = { calls: 0, failed: 0, indeterminate: 0 };
-  /** Mutant `forget-write`: the append with this number (1-based) is answered but not stored. */
+  /** Mutant `forget-write`: the forward append with this number (1-based) is answered but not stored. */
   forgetAppend = 0;
   /** Mutant `split-ownership`: writes are never fenced (any epoch is taken as current). */
   noFencing = false;
@@ -128,7 +128,8 @@ export class SimStore {
           const epochs = (this.inner as unknown as { epochs: Map<string, number> }).epochs;
           args[1] = epochs.get(`${EPOCH_OWNER[method]}:${String(args[0])}`) ?? 0;
         }
-        if (method === 'appendInbox' && ++this.appends === this.forgetAppend) {
+        // Counted over appends of a message to its recipient (not own copies), so the lost write is one a device waits for.
+        if (method === 'appendInbox' && isForward(args) && ++this.appends === this.forgetAppend) {
           void this.inner.inboxHead(String(args[0])).then((head) => {
             const items = args[2] as readonly unknown[];
             answer(() => resolve(items.map((_, i) => ({ seq: head + 1 + i, duplicate: false }))));
@@ -162,6 +163,12 @@ export class SimStore {
       if (!r.duplicate) this.issued.push({ t, user, epoch, seq: r.seq, key: items[i]!.record.key });
     });
   }
+}
+
+/** An inbox append of a message from another user (a forward to its recipient). */
+function isForward(args: unknown[]): boolean {
+  const items = args[2] as readonly { record: { from: string } }[];
+  return items[0]?.record.from !== args[0];
 }
 
 function unavailable(method: string, why: string): ParleyError {

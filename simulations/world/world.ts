@@ -94,7 +94,7 @@ export class World {
       T0,
       scenario.store,
     );
-    if (options.mutant === 'forget-write') this.store.forgetAppend = 40;
+    if (options.mutant === 'forget-write') this.store.forgetAppend = 20;
     if (options.mutant === 'split-ownership') this.store.noFencing = true;
     this.ackEarly = options.mutant === 'ack-before-persist';
     const logger = this.logger(options.logLevel ?? 'warn');
@@ -207,7 +207,7 @@ export class World {
     const { node: name, user, device } = identityOf(link.client.url);
     this.clock.setTimer(this.socketHost.latency(), () => {
       const node = this.nodes.find((n) => n.name === name);
-      if (node !== undefined && node.accept(link, user, device)) this.links.add(link);
+      if (node?.accept(link, user, device)) this.links.add(link);
       else link.refused();
     });
   }
