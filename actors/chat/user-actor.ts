@@ -116,6 +116,10 @@ export interface UserState {
   flushScheduled: boolean;
 }
 
+/** A group post is tried this many times, each waiting this long for the group's answer. */
+const POST_ATTEMPTS = 3;
+const POST_TIMEOUT_MS = 5000;
+const POST_RETRY_MS = 500;
 const LAST_ACCEPTED_MAX = 10_000;
 /** The contract's bound on items per call. */
 const RECEIPTS_PER_WRITE = 1000;
@@ -651,21 +655,32 @@ export function userActor(
       content: frame.content,
       device,
     };
-    let reply: GroupReply;
-    try {
-      reply = await directory.ask(
-        groupKey(frame.group),
-        (replyTo) => ({ t: 'post', msg, replyTo }),
-        5000,
-      );
-    } catch {
-      ctx.send(edge, {
-        t: 'push',
-        json: errorJson('unavailable', 'the group did not answer; send it again later', {
-          id: frame.id,
-        }),
-      });
-      return;
+    let reply: GroupReply | undefined;
+    for (let attempt = 1; reply === undefined; attempt++) {
+      try {
+        reply = await directory.ask(
+          groupKey(frame.group),
+          (replyTo) => ({ t: 'post', msg, replyTo }),
+          POST_TIMEOUT_MS,
+        );
+      } catch {
+        // The post may have landed and its reply been lost. Posting it again (the
+        // group keeps one entry per id) before anything else from this user keeps
+        // the device's messages in order; answering `unavailable` at once let the
+        // next message be acked first while this one was stored first (found by
+        // the simulator: link-loss seed 3).
+        if (attempt < POST_ATTEMPTS) {
+          await new Promise<void>((resolve) => ctx.clock.setTimer(POST_RETRY_MS, resolve));
+          continue;
+        }
+        ctx.send(edge, {
+          t: 'push',
+          json: errorJson('unavailable', 'the group did not answer; send it again later', {
+            id: frame.id,
+          }),
+        });
+        return;
+      }
     }
     if (reply.ok) ctx.send(edge, sentAck(frame.id, reply.ts, s.acks.stored(device, frame.id)));
     else
