@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sleep, systemClock } from './index.ts';
+import { monotonicMs, sleep, systemClock } from './index.ts';
 import { VirtualClock } from './testing/index.ts';
 
 describe('systemClock', () => {
@@ -69,5 +69,15 @@ describe('sleep', () => {
     const start = Date.now();
     await sleep(systemClock, 15);
     expect(Date.now() - start).toBeGreaterThanOrEqual(14);
+  });
+});
+
+describe('monotonicMs', () => {
+  it('never goes backwards and measures elapsed time in ms', async () => {
+    const a = monotonicMs();
+    await new Promise((r) => setTimeout(r, 20));
+    const b = monotonicMs();
+    expect(b).toBeGreaterThanOrEqual(a + 15);
+    expect(monotonicMs()).toBeGreaterThanOrEqual(b);
   });
 });

@@ -28,6 +28,7 @@ describe('the public surface', () => {
         'errorReason',
         'formatReason',
         'isNormalExit',
+        'monotonicMs',
         'quote',
         'seededRandom',
         'sleep',
