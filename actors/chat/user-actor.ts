@@ -27,7 +27,6 @@ import {
   type Behavior,
   type Down,
   ErrorCode,
-  type MonitorRef,
   ParleyError,
   type Ref,
 } from '../../runtime/index.ts';
@@ -45,7 +44,6 @@ import type { ChatEnv } from './env.ts';
 import { errorJson, fromStored, json, messageFrame, receiptFrame, toStored } from './frames-out.ts';
 import { newGroupId } from './ids.ts';
 import {
-  CLOSE_REPLACED,
   type EdgeMsg,
   type GroupReply,
   groupKey,
@@ -55,66 +53,8 @@ import {
 } from './messages.ts';
 import { Outbound } from './outbound.ts';
 import { onReadAck } from './read-state.ts';
-import { replayableReceipts } from './receipt-replay.ts';
-
-interface Session {
-  readonly edge: Ref<EdgeMsg>;
-  /** On `edge`: its `down` (closed, crashed, node lost or restarted) forgets the session. */
-  readonly monitor: MonitorRef;
-  /** Highest receipt `rseq` pushed to this session. */
-  receiptsUpTo: number;
-  /**
-   * Replay progress: `inbox` then `receipts` while the backlog is sent in
-   * batches paced by the edge (`replay_more`), then `live`. Until `live`,
-   * new inbox entries and receipts are not pushed to the session: the
-   * replay reads them in order.
-   */
-  phase: 'inbox' | 'receipts' | 'live';
-  /** Inbox seq the replay has read up to. */
-  replayedUpTo: number;
-}
-
-export interface UserState {
-  readonly user: string;
-  epoch: number;
-  readonly sessions: Map<string, Session>;
-  readonly outbound: Outbound;
-  /** Cumulative cursors (device, `r:<device>`, `g:<group>`, `rw:<group>:<by>`), as loaded and advanced. */
-  readonly cursors: Map<string, number>;
-  /** Cursors advanced in memory but not yet written (receipt cursors are written lazily). */
-  readonly dirtyCursors: Set<string>;
-  /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
-  readonly lastAccepted: Map<string, string>;
-  /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
-  readonly acks: AckOrder;
-  /**
-   * Highest inbox `seq` pushed live, or known to be in every session's replay:
-   * the inbox head when this incarnation took its epoch (no one else appends
-   * after that), then each entry it pushed.
-   */
-  pushedUpTo: number;
-  /**
-   * Per device, seqs acked above its cursor (an ack that skipped an earlier,
-   * unacked message). Kept in memory only: after a restart they may be
-   * replayed once more, which clients drop as repeats; an unacked message is
-   * never skipped, because the stored cursor moves only over contiguous acks.
-   */
-  readonly ackedAbove: Map<string, Set<number>>;
-  /** Messages routed to this actor through the activator (for race-free passivation). */
-  routed: number;
-  lastActiveMs: number;
-  passivating: boolean;
-  /** This user is on the store's wake list (it has unconfirmed forwards). */
-  wakeMarked: boolean;
-  /**
-   * Confirms and receipts wait here until a `flush` the actor sent itself:
-   * everything already in the mailbox is taken in one store write instead of
-   * one each (a group message brings up to 1023 receipts at once).
-   */
-  readonly confirmBuf: Extract<UserMsg, { t: 'confirm' }>[];
-  readonly receiptBuf: Extract<UserMsg, { t: 'receipt' }>[];
-  flushScheduled: boolean;
-}
+import { attach, flushCursors, markReceipts, pushAppended, replay } from './user-sessions.ts';
+import type { UserState } from './user-state.ts';
 
 /** A group post is tried this many times, each waiting this long for the group's answer. */
 const POST_ATTEMPTS = 3;
@@ -189,12 +129,12 @@ export function userActor(
     try {
       switch (msg.t) {
         case 'attach':
-          await attach(s, msg.device, msg.edge, ctx);
+          await attach(env, s, msg.device, msg.edge, ctx);
           break;
         case 'replay_more': {
           const session = s.sessions.get(msg.device);
           if (session?.edge.equals(msg.edge) && session.phase !== 'live') {
-            await replay(s, msg.device, session, ctx);
+            await replay(env, s, msg.device, session, ctx);
           }
           break;
         }
@@ -204,7 +144,7 @@ export function userActor(
             ctx.demonitor(session.monitor);
             s.sessions.delete(msg.device);
           }
-          await flushCursors(s);
+          await flushCursors(env, s);
           break;
         }
         case 'client':
@@ -252,13 +192,13 @@ export function userActor(
           await onTick(s, ctx);
           break;
         case 'passivated':
-          await flushCursors(s);
+          await flushCursors(env, s);
           ctx.stop('normal');
           break;
         case 'handoff':
           // The key moved: everything before this is done; write what is buffered and stop.
           await flushBuffered(s, ctx);
-          await flushCursors(s);
+          await flushCursors(env, s);
           ctx.stop('normal');
           break;
         case 'introspect':
@@ -338,142 +278,6 @@ export function userActor(
     for (const [device, session] of s.sessions) {
       if (device !== exceptDevice) ctx.send(session.edge, { t: 'push', json: text });
     }
-  }
-
-  /**
-   * Pushes a new inbox entry to every session past its inbox replay. A session
-   * still in the `inbox` phase reads it from the store; one replaying
-   * receipts has read the inbox to its end (an empty read), so the entry,
-   * newer than all it was sent, goes to it live, in seq order.
-   */
-  function pushEntry(
-    s: UserState,
-    ctx: ActorContext<UserMsg>,
-    text: string,
-    exceptDevice?: string,
-  ): void {
-    for (const [device, session] of s.sessions) {
-      if (device !== exceptDevice && session.phase !== 'inbox')
-        ctx.send(session.edge, { t: 'push', json: text });
-    }
-  }
-
-  /**
-   * Pushes the entry this actor just appended (or found appended) at `seq`,
-   * keeping every device's `seq` strictly increasing: entries between the
-   * last one pushed and `seq` (appended by an attempt whose store reply was
-   * lost) are read and pushed first, in order; an entry at or below the last
-   * one pushed went out already.
-   */
-  async function pushAppended(
-    s: UserState,
-    ctx: ActorContext<UserMsg>,
-    seq: number,
-    text: string,
-    exceptDevice?: string,
-  ): Promise<void> {
-    const last = s.pushedUpTo;
-    if (seq <= last) return;
-    if (seq > last + 1) {
-      for (const e of await store.readInbox(user, last, seq - last - 1)) {
-        if (e.seq >= seq) break;
-        pushEntry(s, ctx, json(messageFrame(e)), e.from === user ? e.device : undefined);
-      }
-    }
-    pushEntry(s, ctx, text, exceptDevice);
-    s.pushedUpTo = seq;
-  }
-
-  // ---- sessions ----------------------------------------------------------------
-
-  async function attach(
-    s: UserState,
-    device: string,
-    edge: Ref<EdgeMsg>,
-    ctx: ActorContext<UserMsg>,
-  ): Promise<void> {
-    const old = s.sessions.get(device);
-    if (old !== undefined) ctx.demonitor(old.monitor);
-    if (old !== undefined && !old.edge.equals(edge)) {
-      ctx.send(old.edge, {
-        t: 'close',
-        code: CLOSE_REPLACED,
-        reason: 'replaced by a newer connection of this device',
-      });
-    }
-    const session: Session = {
-      edge,
-      monitor: ctx.monitor(edge),
-      receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0,
-      phase: 'inbox',
-      replayedUpTo: s.cursors.get(device) ?? 0,
-    };
-    s.sessions.set(device, session);
-    await replay(s, device, session, ctx);
-  }
-
-  /**
-   * Sends the next replay batch: inbox entries after the device's cursor in
-   * seq order (its own sends skipped), then the receipts it has not seen, then
-   * `attached`. Each non-empty batch waits for the edge's `replay_more`.
-   */
-  async function replay(
-    s: UserState,
-    device: string,
-    session: Session,
-    ctx: ActorContext<UserMsg>,
-  ): Promise<void> {
-    // The inbox phase ends on an empty read; from then on new entries are pushed
-    // live (`pushEntry`), so nothing appended during a paced replay falls between
-    // replay and live. The receipts phase ends on an empty read in the turn that
-    // goes live, likewise for receipts.
-    while (session.phase === 'inbox') {
-      const batch = await store.readInbox(user, session.replayedUpTo, config.replayBatch);
-      if (batch.length === 0) {
-        session.phase = 'receipts';
-        break;
-      }
-      session.replayedUpTo = batch.at(-1)!.seq;
-      const frames: string[] = [];
-      const acked = s.ackedAbove.get(device);
-      for (const e of batch) {
-        if ((e.from === user && e.device === device) || acked?.has(e.seq)) continue;
-        frames.push(json(messageFrame(e)));
-      }
-      if (frames.length > 0) {
-        ctx.send(session.edge, { t: 'push_many', json: frames, more: true });
-        return;
-      }
-    }
-    if (session.phase === 'receipts') {
-      const receipts = await store.readReceipts(user, session.receiptsUpTo, config.replayBatch);
-      if (receipts.length > 0) {
-        markReceipts(s, device, session, receipts.at(-1)!.rseq);
-        const sendable = await replayableReceipts(store, user, receipts);
-        ctx.send(session.edge, {
-          t: 'push_many',
-          json: sendable.map((r: ReceiptEntry) => json(receiptFrame(r))),
-          more: true,
-        });
-        return;
-      }
-      session.phase = 'live';
-    }
-    ctx.send(session.edge, { t: 'attached', user: ctx.self });
-  }
-
-  function markReceipts(s: UserState, device: string, session: Session, rseq: number): void {
-    session.receiptsUpTo = rseq;
-    s.cursors.set(`r:${device}`, rseq);
-    s.dirtyCursors.add(`r:${device}`);
-  }
-
-  async function flushCursors(s: UserState): Promise<void> {
-    const names = [...s.dirtyCursors];
-    s.dirtyCursors.clear();
-    await Promise.all(
-      names.map((name) => store.advanceCursor(user, name, s.cursors.get(name) ?? 0)),
-    );
   }
 
   // ---- client frames -----------------------------------------------------------
@@ -602,7 +406,7 @@ export function userActor(
       const stamp = existing?.ts ?? ts;
       ctx.send(edge, sentAck(frame.id, stamp, s.acks.known(device, frame.id)));
       if (existing === undefined) return;
-      await pushAppended(s, ctx, existing.seq, json(messageFrame(existing)), device);
+      await pushAppended(env, s, ctx, existing.seq, json(messageFrame(existing)), device);
       // The stored recipient, not this frame's: a repeated id reaches nobody else (guarantee 2).
       const stored = existing.to;
       if (stored !== undefined && stored !== user && !s.outbound.has(stored, key))
@@ -611,6 +415,7 @@ export function userActor(
     }
     ctx.send(edge, sentAck(frame.id, ts, s.acks.stored(device, frame.id)));
     await pushAppended(
+      env,
       s,
       ctx,
       result.seq,
@@ -835,6 +640,7 @@ export function userActor(
     // reply lost, before any push (devices drop repeats by `from`/`id`). A
     // session still replaying its inbox reads the entry from the store.
     await pushAppended(
+      env,
       s,
       ctx,
       result!.seq,
@@ -887,7 +693,7 @@ export function userActor(
     s.dirtyCursors.add(name);
     // Pushed even when a duplicate (see `onDeliver`): the cursor above stops real repeats.
     const text = json(messageFrame({ ...record, user, seq: result!.seq }));
-    await pushAppended(s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
+    await pushAppended(env, s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
     directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
   }
 
@@ -981,7 +787,7 @@ export function userActor(
       await store.clearWake(userKey(user));
       s.wakeMarked = false;
     }
-    await flushCursors(s);
+    await flushCursors(env, s);
     if (
       !s.passivating &&
       s.sessions.size === 0 &&

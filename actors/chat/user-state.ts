@@ -1,0 +1,67 @@
+/**
+ * The state of one user actor (`user-actor.ts`), shared by the modules that
+ * work on it (`user-sessions.ts`).
+ */
+import type { MonitorRef, Ref } from '../../runtime/index.ts';
+import type { AckOrder } from './ack-order.ts';
+import type { EdgeMsg, UserMsg } from './messages.ts';
+import type { Outbound } from './outbound.ts';
+
+export interface Session {
+  readonly edge: Ref<EdgeMsg>;
+  /** On `edge`: its `down` (closed, crashed, node lost or restarted) forgets the session. */
+  readonly monitor: MonitorRef;
+  /** Highest receipt `rseq` pushed to this session. */
+  receiptsUpTo: number;
+  /**
+   * Replay progress: `inbox` then `receipts` while the backlog is sent in
+   * batches paced by the edge (`replay_more`), then `live`. Until `live`,
+   * new inbox entries and receipts are not pushed to the session: the
+   * replay reads them in order.
+   */
+  phase: 'inbox' | 'receipts' | 'live';
+  /** Inbox seq the replay has read up to. */
+  replayedUpTo: number;
+}
+
+export interface UserState {
+  readonly user: string;
+  epoch: number;
+  readonly sessions: Map<string, Session>;
+  readonly outbound: Outbound;
+  /** Cumulative cursors (device, `r:<device>`, `g:<group>`, `rw:<group>:<by>`), as loaded and advanced. */
+  readonly cursors: Map<string, number>;
+  /** Cursors advanced in memory but not yet written (receipt cursors are written lazily). */
+  readonly dirtyCursors: Set<string>;
+  /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
+  readonly lastAccepted: Map<string, string>;
+  /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
+  readonly acks: AckOrder;
+  /**
+   * Highest inbox `seq` pushed live, or known to be in every session's replay:
+   * the inbox head when this incarnation took its epoch (no one else appends
+   * after that), then each entry it pushed.
+   */
+  pushedUpTo: number;
+  /**
+   * Per device, seqs acked above its cursor (an ack that skipped an earlier,
+   * unacked message). Kept in memory only: after a restart they may be
+   * replayed once more, which clients drop as repeats; an unacked message is
+   * never skipped, because the stored cursor moves only over contiguous acks.
+   */
+  readonly ackedAbove: Map<string, Set<number>>;
+  /** Messages routed to this actor through the activator (for race-free passivation). */
+  routed: number;
+  lastActiveMs: number;
+  passivating: boolean;
+  /** This user is on the store's wake list (it has unconfirmed forwards). */
+  wakeMarked: boolean;
+  /**
+   * Confirms and receipts wait here until a `flush` the actor sent itself:
+   * everything already in the mailbox is taken in one store write instead of
+   * one each (a group message brings up to 1023 receipts at once).
+   */
+  readonly confirmBuf: Extract<UserMsg, { t: 'confirm' }>[];
+  readonly receiptBuf: Extract<UserMsg, { t: 'receipt' }>[];
+  flushScheduled: boolean;
+}
