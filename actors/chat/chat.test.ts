@@ -12,7 +12,7 @@ import {
 import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
 import type { EdgeMsg } from './messages.ts';
-import { userActor } from './user-actor.ts';
+import { userActor } from './user/actor.ts';
 import { wakeOwners } from './wake.ts';
 
 const seed = Number(process.env.FC_SEED);

@@ -24,7 +24,7 @@ import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
 import type { EdgeMsg } from './messages.ts';
 import { MembershipBus, type TestMembership } from './testing-membership.ts';
-import { userActor } from './user-actor.ts';
+import { userActor } from './user/actor.ts';
 import { WakeOnGain } from './wake.ts';
 
 export interface FaultNode {

@@ -19,7 +19,7 @@ import {
 import { type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
 import type { EdgeMsg } from './messages.ts';
-import { userActor } from './user-actor.ts';
+import { userActor } from './user/actor.ts';
 import { WakeOnGain } from './wake.ts';
 
 /** One successful (not duplicate) inbox append: who issued `seq` for `user`, under which epoch. */

@@ -13,7 +13,7 @@ import type { Store } from '../../store/index.ts';
 import { ACTIVATOR_NAME, activator, type Placement, VirtualDirectory } from '../virtual/index.ts';
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
-import { userActor } from './user-actor.ts';
+import { userActor } from './user/actor.ts';
 import { WakeOnGain } from './wake.ts';
 
 export interface ChatDeps {

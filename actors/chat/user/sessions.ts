@@ -1,7 +1,7 @@
 /**
  * A user actor's sessions (one per attached device): attaching, the paced
  * replay of the inbox and the receipt log, and pushing new entries live.
- * Top-level functions over the actor's state (`user-state.ts`).
+ * Top-level functions over the actor's state (`state.ts`).
  *
  * Invariants: every device gets every inbox entry after its delivered cursor
  * in `seq` order, replayed then live, never two at one `seq`, and each
@@ -9,13 +9,13 @@
  * append whose store reply was lost before pushing past it); a device's own
  * sends are not pushed back to it.
  */
-import type { ActorContext, Ref } from '../../runtime/index.ts';
-import type { ReceiptEntry } from '../../store/index.ts';
-import type { ChatEnv } from './env.ts';
-import { json, messageFrame, receiptFrame } from './frames-out.ts';
-import { CLOSE_REPLACED, type EdgeMsg, type UserMsg } from './messages.ts';
-import { replayableReceipts } from './receipt-replay.ts';
-import type { Session, UserState } from './user-state.ts';
+import type { ActorContext, Ref } from '../../../runtime/index.ts';
+import type { ReceiptEntry } from '../../../store/index.ts';
+import { json, messageFrame, receiptFrame } from '../frames-out.ts';
+import { receiptCursor } from '../keys.ts';
+import { CLOSE_REPLACED, type EdgeMsg, type UserMsg } from '../messages.ts';
+import { replayableReceipts } from '../receipt-replay.ts';
+import type { Session, UserState } from './state.ts';
 
 /**
  * Pushes a new inbox entry to every session past its inbox replay. A session
@@ -43,7 +43,6 @@ export function pushEntry(
  * one pushed went out already.
  */
 export async function pushAppended(
-  env: ChatEnv,
   s: UserState,
   ctx: ActorContext<UserMsg>,
   seq: number,
@@ -53,7 +52,7 @@ export async function pushAppended(
   const last = s.pushedUpTo;
   if (seq <= last) return;
   if (seq > last + 1) {
-    for (const e of await env.store.readInbox(s.user, last, seq - last - 1)) {
+    for (const e of await s.env.store.readInbox(s.user, last, seq - last - 1)) {
       if (e.seq >= seq) break;
       pushEntry(s, ctx, json(messageFrame(e)), e.from === s.user ? e.device : undefined);
     }
@@ -63,7 +62,6 @@ export async function pushAppended(
 }
 
 export async function attach(
-  env: ChatEnv,
   s: UserState,
   device: string,
   edge: Ref<EdgeMsg>,
@@ -81,12 +79,12 @@ export async function attach(
   const session: Session = {
     edge,
     monitor: ctx.monitor(edge),
-    receiptsUpTo: s.cursors.get(`r:${device}`) ?? 0,
+    receiptsUpTo: s.cursors.get(receiptCursor(device)) ?? 0,
     phase: 'inbox',
     replayedUpTo: s.cursors.get(device) ?? 0,
   };
   s.sessions.set(device, session);
-  await replay(env, s, device, session, ctx);
+  await replay(s, device, session, ctx);
 }
 
 /**
@@ -95,7 +93,6 @@ export async function attach(
  * `attached`. Each non-empty batch waits for the edge's `replay_more`.
  */
 export async function replay(
-  env: ChatEnv,
   s: UserState,
   device: string,
   session: Session,
@@ -106,7 +103,11 @@ export async function replay(
   // replay and live. The receipts phase ends on an empty read in the turn that
   // goes live, likewise for receipts.
   while (session.phase === 'inbox') {
-    const batch = await env.store.readInbox(s.user, session.replayedUpTo, env.config.replayBatch);
+    const batch = await s.env.store.readInbox(
+      s.user,
+      session.replayedUpTo,
+      s.env.config.replayBatch,
+    );
     if (batch.length === 0) {
       session.phase = 'receipts';
       break;
@@ -124,14 +125,14 @@ export async function replay(
     }
   }
   if (session.phase === 'receipts') {
-    const receipts = await env.store.readReceipts(
+    const receipts = await s.env.store.readReceipts(
       s.user,
       session.receiptsUpTo,
-      env.config.replayBatch,
+      s.env.config.replayBatch,
     );
     if (receipts.length > 0) {
       markReceipts(s, device, session, receipts.at(-1)!.rseq);
-      const sendable = await replayableReceipts(env.store, s.user, receipts);
+      const sendable = await replayableReceipts(s.env.store, s.user, receipts);
       ctx.send(session.edge, {
         t: 'push_many',
         json: sendable.map((r: ReceiptEntry) => json(receiptFrame(r))),
@@ -146,14 +147,14 @@ export async function replay(
 
 export function markReceipts(s: UserState, device: string, session: Session, rseq: number): void {
   session.receiptsUpTo = rseq;
-  s.cursors.set(`r:${device}`, rseq);
-  s.dirtyCursors.add(`r:${device}`);
+  s.cursors.set(receiptCursor(device), rseq);
+  s.dirtyCursors.add(receiptCursor(device));
 }
 
-export async function flushCursors(env: ChatEnv, s: UserState): Promise<void> {
+export async function flushCursors(s: UserState): Promise<void> {
   const names = [...s.dirtyCursors];
   s.dirtyCursors.clear();
   await Promise.all(
-    names.map((name) => env.store.advanceCursor(s.user, name, s.cursors.get(name) ?? 0)),
+    names.map((name) => s.env.store.advanceCursor(s.user, name, s.cursors.get(name) ?? 0)),
   );
 }

@@ -1,11 +1,16 @@
 /**
- * The state of one user actor (`user-actor.ts`), shared by the modules that
- * work on it (`user-sessions.ts`).
+ * The state of one user actor, shared by the modules that work on it
+ * (`actor.ts` dispatch, `lifecycle.ts`, `send.ts`, `deliver.ts`,
+ * `receipts.ts`, `requests.ts`, `sessions.ts`). The actor's dependencies
+ * live here too, so its behavior is module-level functions over this one
+ * object and an actor costs its state, not a set of closures.
  */
-import type { MonitorRef, Ref } from '../../runtime/index.ts';
-import type { AckOrder } from './ack-order.ts';
-import type { EdgeMsg, UserMsg } from './messages.ts';
-import type { Outbound } from './outbound.ts';
+import type { MonitorRef, Ref } from '../../../runtime/index.ts';
+import type { ActivatorMsg } from '../../virtual/index.ts';
+import type { AckOrder } from '../ack-order.ts';
+import type { ChatEnv } from '../env.ts';
+import type { EdgeMsg, UserMsg } from '../messages.ts';
+import type { Outbound } from '../outbound.ts';
 
 export interface Session {
   readonly edge: Ref<EdgeMsg>;
@@ -26,6 +31,9 @@ export interface Session {
 
 export interface UserState {
   readonly user: string;
+  readonly env: ChatEnv;
+  /** Where this actor asks to passivate. */
+  readonly activator: Ref<ActivatorMsg>;
   epoch: number;
   readonly sessions: Map<string, Session>;
   readonly outbound: Outbound;

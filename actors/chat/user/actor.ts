@@ -1,0 +1,217 @@
+/**
+ * The user actor: one per user, the owner of that user's inbox.
+ *
+ * What it guarantees (PROTOCOL.md), and where:
+ * - `sent` only after the message is durable in the sender's inbox with its
+ *   pending mark, in one atomic write; a repeated `id` is one message
+ *   (`send.ts`).
+ * - Forwards to the recipient until it confirms, in order across loss
+ *   (`deliver.ts`).
+ * - Every device gets every inbox entry after its delivered cursor on
+ *   attach, in `seq` order, then live entries; a device's own sends are not
+ *   pushed back to it (`sessions.ts`).
+ * - Receipts are relayed to the sender's actor, which keeps them monotonic
+ *   and pushes them to every device of the sender (`receipts.ts`).
+ * - A client frame the store refuses (`invalid_argument`) is answered
+ *   `bad_frame`, never `unavailable` (which clients retry forever), and the
+ *   actor goes on with the next frame instead of crashing (`receive` here).
+ *
+ * The behavior is one small object per actor whose methods are shared
+ * module-level functions over the actor's state (`state.ts`): an actor
+ * costs its state, not a set of closures.
+ *
+ * Invariant: the actor handles one message at a time (the runtime awaits
+ * async handlers), so inbox appends, pushes and cursor moves never interleave.
+ * A fenced write means a newer owner exists: the actor stops.
+ */
+import {
+  type ActorContext,
+  type Behavior,
+  type Down,
+  ErrorCode,
+  ParleyError,
+  type Ref,
+} from '../../../runtime/index.ts';
+import type { ActivatorMsg } from '../../virtual/index.ts';
+import type { ChatEnv } from '../env.ts';
+import { json } from '../frames-out.ts';
+import type { UserMsg } from '../messages.ts';
+import { onDeliver, onGroupDeliver, resend } from './deliver.ts';
+import { initUser, onSessionDown, onTick } from './lifecycle.ts';
+import { flushBuffered, scheduleFlush } from './receipts.ts';
+import { broadcast, onClient, refuseClientFrame } from './requests.ts';
+import { attach, flushCursors, replay } from './sessions.ts';
+import type { UserState } from './state.ts';
+
+class UserBehavior implements Behavior<UserMsg, UserState> {
+  readonly name = 'user';
+
+  constructor(
+    private readonly user: string,
+    private readonly env: ChatEnv,
+    private readonly activator: Ref<ActivatorMsg>,
+  ) {}
+
+  init(ctx: ActorContext<UserMsg>): Promise<UserState> {
+    return initUser(this.user, this.env, this.activator, ctx);
+  }
+
+  receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): Promise<UserState> {
+    return receive(s, msg, ctx);
+  }
+
+  down(s: UserState, d: Down, ctx: ActorContext<UserMsg>): UserState {
+    return onSessionDown(s, d, ctx);
+  }
+}
+
+export function userActor(
+  user: string,
+  env: ChatEnv,
+  activator: Ref<ActivatorMsg>,
+): Behavior<UserMsg, UserState> {
+  return new UserBehavior(user, env, activator);
+}
+
+async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): Promise<UserState> {
+  // Only messages the activator routed count (not its own handoff/introspect, nor self-sends).
+  if (
+    msg.t !== 'tick' &&
+    msg.t !== 'passivated' &&
+    msg.t !== 'flush' &&
+    msg.t !== 'handoff' &&
+    msg.t !== 'introspect'
+  ) {
+    s.routed++;
+    s.lastActiveMs = ctx.clock.now();
+    s.passivating = false;
+  }
+  try {
+    switch (msg.t) {
+      case 'attach':
+        await attach(s, msg.device, msg.edge, ctx);
+        break;
+      case 'replay_more': {
+        const session = s.sessions.get(msg.device);
+        if (session?.edge.equals(msg.edge) && session.phase !== 'live')
+          await replay(s, msg.device, session, ctx);
+        break;
+      }
+      case 'detach': {
+        const session = s.sessions.get(msg.device);
+        if (session?.edge.equals(msg.edge)) {
+          ctx.demonitor(session.monitor);
+          s.sessions.delete(msg.device);
+        }
+        await flushCursors(s);
+        break;
+      }
+      case 'client':
+        await onClient(s, msg.device, msg.edge, msg.frame, ctx);
+        break;
+      case 'deliver':
+        await onDeliver(s, msg.msg, msg.senderSeq, msg.prevKey, ctx);
+        break;
+      case 'confirm':
+        s.confirmBuf.push(msg);
+        scheduleFlush(s, ctx);
+        break;
+      case 'flush':
+        s.flushScheduled = false;
+        await flushBuffered(s, ctx);
+        break;
+      case 'wake':
+        break;
+      case 'gap':
+        resend(s, msg.recipient, ctx.clock.now());
+        break;
+      case 'group_deliver':
+        await onGroupDeliver(s, msg.group, msg.gseq, msg.prevGseq, msg.msg, ctx);
+        break;
+      case 'receipt':
+        s.receiptBuf.push(msg);
+        scheduleFlush(s, ctx);
+        break;
+      case 'typing':
+        broadcast(
+          s,
+          ctx,
+          json({
+            type: 'typing',
+            from: msg.from,
+            status: msg.status,
+            ...(msg.group ? { group: msg.group } : {}),
+          }),
+        );
+        break;
+      case 'group_changed':
+        broadcast(s, ctx, json(msg.frame));
+        break;
+      case 'tick':
+        await onTick(s, ctx);
+        break;
+      case 'passivated':
+        await flushCursors(s);
+        ctx.stop('normal');
+        break;
+      case 'handoff':
+        // The key moved: everything before this is done; write what is buffered and stop.
+        await flushBuffered(s, ctx);
+        await flushCursors(s);
+        ctx.stop('normal');
+        break;
+      case 'introspect':
+        ctx.send(msg.replyTo, { epoch: s.epoch, devices: [...s.sessions.keys()] });
+        break;
+    }
+  } catch (err) {
+    handleFailure(s, msg, err, ctx);
+  }
+  return s;
+}
+
+/** What a failed message leaves: fenced stops the actor; a refused frame and an outage are answered; anything else crashes it. */
+function handleFailure(s: UserState, msg: UserMsg, err: unknown, ctx: ActorContext<UserMsg>): void {
+  if (err instanceof ParleyError && err.code === ErrorCode.Fenced) {
+    ctx.log.warn(
+      { user: s.user, err: err.message },
+      'user actor fenced by a newer owner: stopping',
+    );
+    ctx.stop({ shutdown: 'fenced' });
+    return;
+  }
+  if (msg.t === 'client' && err instanceof ParleyError && err.code === ErrorCode.InvalidArgument) {
+    // The store refused a value the client sent: the frame is bad, and the
+    // store is not down (an `unavailable` would be retried forever).
+    ctx.log.warn(
+      { user: s.user, frame: msg.frame.type, err: err.message },
+      'store refused a client frame',
+    );
+    refuseClientFrame(
+      msg.edge,
+      msg.frame,
+      'bad_frame',
+      `the frame could not be stored: ${err.message}`,
+      ctx,
+    );
+    return;
+  }
+  if (
+    err instanceof ParleyError &&
+    (err.code === ErrorCode.Unavailable || err.code === ErrorCode.Indeterminate)
+  ) {
+    // The store is down: nothing is acked; senders and forwards retry.
+    ctx.log.warn({ user: s.user, msg: msg.t, err: err.message }, 'store unavailable');
+    // A message was answered where it failed; a request with a ref gets its answer here.
+    if (msg.t === 'client' && msg.frame.type !== 'message' && msg.frame.ref !== undefined)
+      refuseClientFrame(
+        msg.edge,
+        msg.frame,
+        'unavailable',
+        'the store is unavailable; retry later',
+        ctx,
+      );
+    return;
+  }
+  throw err;
+}

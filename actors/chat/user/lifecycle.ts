@@ -1,0 +1,119 @@
+/**
+ * A user actor's life: starting from its durable state, the periodic tick
+ * (resends, lazy writes, passivation when idle) and losing a session's edge.
+ *
+ * Invariant: a new incarnation takes a new epoch before anything else, so
+ * every write of an older one is fenced from then on; it reloads the
+ * forwards still pending and resends them on its first due tick.
+ */
+import type { ActorContext, Down, Ref } from '../../../runtime/index.ts';
+import type { InboxEntry } from '../../../store/index.ts';
+import type { ActivatorMsg } from '../../virtual/index.ts';
+import { AckOrder } from '../ack-order.ts';
+import type { ChatEnv } from '../env.ts';
+import { fromStored } from '../frames-out.ts';
+import { type MessageCore, type UserMsg, userKey } from '../messages.ts';
+import { Outbound } from '../outbound.ts';
+import { resend } from './deliver.ts';
+import { flushCursors } from './sessions.ts';
+import type { UserState } from './state.ts';
+
+export async function initUser(
+  user: string,
+  env: ChatEnv,
+  activator: Ref<ActivatorMsg>,
+  ctx: ActorContext<UserMsg>,
+): Promise<UserState> {
+  const { store, config } = env;
+  const epoch = await store.acquireEpoch(userKey(user));
+  const head = await store.inboxHead(user);
+  const cursors = new Map<string, number>(Object.entries(await store.cursors(user)));
+  const outbound = new Outbound();
+  for (const p of await store.listPending(user, 100_000)) {
+    const e = p.entry;
+    outbound.add(p.recipient, {
+      senderSeq: e.seq,
+      key: e.key,
+      msg: messageCore(e),
+      lastSentMs: 0,
+    });
+  }
+  ctx.sendAfter(config.tickMs, { t: 'tick' });
+  return {
+    user,
+    env,
+    activator,
+    epoch,
+    sessions: new Map(),
+    outbound,
+    cursors,
+    dirtyCursors: new Set(),
+    lastAccepted: new Map(),
+    acks: new AckOrder(),
+    pushedUpTo: head,
+    ackedAbove: new Map(),
+    routed: 0,
+    lastActiveMs: ctx.clock.now(),
+    passivating: false,
+    wakeMarked: outbound.size > 0,
+    confirmBuf: [],
+    receiptBuf: [],
+    flushScheduled: false,
+  };
+}
+
+/** The part of a stored entry its forward carries. */
+export function messageCore(e: InboxEntry): MessageCore {
+  return {
+    from: e.from,
+    id: e.id,
+    ts: e.ts,
+    content: fromStored(e.content),
+    device: e.device ?? '',
+  };
+}
+
+export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
+  const { store, config } = s.env;
+  // The next tick first: a store error below (clearWake, cursors) must not end
+  // the resends for good, which lost acked messages under a flaky store.
+  ctx.sendAfter(config.tickMs, { t: 'tick' });
+  const now = ctx.clock.now();
+  for (const recipient of s.outbound.due(now - config.resendIntervalMs)) resend(s, recipient, now);
+  // Cleared on a tick, not at each confirm: a busy sender would otherwise
+  // write a mark and a clear around every message.
+  if (s.wakeMarked && s.outbound.size === 0) {
+    await store.clearWake(userKey(s.user));
+    s.wakeMarked = false;
+  }
+  await flushCursors(s);
+  if (
+    !s.passivating &&
+    s.sessions.size === 0 &&
+    s.outbound.size === 0 &&
+    now - s.lastActiveMs >= config.idlePassivateMs
+  ) {
+    s.passivating = true;
+    ctx.send(s.activator, {
+      t: 'passivate',
+      key: userKey(s.user),
+      ref: ctx.self,
+      received: s.routed,
+    });
+  }
+}
+
+/**
+ * A session's edge is gone: forget the session (a stale edge ref must not be
+ * pushed to). Lost only to a broken link, the edge may live on believing it
+ * is attached (our `attached` can have crossed before the break): tell it
+ * to attach again, which reaches it over the link's next epoch.
+ */
+export function onSessionDown(s: UserState, d: Down, ctx: ActorContext<UserMsg>): UserState {
+  for (const [device, session] of s.sessions) {
+    if (session.monitor !== d.monitor) continue;
+    s.sessions.delete(device);
+    if (d.reason === 'noconnection') ctx.send(session.edge, { t: 'reattach' });
+  }
+  return s;
+}
