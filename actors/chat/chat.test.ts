@@ -176,7 +176,7 @@ for (const nodeCount of [1, 2]) {
           .map((f) => f.id),
       ).toEqual(['a1']);
       again.send({ type: 'ack', id: 'a1', from: 'alice', status: 'read' });
-      await w.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10); // cursors are written on a tick
+      await w.det.advance(DEFAULT_CHAT_CONFIG.cursorFlushMs + DEFAULT_CHAT_CONFIG.tickMs); // cursors are written lazily
       expect((await w.store.cursors('bob')).d1).toBe(2);
       const third = w.connect('bob');
       await w.det.settle();
@@ -198,7 +198,7 @@ for (const nodeCount of [1, 2]) {
       });
       await w.det.settle();
       alice.send({ type: 'ack', id: 'b1', from: 'bob', status: 'delivered' });
-      await w.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10); // cursors are written on a tick
+      await w.det.advance(DEFAULT_CHAT_CONFIG.cursorFlushMs + DEFAULT_CHAT_CONFIG.tickMs); // cursors are written lazily
       expect((await w.store.cursors('alice')).phone).toBe(2);
     });
 
@@ -354,7 +354,8 @@ describe('after a crash', () => {
         .filter((f) => f.type === 'message')
         .map((f) => f.id),
     ).toEqual(['m1']);
-    await after.det.advance(DEFAULT_CHAT_CONFIG.tickMs + 10);
+    // Cleared once the sender is quiet (not at each confirm).
+    await after.det.advance(DEFAULT_CHAT_CONFIG.quietMs + DEFAULT_CHAT_CONFIG.tickMs);
     expect(await store.listWake(null, 10)).toEqual([]);
   });
 });

@@ -6,10 +6,20 @@ import type { Store } from '../../store/index.ts';
 import type { Directory } from '../virtual/index.ts';
 
 export interface ChatConfig {
-  /** A forward not confirmed after this long is sent again. */
+  /**
+   * A forward not confirmed after this long is sent again; the timeout
+   * doubles with each resend without progress, up to `resendMaxMs`, plus
+   * `resendPerItemMs` per message pending to the recipient (`outbound.ts`).
+   */
   readonly resendIntervalMs: number;
+  readonly resendMaxMs: number;
+  readonly resendPerItemMs: number;
   /** How often an actor looks at resends, cursors and idleness. */
   readonly tickMs: number;
+  /** Cursors and cleared pending marks are written at most this often (and when the actor goes quiet or stops). */
+  readonly cursorFlushMs: number;
+  /** An actor with no message for this long is quiet: it writes what it keeps lazily, clears its wake mark and drops its caches. */
+  readonly quietMs: number;
   /** An actor with no sessions and nothing pending passivates after this long idle. */
   readonly idlePassivateMs: number;
   /** Inbox entries read per store call while replaying to a device. */
@@ -20,7 +30,11 @@ export interface ChatConfig {
 
 export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   resendIntervalMs: 2000,
+  resendMaxMs: 16_000,
+  resendPerItemMs: 2,
   tickMs: 1000,
+  cursorFlushMs: 5000,
+  quietMs: 10_000,
   idlePassivateMs: 60_000,
   replayBatch: 500,
   resendBatch: 200,

@@ -1,9 +1,21 @@
 /**
  * A user's outbound 1:1 messages not yet confirmed by their recipient, per
- * recipient in send order. Resends keep that order: each forward names the
- * key of the previous still-pending message to the same recipient
- * (`prevKey`), and the recipient refuses a forward whose predecessor it does
- * not hold, so a lost message is never overtaken by a later one.
+ * recipient in send order, and when each recipient's are due to go again.
+ *
+ * Order: resends keep send order. Each forward names the key of the
+ * previous still-pending message to the same recipient (`prevKey`), and the
+ * recipient refuses a forward whose predecessor it does not hold, so a lost
+ * message is never overtaken by a later one.
+ *
+ * Resends (no storms): a recipient's pending messages go again only
+ * - when its owner is known lost: the node that owns it changed since they
+ *   were sent (node down, handoff; `ownerChanged`), or the recipient said
+ *   it lacks one (`gap`); then at once;
+ * - or when nothing was confirmed for a timeout that doubles with every
+ *   resend without progress (`baseMs`, 2x, ... up to `maxMs`) and grows with
+ *   the recipient's backlog from us (`perItemMs` each), so an overloaded
+ *   recipient is given more time, never more work.
+ * A confirm that removes anything resets the backoff.
  */
 import type { MessageCore } from './messages.ts';
 
@@ -11,24 +23,56 @@ export interface PendingItem {
   readonly senderSeq: number;
   readonly key: string;
   readonly msg: MessageCore;
-  lastSentMs: number;
+}
+
+export interface ResendPolicy {
+  /** First timeout after a send without a confirm. */
+  readonly baseMs: number;
+  /** The timeout never grows past this (plus the backlog term). */
+  readonly maxMs: number;
+  /** Added to the timeout per message pending to the recipient. */
+  readonly perItemMs: number;
+}
+
+interface Lane {
+  readonly items: PendingItem[];
+  /** Resends since the last progress (a confirm that removed something). */
+  attempts: number;
+  /** Clock ms at which the lane is due to go again. */
+  dueMs: number;
+  /** The recipient's owner node when last sent (undefined: none known then). */
+  owner: string | undefined;
 }
 
 export class Outbound {
-  private readonly byRecipient = new Map<string, PendingItem[]>();
+  private lanes: Map<string, Lane> | undefined;
 
+  constructor(private readonly policy: ResendPolicy) {}
+
+  /** Recipients with something pending. */
   get size(): number {
-    return this.byRecipient.size;
+    return this.lanes?.size ?? 0;
   }
 
   /**
    * Adds `item` in `senderSeq` order (at the end, but for a message whose
    * store reply was lost and whose resend by the client comes after later
-   * ones) and returns the key of its predecessor.
+   * ones) and returns the key of its predecessor. `dueMs`: when the lane is
+   * due if this starts it (0 for items loaded at start: due at once).
    */
-  add(recipient: string, item: PendingItem): string | null {
-    let list = this.byRecipient.get(recipient);
-    if (list === undefined) this.byRecipient.set(recipient, (list = []));
+  add(
+    recipient: string,
+    item: PendingItem,
+    dueMs: number,
+    owner: string | undefined,
+  ): string | null {
+    this.lanes ??= new Map();
+    let lane = this.lanes.get(recipient);
+    if (lane === undefined) {
+      lane = { items: [], attempts: 0, dueMs, owner };
+      this.lanes.set(recipient, lane);
+    }
+    const list = lane.items;
     let i = list.length;
     while (i > 0 && list[i - 1]!.senderSeq > item.senderSeq) i--;
     list.splice(i, 0, item);
@@ -37,33 +81,64 @@ export class Outbound {
 
   /** Whether `key` is pending for `recipient`. */
   has(recipient: string, key: string): boolean {
-    return this.byRecipient.get(recipient)?.some((i) => i.key === key) ?? false;
+    return this.lanes?.get(recipient)?.items.some((i) => i.key === key) ?? false;
   }
 
   /** Removes items up to `senderSeq` (the recipient accepts in order); returns their seqs. */
-  confirm(recipient: string, senderSeq: number): number[] {
-    const list = this.byRecipient.get(recipient);
-    if (list === undefined) return [];
+  confirm(recipient: string, senderSeq: number, nowMs: number): number[] {
+    const lane = this.lanes?.get(recipient);
+    if (lane === undefined) return [];
+    const list = lane.items;
     let n = 0;
     while (n < list.length && list[n]!.senderSeq <= senderSeq) n++;
+    if (n === 0) return [];
     const removed = list.splice(0, n).map((i) => i.senderSeq);
-    if (list.length === 0) this.byRecipient.delete(recipient);
+    if (list.length === 0) this.lanes!.delete(recipient);
+    else {
+      lane.attempts = 0;
+      lane.dueMs = nowMs + this.timeout(lane);
+    }
     return removed;
   }
 
-  /** The first `max` pending items for `recipient`, each with the key of its predecessor in the list. */
-  resendable(recipient: string, max: number): { item: PendingItem; prevKey: string | null }[] {
-    const list = this.byRecipient.get(recipient) ?? [];
+  /**
+   * The first `max` pending items for `recipient`, each with the key of its
+   * predecessor in the list, to send again now; the lane's next timeout
+   * doubles. `owner`: the recipient's owner node now.
+   */
+  resend(
+    recipient: string,
+    max: number,
+    nowMs: number,
+    owner: string | undefined,
+  ): { item: PendingItem; prevKey: string | null }[] {
+    const lane = this.lanes?.get(recipient);
+    if (lane === undefined) return [];
+    lane.attempts++;
+    lane.dueMs = nowMs + this.timeout(lane);
+    lane.owner = owner;
+    const list = lane.items;
     return list
       .slice(0, max)
       .map((item, i) => ({ item, prevKey: i === 0 ? null : list[i - 1]!.key }));
   }
 
-  /** Recipients whose oldest pending item was last sent before `beforeMs`. */
-  due(beforeMs: number): string[] {
+  /**
+   * Recipients due to be sent to again at `nowMs`: their timeout passed, or
+   * `ownerOf` (the recipient's owner node now) differs from where they were
+   * sent.
+   */
+  due(nowMs: number, ownerOf: (recipient: string) => string | undefined): string[] {
     const out: string[] = [];
-    for (const [recipient, list] of this.byRecipient)
-      if (list[0]!.lastSentMs <= beforeMs) out.push(recipient);
+    if (this.lanes === undefined) return out;
+    for (const [recipient, lane] of this.lanes)
+      if (lane.dueMs <= nowMs || ownerOf(recipient) !== lane.owner) out.push(recipient);
     return out;
+  }
+
+  private timeout(lane: Lane): number {
+    const { baseMs, maxMs, perItemMs } = this.policy;
+    const backoff = Math.min(maxMs, baseMs * 2 ** Math.min(lane.attempts, 20));
+    return backoff + perItemMs * lane.items.length;
   }
 }

@@ -103,7 +103,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
           ctx.demonitor(session.monitor);
           s.sessions.delete(msg.device);
         }
-        await flushCursors(s);
+        await flushCursors(s, ctx.clock.now());
         break;
       }
       case 'client':
@@ -151,13 +151,13 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         await onTick(s, ctx);
         break;
       case 'passivated':
-        await flushCursors(s);
+        await flushCursors(s, ctx.clock.now());
         ctx.stop('normal');
         break;
       case 'handoff':
         // The key moved: everything before this is done; write what is buffered and stop.
         await flushBuffered(s, ctx);
-        await flushCursors(s);
+        await flushCursors(s, ctx.clock.now());
         ctx.stop('normal');
         break;
       case 'introspect':

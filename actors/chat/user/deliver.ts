@@ -18,6 +18,7 @@ import {
   peerConversation,
 } from '../keys.ts';
 import { groupKey, type MessageCore, type UserMsg, userKey } from '../messages.ts';
+import { rememberEntry } from './recent.ts';
 import { pushAppended } from './sessions.ts';
 import type { UserState } from './state.ts';
 
@@ -32,13 +33,23 @@ export async function onDeliver(
 ): Promise<void> {
   const { user } = s;
   const { store, directory } = s.env;
-  if (prevKey !== null && s.lastAccepted.get(msg.from) !== prevKey) {
+  if (
+    prevKey !== null &&
+    s.lastAccepted.get(msg.from) !== prevKey &&
+    s.recent?.get(prevKey) === undefined
+  ) {
     if ((await store.findByKey(user, prevKey)) === undefined) {
       directory.send(userKey(msg.from), { t: 'gap', recipient: user });
       return;
     }
   }
   const key = directKey(msg.from, msg.id);
+  if (s.recent?.get(key) !== undefined) {
+    // Appended and pushed by this incarnation already: a resend whose confirm
+    // was lost or is late. Confirming again is all it needs: no store write.
+    directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
+    return;
+  }
   const record = {
     key,
     from: msg.from,
@@ -61,6 +72,7 @@ export async function onDeliver(
     result!.seq,
     json(messageFrame({ ...record, user, seq: result!.seq })),
   );
+  rememberEntry(s, key, { seq: result!.seq, from: msg.from, device: msg.device });
   directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
 }
 
@@ -111,14 +123,17 @@ export async function onGroupDeliver(
   // Pushed even when a duplicate (see `onDeliver`): the cursor above stops real repeats.
   const text = json(messageFrame({ ...record, user, seq: result!.seq }));
   await pushAppended(s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
+  rememberEntry(s, key, { seq: result!.seq, from: msg.from, device: msg.device });
   directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
 }
 
 /** Sends this user's pending forwards to `recipient` again, oldest first, each naming its predecessor. */
 export function resend(s: UserState, recipient: string, now: number): void {
-  for (const { item, prevKey } of s.outbound.resendable(recipient, s.env.config.resendBatch)) {
-    item.lastSentMs = now;
-    s.env.directory.send(userKey(recipient), {
+  const { directory, config } = s.env;
+  const key = userKey(recipient);
+  const owner = directory.owner(key);
+  for (const { item, prevKey } of s.outbound.resend(recipient, config.resendBatch, now, owner)) {
+    directory.send(key, {
       t: 'deliver',
       to: recipient,
       msg: item.msg,

@@ -28,15 +28,15 @@ export async function initUser(
   const epoch = await store.acquireEpoch(userKey(user));
   const head = await store.inboxHead(user);
   const cursors = new Map<string, number>(Object.entries(await store.cursors(user)));
-  const outbound = new Outbound();
+  const outbound = new Outbound({
+    baseMs: config.resendIntervalMs,
+    maxMs: config.resendMaxMs,
+    perItemMs: config.resendPerItemMs,
+  });
+  // Loaded forwards are due at once (their owner unknown): the first tick sends them.
   for (const p of await store.listPending(user, 100_000)) {
     const e = p.entry;
-    outbound.add(p.recipient, {
-      senderSeq: e.seq,
-      key: e.key,
-      msg: messageCore(e),
-      lastSentMs: 0,
-    });
+    outbound.add(p.recipient, { senderSeq: e.seq, key: e.key, msg: messageCore(e) }, 0, undefined);
   }
   ctx.sendAfter(config.tickMs, { t: 'tick' });
   return {
@@ -49,6 +49,9 @@ export async function initUser(
     cursors,
     dirtyCursors: new Set(),
     lastAccepted: new Map(),
+    recent: undefined,
+    clears: [],
+    flushedMs: ctx.clock.now(),
     acks: new AckOrder(),
     pushedUpTo: head,
     ackedAbove: new Map(),
@@ -79,14 +82,19 @@ export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<
   // the resends for good, which lost acked messages under a flaky store.
   ctx.sendAfter(config.tickMs, { t: 'tick' });
   const now = ctx.clock.now();
-  for (const recipient of s.outbound.due(now - config.resendIntervalMs)) resend(s, recipient, now);
-  // Cleared on a tick, not at each confirm: a busy sender would otherwise
-  // write a mark and a clear around every message.
-  if (s.wakeMarked && s.outbound.size === 0) {
+  const { directory } = s.env;
+  for (const recipient of s.outbound.due(now, (r) => directory.owner(userKey(r))))
+    resend(s, recipient, now);
+  const quiet = now - s.lastActiveMs >= config.quietMs;
+  // Cleared only once the user is quiet, not when its last forward is
+  // confirmed: a busy sender would otherwise write a mark and a clear
+  // around every few messages. A mark left behind is harmless (a spurious wake).
+  if (s.wakeMarked && s.outbound.size === 0 && quiet) {
     await store.clearWake(userKey(s.user));
     s.wakeMarked = false;
   }
-  await flushCursors(s);
+  if (now - s.flushedMs >= config.cursorFlushMs || quiet) await flushCursors(s, now);
+  if (quiet) s.recent = undefined;
   if (
     !s.passivating &&
     s.sessions.size === 0 &&

@@ -29,7 +29,8 @@ export async function onClientAck(
 ): Promise<void> {
   const { user } = s;
   const { store, directory } = s.env;
-  const entry = await store.findByKey(user, ackedKey(frame.from, frame.id, frame.group));
+  const key = ackedKey(frame.from, frame.id, frame.group);
+  const entry = s.recent?.get(key) ?? (await store.findByKey(user, key));
   // An ack for a message this user does not hold is ignored (docs/protocol.md).
   if (entry === undefined) return;
   // `delivered` (and `read`, which implies it) marks this message delivered to this device.
@@ -67,6 +68,12 @@ async function markDelivered(s: UserState, device: string, seq: number): Promise
       continue;
     }
     if (above.size === 0) break;
+    const known = s.recent?.atSeq(cursor + 1);
+    if (known !== undefined) {
+      if (known.from !== s.user || known.device !== device) break;
+      cursor++; // the device's own send, never pushed to it
+      continue;
+    }
     const batch = await s.env.store.readInbox(s.user, cursor, s.env.config.replayBatch);
     let moved = false;
     for (const e of batch) {
@@ -95,18 +102,15 @@ export function scheduleFlush(s: UserState, ctx: ActorContext<UserMsg>): void {
   ctx.send(ctx.self, { t: 'flush' });
 }
 
-/** Clears confirmed pending marks and records receipts, each in as few store writes as possible. */
+/** Takes the buffered confirms (their marks are cleared lazily, `flushCursors`) and records receipts in as few store writes as possible. */
 export async function flushBuffered(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
   const { user } = s;
   const { store } = s.env;
-  const confirms = s.confirmBuf.splice(0);
-  const clears: Promise<void>[] = [];
-  for (const c of confirms) {
-    for (const seq of s.outbound.confirm(c.recipient, c.senderSeq)) {
-      clears.push(store.clearPending(user, seq, c.recipient));
-    }
+  const now = ctx.clock.now();
+  for (const c of s.confirmBuf.splice(0)) {
+    for (const seq of s.outbound.confirm(c.recipient, c.senderSeq, now))
+      s.clears.push({ seq, recipient: c.recipient });
   }
-  await Promise.all(clears);
   const receipts = s.receiptBuf.splice(0);
   if (receipts.length === 0) return;
   // `read` of a message implies it for every earlier one in the conversation:
@@ -114,7 +118,8 @@ export async function flushBuffered(s: UserState, ctx: ActorContext<UserMsg>): P
   const raised = new Map<string, number>();
   const toRecord: Receipt[] = [];
   for (const r of receipts) {
-    const own = await store.findByKey(user, ackedKey(user, r.id, r.group));
+    const ownKey = ackedKey(user, r.id, r.group);
+    const own = s.recent?.get(ownKey) ?? (await store.findByKey(user, ownKey));
     if (own === undefined) continue;
     const watermark = readWatermark(r.group, r.by);
     const readUpTo = Math.max(s.cursors.get(watermark) ?? 0, raised.get(watermark) ?? 0);

@@ -23,6 +23,7 @@ import {
   userKey,
 } from '../messages.ts';
 import { messageCore } from './lifecycle.ts';
+import { rememberEntry } from './recent.ts';
 import { pushAppended } from './sessions.ts';
 import type { UserState } from './state.ts';
 
@@ -95,6 +96,7 @@ export async function sendDirect(
     return;
   }
   ctx.send(edge, sentAck(frame.id, ts, s.acks.stored(device, frame.id)));
+  rememberEntry(s, key, { seq: result.seq, from: user, device });
   await pushAppended(
     s,
     ctx,
@@ -122,8 +124,15 @@ function forward(
   senderSeq: number,
   nowMs: number,
 ): void {
-  const prevKey = s.outbound.add(to, { senderSeq, key, msg, lastSentMs: nowMs });
-  s.env.directory.send(userKey(to), { t: 'deliver', to, msg, senderSeq, prevKey });
+  const { directory, config } = s.env;
+  const recipient = userKey(to);
+  const prevKey = s.outbound.add(
+    to,
+    { senderSeq, key, msg },
+    nowMs + config.resendIntervalMs,
+    directory.owner(recipient),
+  );
+  directory.send(recipient, { t: 'deliver', to, msg, senderSeq, prevKey });
 }
 
 export async function sendToGroup(

@@ -151,10 +151,19 @@ export function markReceipts(s: UserState, device: string, session: Session, rse
   s.dirtyCursors.add(receiptCursor(device));
 }
 
-export async function flushCursors(s: UserState): Promise<void> {
-  const names = [...s.dirtyCursors];
+/**
+ * Writes what is kept lazily: cursors moved in memory and the pending marks
+ * of confirmed forwards, all issued at once (one store transaction where
+ * the store batches). Losing them to a crash only replays messages or
+ * resends forwards once more, which clients and recipients drop as repeats.
+ */
+export async function flushCursors(s: UserState, nowMs: number): Promise<void> {
+  s.flushedMs = nowMs;
+  const { store } = s.env;
+  const writes: Promise<unknown>[] = [];
+  for (const name of s.dirtyCursors)
+    writes.push(store.advanceCursor(s.user, name, s.cursors.get(name) ?? 0));
   s.dirtyCursors.clear();
-  await Promise.all(
-    names.map((name) => s.env.store.advanceCursor(s.user, name, s.cursors.get(name) ?? 0)),
-  );
+  for (const c of s.clears.splice(0)) writes.push(store.clearPending(s.user, c.seq, c.recipient));
+  await Promise.all(writes);
 }

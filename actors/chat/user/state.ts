@@ -11,6 +11,7 @@ import type { AckOrder } from '../ack-order.ts';
 import type { ChatEnv } from '../env.ts';
 import type { EdgeMsg, UserMsg } from '../messages.ts';
 import type { Outbound } from '../outbound.ts';
+import type { RecentEntries } from './recent.ts';
 
 export interface Session {
   readonly edge: Ref<EdgeMsg>;
@@ -43,6 +44,12 @@ export interface UserState {
   readonly dirtyCursors: Set<string>;
   /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
   readonly lastAccepted: Map<string, string>;
+  /** Entries appended or found lately (made on first use, dropped when quiet): spares store reads. */
+  recent: RecentEntries | undefined;
+  /** Pending marks of confirmed forwards, cleared on the next cursor flush (a stale mark only causes a resend the recipient drops). */
+  clears: { readonly seq: number; readonly recipient: string }[];
+  /** When cursors and clears were last written (clock ms). */
+  flushedMs: number;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
   readonly acks: AckOrder;
   /**
