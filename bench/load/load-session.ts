@@ -51,6 +51,24 @@ export interface RunOptions {
   readonly warmupS?: number;
   /** How long to wait for stragglers after the schedule; default `timeoutMs`. */
   readonly drainMs?: number;
+  /** A second phase right after the first (not in the measured window): another rate for a while. */
+  readonly after?: { readonly rate: number; readonly durationS: number };
+  /** Told every second how the last second went. */
+  readonly onSecond?: (s: SecondStats) => void;
+}
+
+/** One second of a run, as `onSecond` gets it. */
+export interface SecondStats {
+  /** Seconds since the schedule started. */
+  readonly atS: number;
+  /** The rate due in this second. */
+  readonly offeredPerS: number;
+  readonly sentPerS: number;
+  readonly deliveredPerS: number;
+  readonly inFlight: number;
+  readonly sendToSent: LatencySummary;
+  readonly sendToDelivered: LatencySummary;
+  readonly errors: Readonly<Record<string, number>>;
 }
 
 export interface RunResult {
@@ -266,9 +284,18 @@ export class LoadSession {
         `warning: ${perConnectionRate.toFixed(0)} msgs/s per connection is near the server's 100 frames/s rate limit; use more --users`,
       );
 
-    const total = Math.round(rate * (warmupS + durationS));
+    const firstCount = Math.round(rate * (warmupS + durationS));
+    const total = firstCount + (run.after ? Math.round(run.after.rate * run.after.durationS) : 0);
     const warmupCount = Math.round(rate * warmupS);
     const intervalMs = 1000 / rate;
+    const firstMs = (warmupS + durationS) * 1000;
+    const thenIntervalMs = run.after ? 1000 / run.after.rate : intervalMs;
+    const dueOf = (k: number) =>
+      k < firstCount ? t0 + k * intervalMs : t0 + firstMs + (k - firstCount) * thenIntervalMs;
+    const dueBy = (now: number) =>
+      now - t0 < firstMs
+        ? Math.min(firstCount, Math.floor((now - t0) / intervalMs) + 1)
+        : Math.min(total, firstCount + Math.floor((now - t0 - firstMs) / thenIntervalMs) + 1);
     let clientCpu0: NodeJS.CpuUsage | undefined;
     let clientT0 = 0;
     let serverMeter: { stop(): CpuShare } | undefined;
@@ -297,8 +324,19 @@ export class LoadSession {
       if (now - lastSecond < 1000) return;
       const dt = (now - lastSecond) / 1000;
       this.expire(now);
+      const offeredNow = k >= total ? 0 : k < firstCount ? rate : run.after!.rate;
+      run.onSecond?.({
+        atS: Math.round((now - t0) / 100) / 10,
+        offeredPerS: offeredNow,
+        sentPerS: Math.round((this.secCounts.sent - lastCounts.sent) / dt),
+        deliveredPerS: Math.round((this.secCounts.delivered - lastCounts.delivered) / dt),
+        inFlight: this.pending.size,
+        sendToSent: this.secSent.summary(),
+        sendToDelivered: this.secDelivered.summary(),
+        errors: { ...this.errors },
+      });
       progress?.(
-        `${((now - t0) / 1000).toFixed(0)}s offered ${k < total ? rate : 0}/s` +
+        `${((now - t0) / 1000).toFixed(0)}s offered ${offeredNow}/s` +
           ` sent ${Math.round((this.secCounts.sent - lastCounts.sent) / dt)}/s` +
           ` delivered ${Math.round((this.secCounts.delivered - lastCounts.delivered) / dt)}/s` +
           ` inflight ${this.pending.size}` +
@@ -313,11 +351,11 @@ export class LoadSession {
     };
     const sendDue = () => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor((now - t0) / intervalMs) + 1);
+      const due = dueBy(now);
       for (; k < due; k++) {
         if (k === warmupCount) startMeters();
-        const dueMs = t0 + k * intervalMs;
-        const measured = k >= warmupCount;
+        const dueMs = dueOf(k);
+        const measured = k >= warmupCount && k < firstCount;
         if (measured) {
           offered++;
           this.lag.recordMs(now - dueMs);
