@@ -19,7 +19,7 @@ import type { Down } from '../../runtime/index.ts';
 import { type ExitReason, isNormalExit } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
 import { DRAIN_CHECK_MS, type EdgeState, toUser } from './edge-state.ts';
-import { sendError, write } from './edge-writes.ts';
+import { sendError, write, writeFrame } from './edge-writes.ts';
 
 const DRAIN_CHECK: EdgeMsg = { t: 'drain_check' };
 
@@ -102,11 +102,14 @@ function resubmit(state: EdgeState, crashed: boolean): void {
 export function onPush(state: EdgeState, json: string, prior: string | undefined): void {
   const inflight = state.inflight;
   if (inflight === undefined) {
-    write(state, [json]);
+    writeFrame(state, json);
     return;
   }
   const next = inflight.release(json, prior);
-  if (next.write.length > 0) write(state, next.write);
+  // An answered table is dropped: a connection that went quiet holds none.
+  if (inflight.idle) state.inflight = undefined;
+  if (next.write.length === 1) writeFrame(state, next.write[0]!);
+  else if (next.write.length > 0) write(state, next.write);
   if (next.resubmit !== undefined)
     toUser(state, {
       t: 'client',

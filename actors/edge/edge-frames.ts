@@ -23,7 +23,7 @@ import {
 } from '../protocol/index.ts';
 import { type EdgeState, toUser } from './edge-state.ts';
 import { type Echo, sendError, write, writeFrame } from './edge-writes.ts';
-import { InFlight } from './in-flight.ts';
+import { awaitsAnswer, InFlight } from './in-flight.ts';
 import { TokenBucket } from './rate-limiter.ts';
 
 /** Handles one inbound frame; a promise when it waits for presence I/O. */
@@ -88,6 +88,11 @@ function ackBucketOf(state: EdgeState, now: number): TokenBucket {
   ));
 }
 
+/** The in-flight table, made when the first frame that waits for an answer comes. */
+function trackOf(state: EdgeState): InFlight {
+  return (state.inflight ??= new InFlight(state.limits.inflightMessagesMax));
+}
+
 /** Handles a valid frame; a promise when it needs presence I/O. */
 function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefined {
   switch (frame.type) {
@@ -104,8 +109,7 @@ function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefin
     case 'settings':
       return state.presence.setLastSeenVisibility(state.user, frame.lastSeen);
     default: {
-      const inflight = (state.inflight ??= new InFlight(state.limits.inflightMessagesMax));
-      if (!inflight.track(frame)) {
+      if (awaitsAnswer(frame) && !trackOf(state).track(frame)) {
         sendError(
           state,
           'rate_limited',
