@@ -192,7 +192,13 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     mediaBytesMax: limits.mediaBytesMax,
   };
   const edgeLimits = resolveEdgeLimits(limits);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_BYTES_HARD_MAX });
+  // No client tracking: `connections` tracks the sockets already, and ws's own set costs a
+  // close listener (a closure) and a set entry per connection.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: FRAME_BYTES_HARD_MAX,
+    clientTracking: false,
+  });
   const connections = new Map<WebSocket, Ref<EdgeMsg>>();
   const sockets = new Map<number, WebSocket>();
   let closing = false;
@@ -445,7 +451,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       else ws.close(CloseCode.GoingAway, 'server shutting down');
     }
     await Promise.race([Promise.all(handshakes), sleep(system.clock, limits.shutdownGraceMs)]);
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of [...connections.keys()]) ws.terminate();
     for (const edge of connections.values())
       if (system.isAlive(edge)) system.exit(edge, 'shutdown');
     wss.close();
