@@ -73,6 +73,11 @@ export class InFlight {
     return this.entries.size;
   }
 
+  /** Nothing waits and no ack is held: the table can be dropped until the next tracked frame. */
+  get idle(): boolean {
+    return this.entries.size === 0 && this.held.size === 0;
+  }
+
   /** Keeps `frame` if it will be answered; false when `max` entries wait already (the frame is not forwarded). */
   track(frame: ClientFrame): boolean {
     const key = keyOf(frame);
@@ -172,6 +177,11 @@ export class InFlight {
     }
     return out;
   }
+}
+
+/** Whether `frame` is kept until answered (a message, or a request with a ref). */
+export function awaitsAnswer(frame: ClientFrame): boolean {
+  return keyOf(frame) !== undefined;
 }
 
 function keyOf(frame: ClientFrame): string | undefined {

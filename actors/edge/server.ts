@@ -79,7 +79,12 @@ import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.
 import type { Metrics } from './metrics.ts';
 import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
-import { DEFAULT_INBOUND_LIMITS, type InboundLimits, WsEdgeSocket } from './ws-socket.ts';
+import {
+  DEFAULT_INBOUND_LIMITS,
+  type InboundLimits,
+  type SocketOwner,
+  WsEdgeSocket,
+} from './ws-socket.ts';
 
 export interface ServerLimits extends EdgeLimits, InboundLimits {
   /** Largest media upload; default 16 MiB (413 past it). */
@@ -187,7 +192,13 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     mediaBytesMax: limits.mediaBytesMax,
   };
   const edgeLimits = resolveEdgeLimits(limits);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_BYTES_HARD_MAX });
+  // No client tracking: `connections` tracks the sockets already, and ws's own set costs a
+  // close listener (a closure) and a set entry per connection.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: FRAME_BYTES_HARD_MAX,
+    clientTracking: false,
+  });
   const connections = new Map<WebSocket, Ref<EdgeMsg>>();
   const sockets = new Map<number, WebSocket>();
   let closing = false;
@@ -294,7 +305,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const path = pathOf(req.url);
     if (path !== WS_PATH)
       return refuseUpgrade(
@@ -363,12 +374,17 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     sockets.set(edge.id, ws);
     metrics.connectionsTotal.inc();
     metrics.connectionsOpen.set(connections.size);
-    socket.wire(system, edge, () => {
-      connections.delete(ws);
-      sockets.delete(edge.id);
-      metrics.connectionsOpen.set(connections.size);
-    });
+    socket.wire(system, edge, owner);
   }
+
+  /** One owner for every socket, rather than a close callback per connection. */
+  const owner: SocketOwner = {
+    socketClosed(socket) {
+      connections.delete(socket.ws);
+      if (socket.edge !== undefined) sockets.delete(socket.edge.id);
+      metrics.connectionsOpen.set(connections.size);
+    },
+  };
 
   const server = createServer(
     {
@@ -435,7 +451,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       else ws.close(CloseCode.GoingAway, 'server shutting down');
     }
     await Promise.race([Promise.all(handshakes), sleep(system.clock, limits.shutdownGraceMs)]);
-    for (const ws of wss.clients) ws.terminate();
+    for (const ws of [...connections.keys()]) ws.terminate();
     for (const edge of connections.values())
       if (system.isAlive(edge)) system.exit(edge, 'shutdown');
     wss.close();
@@ -467,4 +483,9 @@ export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerL
   for (const name of Object.keys(DEFAULT_SERVER_LIMITS) as (keyof typeof DEFAULT_SERVER_LIMITS)[])
     positive(name, out[name], true);
   return out;
+}
+
+/** An upgrade socket's error listener: shared, not a closure per connection. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }

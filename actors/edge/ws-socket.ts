@@ -7,8 +7,19 @@
  * the socket stops reading (TCP backpressure reaches the client) until the
  * edge has worked back below half of both. With `ws`'s `maxPayload` this
  * bounds what one connection can make the node hold.
+ *
+ * Outbound batching: the first frame written in a turn corks the underlying
+ * `net.Socket`, and one `process.nextTick` after the turn uncorks every
+ * socket corked in it, so N frames for one client leave as one `writev`,
+ * not N writes. Corked bytes count in `bufferedAmount`, so the edge's
+ * slow-consumer check sees them.
+ *
+ * No closures per connection: the socket's listeners are module-level
+ * functions that find their `WsEdgeSocket` on the `ws` object.
  */
 import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import process from 'node:process';
 import type { RawData, WebSocket } from 'ws';
 import type { ActorSystem, Ref } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
@@ -29,23 +40,59 @@ export const DEFAULT_INBOUND_LIMITS: InboundLimits = {
   inboundCharsMax: 4 * 1024 * 1024,
 };
 
+/** Told when a wired socket has closed (the server's connection table). */
+export interface SocketOwner {
+  socketClosed(socket: WsEdgeSocket): void;
+}
+
+/** Where a `ws` object keeps its `WsEdgeSocket`, for the shared listeners. */
+const EDGE_SOCKET = Symbol('edgeSocket');
+type Tagged = WebSocket & { [EDGE_SOCKET]?: WsEdgeSocket };
+
 export class WsEdgeSocket implements EdgeSocket {
   pongs = 0;
   private waitingFrames = 0;
   private waitingChars = 0;
   private paused = false;
+  /** Corked in this turn: uncorked by `uncorkAll` once the turn is over. */
+  private corked = false;
+  private system: ActorSystem | undefined;
+  private edgeRef: Ref<EdgeMsg> | undefined;
+  private owner: SocketOwner | undefined;
 
   constructor(
     readonly ws: WebSocket,
     private readonly limits: InboundLimits,
   ) {}
 
+  /** The edge actor this socket feeds, once wired. */
+  get edge(): Ref<EdgeMsg> | undefined {
+    return this.edgeRef;
+  }
+
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
 
   send(text: string): void {
-    if (this.ws.readyState === OPEN) this.ws.send(text);
+    if (this.ws.readyState !== OPEN) return;
+    if (!this.corked) this.cork();
+    this.ws.send(text);
+  }
+
+  private cork(): void {
+    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (raw === undefined || raw.destroyed) return;
+    raw.cork();
+    this.corked = true;
+    if (corkedSockets.push(this) === 1) process.nextTick(uncorkAll);
+  }
+
+  /** Lets what this turn wrote go, in one write. */
+  uncork(): void {
+    this.corked = false;
+    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (raw !== undefined && !raw.destroyed) raw.uncork();
   }
 
   close(code: number, reason: string): void {
@@ -60,7 +107,9 @@ export class WsEdgeSocket implements EdgeSocket {
   }
 
   ping(): void {
-    if (this.ws.readyState === OPEN) this.ws.ping();
+    if (this.ws.readyState !== OPEN) return;
+    if (!this.corked) this.cork();
+    this.ws.ping();
   }
 
   received(chars: number): void {
@@ -76,34 +125,69 @@ export class WsEdgeSocket implements EdgeSocket {
     }
   }
 
-  /** Routes this socket's events to `edge`; `onClose` runs once the socket is closed. */
-  wire(system: ActorSystem, edge: Ref<EdgeMsg>, onClose: () => void): void {
-    const ws = this.ws;
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const text = toText(data);
-      this.waitingFrames++;
-      this.waitingChars += text.length;
-      if (
-        !this.paused &&
-        (this.waitingFrames > this.limits.inboundFramesMax ||
-          this.waitingChars > this.limits.inboundCharsMax)
-      ) {
-        this.paused = true;
-        ws.pause();
-      }
-      system.send(edge, { t: 'socket_frame', data: text, binary: isBinary });
-    });
-    ws.on('pong', () => {
-      this.pongs++;
-    });
+  /** Routes this socket's events to `edge`; `owner` is told once the socket is closed. */
+  wire(system: ActorSystem, edge: Ref<EdgeMsg>, owner: SocketOwner): void {
+    this.system = system;
+    this.edgeRef = edge;
+    this.owner = owner;
+    const ws = this.ws as Tagged;
+    ws[EDGE_SOCKET] = this;
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
     // `ws` reports protocol errors (bad UTF-8, oversized frames) and then closes.
-    ws.on('error', () => {});
-    ws.once('close', () => {
-      onClose();
-      if (system.isAlive(edge)) system.send(edge, { t: 'socket_closed' });
-    });
+    ws.on('error', ignore);
+    ws.on('close', onClose);
+  }
+
+  /** A frame arrived: count it against the inbound bound and hand it to the edge. */
+  frame(data: RawData, isBinary: boolean): void {
+    const text = toText(data);
+    this.waitingFrames++;
+    this.waitingChars += text.length;
+    if (
+      !this.paused &&
+      (this.waitingFrames > this.limits.inboundFramesMax ||
+        this.waitingChars > this.limits.inboundCharsMax)
+    ) {
+      this.paused = true;
+      this.ws.pause();
+    }
+    this.system!.send(this.edgeRef!, { t: 'socket_frame', data: text, binary: isBinary });
+  }
+
+  closed(): void {
+    this.owner!.socketClosed(this);
+    const system = this.system!;
+    const edge = this.edgeRef!;
+    if (system.isAlive(edge)) system.send(edge, SOCKET_CLOSED);
   }
 }
+
+const SOCKET_CLOSED: EdgeMsg = { t: 'socket_closed' };
+
+/** Sockets corked in the current turn. */
+const corkedSockets: WsEdgeSocket[] = [];
+
+function uncorkAll(): void {
+  // A socket corked while these uncork (a write from a close handler) waits for the next tick.
+  const batch = corkedSockets.splice(0);
+  for (const socket of batch) socket.uncork();
+}
+
+function onMessage(this: Tagged, data: RawData, isBinary: boolean): void {
+  this[EDGE_SOCKET]?.frame(data, isBinary);
+}
+
+function onPong(this: Tagged): void {
+  const socket = this[EDGE_SOCKET];
+  if (socket !== undefined) socket.pongs++;
+}
+
+function onClose(this: Tagged): void {
+  this[EDGE_SOCKET]?.closed();
+}
+
+function ignore(): void {}
 
 /**
  * Text of a frame. Text frames are valid UTF-8 (`ws` checks); a binary frame
