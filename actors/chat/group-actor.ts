@@ -25,14 +25,7 @@ import { GROUP_MEMBERS_MAX } from '../protocol/index.ts';
 import type { ActivatorMsg } from '../virtual/index.ts';
 import type { ChatEnv } from './env.ts';
 import { errorJson, fromStored, groupHistoryFrame, json, toStored } from './frames-out.ts';
-import {
-  type EdgeMsg,
-  type GroupMsg,
-  type GroupReply,
-  groupKey,
-  type MessageCore,
-  userKey,
-} from './messages.ts';
+import { type EdgeMsg, type GroupMsg, type GroupReply, groupKey, userKey } from './messages.ts';
 
 interface Member {
   /** Highest gseq the member's actor confirmed. */
@@ -120,7 +113,7 @@ export function groupActor(
           await change(s, msg, ctx);
           break;
         case 'post':
-          await post(s, msg.msg, msg.replyTo, ctx);
+          await post(s, msg, ctx);
           break;
         case 'confirm': {
           const m = s.members.get(msg.member);
@@ -176,7 +169,7 @@ export function groupActor(
         err.code === ErrorCode.InvalidArgument
       ) {
         // A value the store refuses is a bad frame, not an outage to retry forever.
-        ctx.send(msg.replyTo, { ok: false, code: 'bad_frame', message: err.message });
+        answer(msg, { ok: false, code: 'bad_frame', message: err.message }, ctx);
         return s;
       }
       if (err instanceof ParleyError && err.code === ErrorCode.Fenced) {
@@ -192,13 +185,20 @@ export function groupActor(
         (err.code === ErrorCode.Unavailable || err.code === ErrorCode.Indeterminate)
       ) {
         ctx.log.warn({ group: id, msg: msg.t, err: err.message }, 'store unavailable');
+        // The post may be in the log (a lost answer looks like a failure):
+        // the sender posts it again before anything later (`retry`), and the
+        // log's one entry per id then says where it is.
         if (msg.t === 'post')
-          msg.replyTo &&
-            ctx.send(msg.replyTo, {
+          answer(
+            msg,
+            {
               ok: false,
               code: 'unavailable',
               message: 'could not store the message now; send it again later',
-            });
+              retry: true,
+            },
+            ctx,
+          );
         if (msg.t === 'create' || msg.t === 'change') {
           ctx.send(msg.edge, {
             t: 'push',
@@ -212,6 +212,15 @@ export function groupActor(
       throw err;
     }
     return s;
+  }
+
+  /** Answers a `post` to the sender's user actor. */
+  function answer(
+    p: Extract<GroupMsg, { t: 'post' }>,
+    reply: GroupReply,
+    ctx: ActorContext<GroupMsg>,
+  ): void {
+    ctx.send(p.replyTo, { t: 'posted', group: id, id: p.msg.id, reply });
   }
 
   function frame(s: GroupState, ref?: string) {
@@ -352,20 +361,20 @@ export function groupActor(
 
   async function post(
     s: GroupState,
-    msg: MessageCore,
-    replyTo: Ref<GroupReply>,
+    p: Extract<GroupMsg, { t: 'post' }>,
     ctx: ActorContext<GroupMsg>,
   ): Promise<void> {
+    const { msg } = p;
     if (s.meta === undefined) {
-      ctx.send(replyTo, { ok: false, code: 'not_found', message: `no group "${id}"` });
+      answer(p, { ok: false, code: 'not_found', message: `no group "${id}"` }, ctx);
       return;
     }
     if (!s.members.has(msg.from)) {
-      ctx.send(replyTo, {
-        ok: false,
-        code: 'forbidden',
-        message: `you are not a member of group "${id}"`,
-      });
+      answer(
+        p,
+        { ok: false, code: 'forbidden', message: `you are not a member of group "${id}"` },
+        ctx,
+      );
       return;
     }
     const record = {
@@ -383,26 +392,28 @@ export function groupActor(
     const [result] = await store.appendGroupLog(id, s.epoch, [record]);
     if (result!.duplicate) {
       const [existing] = await store.readGroupLog(id, result!.seq - 1, 1);
-      ctx.send(replyTo, { ok: true, gseq: result!.seq, ts: existing?.ts ?? msg.ts });
+      answer(p, { ok: true, gseq: result!.seq, ts: existing?.ts ?? msg.ts }, ctx);
       return;
     }
     const gseq = result!.seq;
     s.head = gseq;
-    ctx.send(replyTo, { ok: true, gseq, ts: msg.ts });
+    answer(p, { ok: true, gseq, ts: msg.ts }, ctx);
     const now = ctx.clock.now();
+    // One payload per node holding members (`sendMany`), in two variants: for
+    // members that confirmed everything before it, and for those that did not
+    // (they take it only once they hold its predecessor).
+    const caughtUp: string[] = [];
+    const behind: string[] = [];
     for (const [user, m] of s.members) {
       // Only members in step get it now; one behind waits for its resend, in order.
       if (m.sent !== gseq - 1) continue;
-      directory.send(userKey(user), {
-        t: 'group_deliver',
-        group: id,
-        gseq,
-        prevGseq: m.confirmed >= gseq - 1 ? null : gseq - 1,
-        msg,
-      });
+      (m.confirmed >= gseq - 1 ? caughtUp : behind).push(userKey(user));
       m.sent = gseq;
       m.lastSentMs = now;
     }
+    const deliver = { t: 'group_deliver', group: id, gseq, msg } as const;
+    if (caughtUp.length > 0) directory.sendMany(caughtUp, { ...deliver, prevGseq: null });
+    if (behind.length > 0) directory.sendMany(behind, { ...deliver, prevGseq: gseq - 1 });
   }
 
   async function resend(

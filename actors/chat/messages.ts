@@ -109,6 +109,13 @@ export type UserMsg =
       readonly prevGseq: number | null;
       readonly msg: MessageCore;
     }
+  /** A group's answer to this user's `post` of message `id`. */
+  | {
+      readonly t: 'posted';
+      readonly group: string;
+      readonly id: string;
+      readonly reply: GroupReply;
+    }
   /** A receipt for a message this user sent. */
   | {
       readonly t: 'receipt';
@@ -147,6 +154,8 @@ export type GroupReply =
       readonly ok: false;
       readonly code: 'forbidden' | 'not_found' | 'unavailable' | 'bad_frame';
       readonly message: string;
+      /** The store failed: the post may be in the log. Post it again before anything later. */
+      readonly retry?: boolean;
     };
 
 export type GroupMsg =
@@ -166,7 +175,8 @@ export type GroupMsg =
       readonly ref: string;
       readonly edge: Ref<EdgeMsg>;
     }
-  | { readonly t: 'post'; readonly msg: MessageCore; readonly replyTo: Ref<GroupReply> }
+  /** A member's message; answered `posted` to `replyTo` (the sender's user actor), in the order posts arrive. */
+  | { readonly t: 'post'; readonly msg: MessageCore; readonly replyTo: Ref<UserMsg> }
   | { readonly t: 'confirm'; readonly member: string; readonly gseq: number }
   | { readonly t: 'gap'; readonly member: string }
   | {

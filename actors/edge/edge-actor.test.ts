@@ -202,8 +202,9 @@ describe('edge actor: paced replay and re-attach', () => {
 });
 
 describe('edge actor: inbound frames', () => {
-  test('forwards a valid frame to the user actor with device and edge', async () => {
+  test('forwards a valid frame to the user actor with device and edge, a message stamped with the time it was read', async () => {
     const h = await start();
+    h.d.clock.setNow(T0 + 7);
     await h.frame({ type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } });
     expect(h.directory.sent[1]).toEqual({
       key: 'user:alice',
@@ -212,6 +213,7 @@ describe('edge actor: inbound frames', () => {
         device: 'phone',
         edge: h.edge,
         frame: { type: 'message', id: 'm1', to: 'bob', content: { type: 'text', body: 'hi' } },
+        at: T0 + 7,
       },
     });
     expect(h.socket.sent).toHaveLength(1);

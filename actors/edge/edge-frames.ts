@@ -118,8 +118,14 @@ function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefin
         );
         return undefined;
       }
-      if (frame.type === 'message') state.counters.messageIn();
-      toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame });
+      if (frame.type !== 'message') {
+        toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame });
+        return undefined;
+      }
+      state.counters.messageIn();
+      // Stamped: a message that waits too long before its user actor gets to it is refused (backpressure).
+      const at = state.ctx.clock.now();
+      toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame, at });
       return undefined;
     }
   }

@@ -12,6 +12,9 @@ export class RecordingDirectory implements Directory {
   send(key: string, msg: unknown): void {
     this.sent.push({ key, msg: msg as { t: string } & Record<string, unknown> });
   }
+  sendMany(keys: readonly string[], msg: unknown): void {
+    for (const key of keys) this.send(key, msg);
+  }
   ask<R>(_key: string, _make: (replyTo: Ref<R>) => unknown): Promise<R> {
     return Promise.reject(new Error('RecordingDirectory does not answer asks'));
   }

@@ -55,6 +55,9 @@ export function activator(
         case 'route':
           route(s, msg.key, msg.msg, msg.hops ?? 0, ctx);
           break;
+        case 'route_many':
+          for (const key of msg.keys) route(s, key, msg.msg, 0, ctx);
+          break;
         case 'passivate':
           onPassivate(s, msg.key, msg.ref, msg.received, ctx);
           break;

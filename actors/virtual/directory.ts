@@ -21,6 +21,11 @@ export const ACTIVATOR_NAME = 'parley.activator';
 export interface Directory {
   /** Sends `msg` to the virtual actor `key`. At most once, FIFO per sender and key while the view holds. */
   send(key: string, msg: unknown): void;
+  /**
+   * Sends one `msg` to every key: one payload per owner node (its activator
+   * fans it out there), the same guarantees per key as `send`.
+   */
+  sendMany(keys: readonly string[], msg: unknown): void;
   /** Request/reply with a virtual actor; `make` builds the request around the reply ref. */
   ask<R>(key: string, make: (replyTo: Ref<R>) => unknown, timeoutMs?: number): Promise<R>;
   /** The node that owns `key` in this node's view; undefined when none is known. */
@@ -54,6 +59,22 @@ export class VirtualDirectory implements Directory, ActivatorHost {
       { t: 'route', key, msg } satisfies ActivatorMsg,
       this.placement.owner(key) ?? this.system.node,
     );
+  }
+
+  sendMany(keys: readonly string[], msg: unknown): void {
+    const byNode = new Map<string, string[]>();
+    for (const key of keys) {
+      const node = this.placement.owner(key) ?? this.system.node;
+      let list = byNode.get(node);
+      if (list === undefined) byNode.set(node, (list = []));
+      list.push(key);
+    }
+    for (const [node, list] of byNode)
+      this.system.sendNamed(
+        ACTIVATOR_NAME,
+        { t: 'route_many', keys: list, msg } satisfies ActivatorMsg,
+        node,
+      );
   }
 
   ask<R>(key: string, make: (replyTo: Ref<R>) => unknown, timeoutMs?: number): Promise<R> {

@@ -54,6 +54,8 @@ export interface KillReply {
 export type ActivatorMsg =
   /** A message for the virtual actor `key`; `hops` counts activator-to-activator forwards (absent: 0). */
   | { readonly t: 'route'; readonly key: string; readonly msg: unknown; readonly hops?: number }
+  /** One message for several virtual actors (a fan-out): routed to each key as `route` would. One payload per node. */
+  | { readonly t: 'route_many'; readonly keys: readonly string[]; readonly msg: unknown }
   /** From a virtual actor: stop me if nothing was forwarded to me after the `received`-th message. */
   | {
       readonly t: 'passivate';

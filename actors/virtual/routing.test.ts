@@ -187,3 +187,24 @@ describe('activator: introspection', () => {
     expect(n1.placement.listenerCount).toBe(0);
   });
 });
+
+describe('directory: one payload per node for a fan-out', () => {
+  it('sends one route_many per owner node and delivers to every key once, in order per key', async () => {
+    const seen: Seen[] = [];
+    const c = cluster(seen, { graceMs: 0 });
+    const owners: Record<string, string> = { 'rec:a': 'n2', 'rec:b': 'n2', 'rec:c': 'n3' };
+    c.view((key) => owners[key] ?? 'n1');
+    await c.det.settle();
+    for (let i = 1; i <= 3; i++)
+      c.node('n1').directory.sendMany(['rec:a', 'rec:b', 'rec:c', 'rec:d'], hit(i));
+    await c.det.settle();
+    const byKey = (key: string) => seen.filter((s) => s.key === key).map((s) => `${s.node}:${s.n}`);
+    expect(byKey('rec:a')).toEqual(['n2:1', 'n2:2', 'n2:3']);
+    expect(byKey('rec:b')).toEqual(['n2:1', 'n2:2', 'n2:3']);
+    expect(byKey('rec:c')).toEqual(['n3:1', 'n3:2', 'n3:3']);
+    expect(byKey('rec:d')).toEqual(['n1:1', 'n1:2', 'n1:3']);
+    // Nothing was forwarded between activators: each node got its keys' payload directly.
+    for (const node of ['n1', 'n2', 'n3'])
+      expect((await c.answer(c.node('n1').directory.list(node))).forwarded).toBe(0);
+  });
+});

@@ -38,6 +38,7 @@ import { json } from '../frames-out.ts';
 import type { UserMsg } from '../messages.ts';
 import { onDeliver, onGroupDeliver, resend } from './deliver.ts';
 import { initUser, onSessionDown, onTick } from './lifecycle.ts';
+import { onPosted } from './posts.ts';
 import { flushBuffered, scheduleFlush } from './receipts.ts';
 import { broadcast, onClient, refuseClientFrame } from './requests.ts';
 import { attach, flushCursors, replay } from './sessions.ts';
@@ -127,6 +128,9 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         break;
       case 'group_deliver':
         await onGroupDeliver(s, msg.group, msg.gseq, msg.prevGseq, msg.msg, ctx);
+        break;
+      case 'posted':
+        onPosted(s, msg.group, msg.id, msg.reply, ctx);
         break;
       case 'receipt':
         s.receiptBuf.push(msg);

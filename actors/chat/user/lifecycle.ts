@@ -15,6 +15,7 @@ import { fromStored } from '../frames-out.ts';
 import { type MessageCore, type UserMsg, userKey } from '../messages.ts';
 import { Outbound } from '../outbound.ts';
 import { resend } from './deliver.ts';
+import { retryPosts } from './posts.ts';
 import { flushCursors } from './sessions.ts';
 import type { UserState } from './state.ts';
 
@@ -52,6 +53,7 @@ export async function initUser(
     recent: undefined,
     clears: [],
     flushedMs: ctx.clock.now(),
+    posts: undefined,
     acks: new AckOrder(),
     pushedUpTo: head,
     ackedAbove: new Map(),
@@ -85,6 +87,7 @@ export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<
   const { directory } = s.env;
   for (const recipient of s.outbound.due(now, (r) => directory.owner(userKey(r))))
     resend(s, recipient, now);
+  retryPosts(s, ctx);
   const quiet = now - s.lastActiveMs >= config.quietMs;
   // Cleared only once the user is quiet, not when its last forward is
   // confirmed: a busy sender would otherwise write a mark and a clear
@@ -99,6 +102,7 @@ export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<
     !s.passivating &&
     s.sessions.size === 0 &&
     s.outbound.size === 0 &&
+    s.posts === undefined &&
     now - s.lastActiveMs >= config.idlePassivateMs
   ) {
     s.passivating = true;

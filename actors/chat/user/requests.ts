@@ -1,5 +1,5 @@
 /**
- * A device's frames, dispatched: messages (`send.ts`), acks
+ * A device's frames, dispatched: messages (`send.ts`, `posts.ts`), acks
  * (`receipts.ts`), typing, history and chat list reads, and group
  * operations (forwarded to the group's actor, which answers the edge).
  */
@@ -10,8 +10,9 @@ import { errorJson, json, messageFrame } from '../frames-out.ts';
 import { newGroupId } from '../ids.ts';
 import { peerConversation } from '../keys.ts';
 import { type EdgeMsg, groupKey, type UserMsg, userKey } from '../messages.ts';
+import { postToGroup } from './posts.ts';
 import { onClientAck } from './receipts.ts';
-import { sendDirect, sendToGroup } from './send.ts';
+import { sendDirect } from './send.ts';
 import type { UserState } from './state.ts';
 
 export async function onClient(
@@ -37,7 +38,7 @@ export async function onClient(
         return;
       }
       if (frame.to !== undefined) await sendDirect(s, device, edge, frame, ctx);
-      else await sendToGroup(s, device, edge, frame, ctx);
+      else postToGroup(s, device, edge, frame, ctx);
       return;
     case 'ack':
       await onClientAck(s, device, frame, ctx);

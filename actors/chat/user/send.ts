@@ -1,7 +1,7 @@
 /**
- * A device's `message` frames: stored in the sender's own inbox, acked
- * `sent`, copied to its other devices, forwarded to the recipient (1:1) or
- * posted to the group.
+ * A device's 1:1 `message` frames: stored in the sender's own inbox, acked
+ * `sent`, copied to its other devices, forwarded to the recipient. (Group
+ * messages: `posts.ts`.)
  *
  * Guarantees (PROTOCOL.md): `sent` only after the message is in the
  * sender's inbox (durable) with its pending mark for the recipient, in one
@@ -14,23 +14,11 @@ import { type ActorContext, ErrorCode, ParleyError, type Ref } from '../../../ru
 import type { ClientMessageFrame } from '../../protocol/index.ts';
 import { errorJson, json, messageFrame, toStored } from '../frames-out.ts';
 import { directKey, peerConversation } from '../keys.ts';
-import {
-  type EdgeMsg,
-  type GroupReply,
-  groupKey,
-  type MessageCore,
-  type UserMsg,
-  userKey,
-} from '../messages.ts';
+import { type EdgeMsg, type MessageCore, type UserMsg, userKey } from '../messages.ts';
 import { messageCore } from './lifecycle.ts';
 import { rememberEntry } from './recent.ts';
 import { pushAppended } from './sessions.ts';
 import type { UserState } from './state.ts';
-
-/** A group post is tried this many times, each waiting this long for the group's answer. */
-const POST_ATTEMPTS = 3;
-const POST_TIMEOUT_MS = 5000;
-const POST_RETRY_MS = 500;
 
 export async function sendDirect(
   s: UserState,
@@ -110,7 +98,7 @@ export async function sendDirect(
 }
 
 /** The `sent` ack of `id` for the edge, naming the message stored before it from the device. */
-function sentAck(id: string, ts: number, prior: string | undefined): EdgeMsg {
+export function sentAck(id: string, ts: number, prior: string | undefined): EdgeMsg {
   const text = json({ type: 'ack', id, status: 'sent', ts });
   return prior === undefined ? { t: 'push', json: text } : { t: 'push', json: text, prior };
 }
@@ -133,49 +121,4 @@ function forward(
     directory.owner(recipient),
   );
   directory.send(recipient, { t: 'deliver', to, msg, senderSeq, prevKey });
-}
-
-export async function sendToGroup(
-  s: UserState,
-  device: string,
-  edge: Ref<EdgeMsg>,
-  frame: ClientMessageFrame & { group: string },
-  ctx: ActorContext<UserMsg>,
-): Promise<void> {
-  const msg: MessageCore = {
-    from: s.user,
-    id: frame.id,
-    ts: ctx.clock.now(),
-    content: frame.content,
-    device,
-  };
-  let reply: GroupReply | undefined;
-  for (let attempt = 1; reply === undefined; attempt++) {
-    try {
-      reply = await s.env.directory.ask(
-        groupKey(frame.group),
-        (replyTo) => ({ t: 'post', msg, replyTo }),
-        POST_TIMEOUT_MS,
-      );
-    } catch {
-      // The post may have landed and its reply been lost. Posting it again (the
-      // group keeps one entry per id) before anything else from this user keeps
-      // the device's messages in order; answering `unavailable` at once let the
-      // next message be acked first while this one was stored first (found by
-      // the simulator: link-loss seed 3).
-      if (attempt < POST_ATTEMPTS) {
-        await new Promise<void>((resolve) => ctx.clock.setTimer(POST_RETRY_MS, resolve));
-        continue;
-      }
-      ctx.send(edge, {
-        t: 'push',
-        json: errorJson('unavailable', 'the group did not answer; send it again later', {
-          id: frame.id,
-        }),
-      });
-      return;
-    }
-  }
-  if (reply.ok) ctx.send(edge, sentAck(frame.id, reply.ts, s.acks.stored(device, frame.id)));
-  else ctx.send(edge, { t: 'push', json: errorJson(reply.code, reply.message, { id: frame.id }) });
 }

@@ -12,7 +12,7 @@
 import type { ActorContext, Ref } from '../../../runtime/index.ts';
 import type { ReceiptEntry } from '../../../store/index.ts';
 import { json, messageFrame, receiptFrame } from '../frames-out.ts';
-import { receiptCursor } from '../keys.ts';
+import { readWatermark, receiptCursor } from '../keys.ts';
 import { CLOSE_REPLACED, type EdgeMsg, type UserMsg } from '../messages.ts';
 import { replayableReceipts } from '../receipt-replay.ts';
 import type { Session, UserState } from './state.ts';
@@ -132,7 +132,12 @@ export async function replay(
     );
     if (receipts.length > 0) {
       markReceipts(s, device, session, receipts.at(-1)!.rseq);
-      const sendable = await replayableReceipts(s.env.store, s.user, receipts);
+      const sendable = await replayableReceipts(
+        s.env.store,
+        s.user,
+        receipts,
+        (group, by) => s.cursors.get(readWatermark(group, by)) ?? 0,
+      );
       ctx.send(session.edge, {
         t: 'push_many',
         json: sendable.map((r: ReceiptEntry) => json(receiptFrame(r))),

@@ -11,6 +11,7 @@ import type { AckOrder } from '../ack-order.ts';
 import type { ChatEnv } from '../env.ts';
 import type { EdgeMsg, UserMsg } from '../messages.ts';
 import type { Outbound } from '../outbound.ts';
+import type { PostWait } from './posts.ts';
 import type { RecentEntries } from './recent.ts';
 
 export interface Session {
@@ -50,6 +51,8 @@ export interface UserState {
   clears: { readonly seq: number; readonly recipient: string }[];
   /** When cursors and clears were last written (clock ms). */
   flushedMs: number;
+  /** Group posts awaiting answers, per group in post order (made on first use). */
+  posts: Map<string, PostWait[]> | undefined;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
   readonly acks: AckOrder;
   /**
