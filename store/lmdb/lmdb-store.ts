@@ -83,15 +83,10 @@ export class LmdbStore implements Store {
   acquireEpoch(owner: string): Promise<number> {
     return this.guard('acquireEpoch', owner, () => {
       checkId('owner', owner);
-      const { owners } = this.ctx;
-      return owners.serialize(owner, () =>
-        owners.decideLoop<number>('acquireEpoch', owner, async () => {
-          const seen = owners.read(owner);
-          const next = { ...seen.state, e: seen.state.e + 1 };
-          const applied = await owners.commit('acquireEpoch', owner, seen, next, noRows);
-          return applied ? { done: next.e } : { retry: true };
-        }),
-      );
+      return this.ctx.owners.decide('acquireEpoch', owner, (seen) => {
+        const next = { ...seen.state, e: seen.state.e + 1 };
+        return { result: next.e, next, rows: noRows };
+      });
     });
   }
 
@@ -302,13 +297,22 @@ export class LmdbStore implements Store {
     });
   }
 
-  private async guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `op`, mapping whatever it throws or rejects with to ParleyError.
+   * Not an async function: the hot path allocates one promise, `op`'s.
+   */
+  private guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
     const what = () => `${method}(${quote(subject)})`;
-    if (this.closed) throw unavailable(what(), 'the store is closed');
+    if (this.closed) return Promise.reject(unavailable(what(), 'the store is closed'));
+    let result: T | Promise<T>;
     try {
-      return await op();
+      result = op();
     } catch (err) {
-      throw toStoreError(err, what());
+      return Promise.reject(toStoreError(err, what()));
     }
+    if (!(result instanceof Promise)) return Promise.resolve(result);
+    return result.then(undefined, (err: unknown) => {
+      throw toStoreError(err, what());
+    });
   }
 }

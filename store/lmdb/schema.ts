@@ -147,10 +147,55 @@ const packr = new Packr(PACK_OPTIONS);
 /**
  * `[writtenAtMs, value]` encoded as msgpack ahead of the write, to put as is
  * (`asBinary`): encoding cannot then fail half-way through a conditional
- * block. Copied out of the packer's buffer, which the next pack reuses.
+ * block. Copied out of the packer's buffer (a view would pin its 8 KiB chunk).
  */
 export function stamped(value: unknown, writtenAtMs: number): Binary {
-  return asBinary(Uint8Array.prototype.slice.call(packr.pack([writtenAtMs, value])));
+  return asBinary(stampedBytes(value, writtenAtMs));
+}
+
+function stampedBytes(value: unknown, writtenAtMs: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(packr.pack([writtenAtMs, value]));
+}
+
+/**
+ * One entry's history row and, when it is the newest of its conversation in
+ * the call, the bytes its chat summary shares with it. The entry is encoded
+ * once: the summary `[writtenAt, {last, unread, readUpTo}]` (`chats.ts`) is
+ * spliced from the history row `[writtenAt, entry]`, byte for byte what
+ * `stamped` would write (`schema.test.ts`).
+ */
+export interface EncodedEntry {
+  readonly row: Binary;
+  /** The msgpack of `[writtenAt,` (a fixarray of 2 and the stamp). */
+  readonly stamp: Uint8Array;
+  /** The msgpack of the entry. */
+  readonly entry: Uint8Array;
+}
+
+export function encodeEntry(entry: unknown, writtenAtMs: number): EncodedEntry {
+  const bytes = stampedBytes(entry, writtenAtMs);
+  const stampLength = 1 + packr.pack(writtenAtMs).length;
+  return {
+    row: asBinary(bytes),
+    stamp: bytes.subarray(0, stampLength),
+    entry: bytes.subarray(stampLength),
+  };
+}
+
+/** 'last' as a msgpack fixstr after a fixmap of 3: the head of `{last: entry, ...}`. */
+const SUMMARY_HEAD = Uint8Array.of(0x83, 0xa4, 0x6c, 0x61, 0x73, 0x74);
+
+/** `[writtenAt, {last: entry, unread, readUpTo}]` from an encoded entry, without encoding it again. */
+export function stampedSummary(last: EncodedEntry, unread: number, readUpTo: number): Binary {
+  // A fixmap of 2 (header 0x82) whose pairs follow `last` in the map of 3.
+  const tail = packr.pack({ unread, readUpTo }).subarray(1);
+  const { stamp, entry } = last;
+  const out = new Uint8Array(stamp.length + SUMMARY_HEAD.length + entry.length + tail.length);
+  out.set(stamp, 0);
+  out.set(SUMMARY_HEAD, stamp.length);
+  out.set(entry, stamp.length + SUMMARY_HEAD.length);
+  out.set(tail, stamp.length + SUMMARY_HEAD.length + entry.length);
+  return asBinary(out);
 }
 
 /** A row written at `writtenAtMs` with TTL `ttlMs` (0: never) has expired at `nowMs`. */

@@ -1,0 +1,41 @@
+/**
+ * The row encodings of `schema.ts`: a chat summary spliced from an entry's
+ * history row is byte for byte what encoding the summary whole gives, so
+ * rows written before and after the splice read the same.
+ */
+import { Packr } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { encodeEntry, stamped, stampedSummary } from './schema.ts';
+
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+const bytes = (binary: unknown) =>
+  Buffer.from((binary as { '\x10binary-data\x02': Uint8Array })['\x10binary-data\x02']);
+
+const entry = {
+  key: 'bob/m1',
+  from: 'bob',
+  id: 'm1',
+  to: 'alice',
+  ts: 1_700_000_000_123,
+  content: { type: 'text', text: 'héllo, ünïcode and a longer text '.repeat(9) },
+  user: 'alice',
+  seq: 70_000,
+};
+
+describe('lmdb row encoding', () => {
+  for (const writtenAt of [0, 31, 200, 70_000, 2 ** 32 + 5, 1_764_650_000_000])
+    it(`splices a chat summary equal to encoding it whole (written at ${writtenAt})`, () => {
+      const encoded = encodeEntry(entry, writtenAt);
+      expect(bytes(encoded.row)).toEqual(bytes(stamped(entry, writtenAt)));
+      for (const [unread, readUpTo] of [
+        [0, 0],
+        [1, 69_999],
+        [300, 2 ** 40],
+      ] as const) {
+        const summary = { last: entry, unread, readUpTo };
+        const spliced = bytes(stampedSummary(encoded, unread, readUpTo));
+        expect(spliced).toEqual(bytes(stamped(summary, writtenAt)));
+        expect(packr.unpack(spliced)).toEqual([writtenAt, summary]);
+      }
+    });
+});
