@@ -243,8 +243,12 @@ export function markRead(
     return {
       result: { readUpTo: next.readUpTo, unread: next.unread, raised: true },
       next: seen.state,
-      rows: () => void ctx.dbs.users.put(chatKey(user, conversation), encoded),
-      applied: (after) => rememberChat(after, conversation, headOf(next)),
+      rows() {
+        void ctx.dbs.users.put(chatKey(user, conversation), encoded);
+      },
+      applied(after) {
+        rememberChat(after, conversation, headOf(next));
+      },
     };
   });
 }

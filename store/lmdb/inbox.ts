@@ -143,7 +143,7 @@ function decideAppend(
   return {
     result: results,
     next: { ...seen.state, i: head },
-    rows: () => {
+    rows() {
       const { users } = ctx.dbs;
       for (const { item, seq, encoded } of fresh) {
         void users.put(historyKey(user, item.conversation, seq), encoded.row);
@@ -156,7 +156,9 @@ function decideAppend(
       }
       writeChatUpdates(ctx, user, chats);
     },
-    applied: (after) => rememberChatUpdates(after, chats),
+    applied(after) {
+      rememberChatUpdates(after, chats);
+    },
   };
 }
 

@@ -44,8 +44,6 @@ import * as receipts from './receipts.ts';
 import { cursorKey, type Dbs, END, Tag } from './schema.ts';
 import * as wake from './wake.ts';
 
-const noRows = (): void => {};
-
 /** What one background sweep did, for logs and metrics. */
 export type SweepOutcome = { readonly purged: number } | { readonly error: unknown };
 
@@ -85,7 +83,7 @@ export class LmdbStore implements Store {
       checkId('owner', owner);
       return this.ctx.owners.decide('acquireEpoch', owner, (seen) => {
         const next = { ...seen.state, e: seen.state.e + 1 };
-        return { result: next.e, next, rows: noRows };
+        return { result: next.e, next, rows() {} };
       });
     });
   }
@@ -302,17 +300,22 @@ export class LmdbStore implements Store {
    * Not an async function: the hot path allocates one promise, `op`'s.
    */
   private guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
-    const what = () => `${method}(${quote(subject)})`;
-    if (this.closed) return Promise.reject(unavailable(what(), 'the store is closed'));
+    if (this.closed)
+      return Promise.reject(unavailable(what(method, subject), 'the store is closed'));
     let result: T | Promise<T>;
     try {
       result = op();
     } catch (err) {
-      return Promise.reject(toStoreError(err, what()));
+      return Promise.reject(toStoreError(err, what(method, subject)));
     }
     if (!(result instanceof Promise)) return Promise.resolve(result);
     return result.then(undefined, (err: unknown) => {
-      throw toStoreError(err, what());
+      throw toStoreError(err, what(method, subject));
     });
   }
+}
+
+/** The call named in an error message. */
+function what(method: string, subject: unknown): string {
+  return `${method}(${quote(subject)})`;
 }

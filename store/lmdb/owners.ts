@@ -100,7 +100,9 @@ export class Owners {
       return this.attempt(label, owner, decide, 1);
     }
     return new Promise<T>((resolve, reject) => {
-      const start = () => void this.attempt(label, owner, decide, 1).then(resolve, reject);
+      const start = (): void => {
+        this.attempt(label, owner, decide, 1).then(resolve, reject);
+      };
       if (waiting === null) this.busy.set(owner, [start]);
       else waiting.push(start);
     });
@@ -175,13 +177,15 @@ export class Owners {
   private issue<T>(owner: string, seen: SeenState, write: Write<T>): Promise<boolean> {
     const { owners } = this.dbs;
     const version = seen.version + 1;
-    const block = () => {
+    if (seen.version === 0)
+      return owners.ifNoExists(owner, () => {
+        write.rows();
+        void owners.put(owner, write.next, version);
+      });
+    return owners.ifVersion(owner, seen.version, () => {
       write.rows();
       void owners.put(owner, write.next, version);
-    };
-    return seen.version === 0
-      ? owners.ifNoExists(owner, block)
-      : owners.ifVersion(owner, seen.version, block);
+    });
   }
 
   private failed(label: string, owner: string, err: unknown): Error {

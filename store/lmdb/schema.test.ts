@@ -30,6 +30,10 @@ describe('lmdb row encoding', () => {
       for (const [unread, readUpTo] of [
         [0, 0],
         [1, 69_999],
+        [127, 128],
+        [255, 256],
+        [65_535, 65_536],
+        [300, 2 ** 32 - 1],
         [300, 2 ** 40],
       ] as const) {
         const summary = { last: entry, unread, readUpTo };

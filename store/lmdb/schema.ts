@@ -158,43 +158,95 @@ function stampedBytes(value: unknown, writtenAtMs: number): Uint8Array {
 }
 
 /**
- * One entry's history row and, when it is the newest of its conversation in
- * the call, the bytes its chat summary shares with it. The entry is encoded
- * once: the summary `[writtenAt, {last, unread, readUpTo}]` (`chats.ts`) is
- * spliced from the history row `[writtenAt, entry]`, byte for byte what
- * `stamped` would write (`schema.test.ts`).
+ * One entry's history row, and what its chat summary shares with it. The
+ * entry is encoded once: the summary `[writtenAt, {last, unread, readUpTo}]`
+ * (`chats.ts`) is spliced from the history row `[writtenAt, entry]`, byte for
+ * byte what `stamped` would write (`schema.test.ts`).
  */
 export interface EncodedEntry {
   readonly row: Binary;
-  /** The msgpack of `[writtenAt,` (a fixarray of 2 and the stamp). */
-  readonly stamp: Uint8Array;
-  /** The msgpack of the entry. */
-  readonly entry: Uint8Array;
+  /** The row's msgpack: a fixarray of 2, the stamp, the entry. */
+  readonly bytes: Uint8Array;
+  /** Where the entry starts in `bytes`. */
+  readonly entryAt: number;
 }
 
 export function encodeEntry(entry: unknown, writtenAtMs: number): EncodedEntry {
   const bytes = stampedBytes(entry, writtenAtMs);
-  const stampLength = 1 + packr.pack(writtenAtMs).length;
-  return {
-    row: asBinary(bytes),
-    stamp: bytes.subarray(0, stampLength),
-    entry: bytes.subarray(stampLength),
-  };
+  return { row: asBinary(bytes), bytes, entryAt: 1 + uintLength(writtenAtMs) };
 }
 
-/** 'last' as a msgpack fixstr after a fixmap of 3: the head of `{last: entry, ...}`. */
-const SUMMARY_HEAD = Uint8Array.of(0x83, 0xa4, 0x6c, 0x61, 0x73, 0x74);
+/**
+ * Bytes of a non-negative safe integer in msgpackr's encoding (the packer
+ * above): a positive fixint below 0x80 (no records), uint 8/16/32, and a
+ * float 64 above 32 bits.
+ */
+function uintLength(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x100) return 2;
+  if (n < 0x10000) return 3;
+  return n <= 0xffffffff ? 5 : 9;
+}
 
-/** `[writtenAt, {last: entry, unread, readUpTo}]` from an encoded entry, without encoding it again. */
+function writeUint(out: Uint8Array, at: number, n: number): number {
+  if (n < 0x80) {
+    out[at] = n;
+    return at + 1;
+  }
+  if (n < 0x100) {
+    out[at] = 0xcc;
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    out[at] = 0xcd;
+    out[at + 1] = n >>> 8;
+    out[at + 2] = n & 0xff;
+    return at + 3;
+  }
+  if (n <= 0xffffffff) {
+    out[at] = 0xce;
+    out[at + 1] = n >>> 24;
+    out[at + 2] = (n >>> 16) & 0xff;
+    out[at + 3] = (n >>> 8) & 0xff;
+    out[at + 4] = n & 0xff;
+    return at + 5;
+  }
+  out[at] = 0xcb;
+  new DataView(out.buffer, out.byteOffset + at + 1, 8).setFloat64(0, n);
+  return at + 9;
+}
+
+/** The msgpack of 'last' after a fixmap of 3: the head of `{last: entry, unread, readUpTo}`. */
+const SUMMARY_HEAD = Uint8Array.of(0x83, 0xa4, ...Buffer.from('last'));
+const UNREAD_KEY = Uint8Array.of(0xa6, ...Buffer.from('unread'));
+const READ_UP_TO_KEY = Uint8Array.of(0xa8, ...Buffer.from('readUpTo'));
+
+/**
+ * `[writtenAt, {last: entry, unread, readUpTo}]` from an encoded entry,
+ * without encoding it again; `unread` and `readUpTo` are safe integers >= 0.
+ */
 export function stampedSummary(last: EncodedEntry, unread: number, readUpTo: number): Binary {
-  // A fixmap of 2 (header 0x82) whose pairs follow `last` in the map of 3.
-  const tail = packr.pack({ unread, readUpTo }).subarray(1);
-  const { stamp, entry } = last;
-  const out = new Uint8Array(stamp.length + SUMMARY_HEAD.length + entry.length + tail.length);
-  out.set(stamp, 0);
-  out.set(SUMMARY_HEAD, stamp.length);
-  out.set(entry, stamp.length + SUMMARY_HEAD.length);
-  out.set(tail, stamp.length + SUMMARY_HEAD.length + entry.length);
+  const { bytes, entryAt } = last;
+  const entryLength = bytes.length - entryAt;
+  const out = new Uint8Array(
+    entryAt +
+      SUMMARY_HEAD.length +
+      entryLength +
+      UNREAD_KEY.length +
+      uintLength(unread) +
+      READ_UP_TO_KEY.length +
+      uintLength(readUpTo),
+  );
+  // The row at an offset, then its stamp moved back before the head: no views allocated.
+  out.set(bytes, SUMMARY_HEAD.length);
+  out.copyWithin(0, SUMMARY_HEAD.length, SUMMARY_HEAD.length + entryAt);
+  out.set(SUMMARY_HEAD, entryAt);
+  let at = entryAt + SUMMARY_HEAD.length + entryLength;
+  out.set(UNREAD_KEY, at);
+  at = writeUint(out, at + UNREAD_KEY.length, unread);
+  out.set(READ_UP_TO_KEY, at);
+  writeUint(out, at + READ_UP_TO_KEY.length, readUpTo);
   return asBinary(out);
 }
 
