@@ -31,16 +31,8 @@ import { staleEpoch } from '../errors.ts';
 import { checkEpoch, checkId, checkInt, checkKey, checkLimit } from '../validate.ts';
 import type { Ctx } from './context.ts';
 import { type ChatHead, rememberChat, type SeenState } from './owners.ts';
-import {
-  END,
-  type EncodedEntry,
-  historyKey,
-  live,
-  type Stamped,
-  stamped,
-  stampedSummary,
-  Tag,
-} from './schema.ts';
+import { type EncodedEntry, stamped, stampedSummary } from './row-bytes.ts';
+import { END, historyKey, live, type Stamped, Tag } from './schema.ts';
 
 export type { ChatRow };
 

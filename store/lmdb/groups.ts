@@ -22,7 +22,8 @@ import {
   checkLimit,
 } from '../validate.ts';
 import { type Ctx, written } from './context.ts';
-import { END, groupEntryKey, groupKeyIndexKey, live, stamped, Tag } from './schema.ts';
+import { stamped } from './row-bytes.ts';
+import { END, groupEntryKey, groupKeyIndexKey, live, Tag } from './schema.ts';
 
 export function getGroup(ctx: Ctx, id: string): GroupMeta | undefined {
   checkId('id', id);

@@ -38,9 +38,9 @@ import {
 import { chatUpdates, type Fresh, rememberChatUpdates, writeChatUpdates } from './chats.ts';
 import { type Ctx, written } from './context.ts';
 import type { Decision, SeenState } from './owners.ts';
+import { encodeEntry } from './row-bytes.ts';
 import {
   END,
-  encodeEntry,
   entryKey,
   historyKey,
   keyIndexKey,

@@ -1,11 +1,11 @@
 /**
- * The row encodings of `schema.ts`: a chat summary spliced from an entry's
+ * The row encodings of `row-bytes.ts`: a chat summary spliced from an entry's
  * history row is byte for byte what encoding the summary whole gives, so
  * rows written before and after the splice read the same.
  */
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { encodeEntry, stamped, stampedSummary } from './schema.ts';
+import { encodeEntry, stamped, stampedSummary } from './row-bytes.ts';
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const bytes = (binary: unknown) =>
@@ -42,4 +42,23 @@ describe('lmdb row encoding', () => {
         expect(packr.unpack(spliced)).toEqual([writtenAt, summary]);
       }
     });
+
+  it('keeps every row it carved as it was, across slabs and rows too big to carve', () => {
+    const values = Array.from({ length: 3000 }, (_, n) => ({
+      n,
+      text: 'x'.repeat(n % 7 === 0 ? 9000 : n % 300),
+    }));
+    const raw = (binary: unknown) =>
+      (binary as { '\x10binary-data\x02': Uint8Array })['\x10binary-data\x02'];
+    const rows: Uint8Array[] = [];
+    const copies: Buffer[] = [];
+    for (const [n, v] of values.entries()) {
+      rows.push(raw(stamped(v, n)));
+      copies.push(Buffer.from(rows[n] as Uint8Array));
+    }
+    const changed = rows.filter((r, n) => !Buffer.from(r).equals(copies[n] as Buffer));
+    expect(changed).toHaveLength(0);
+    for (const [n, v] of values.entries())
+      expect(packr.unpack(copies[n] as Buffer)).toEqual([n, v]);
+  });
 });
