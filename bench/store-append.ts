@@ -9,13 +9,17 @@
  * u % concurrency == w (default: one user each) and appends to them in turn,
  * each user with its own epoch, one call of `items` messages at a time (the
  * way a user actor persists). Every call is timed from issue to the resolve of
- * its promise, which for LMDB means durable on disk. Prints appends/s (items)
- * and p50/p99 latency per call.
+ * its promise, which for LMDB means durable on disk. Prints appends/s (items),
+ * p50/p99 latency per call, and CPU per append: of the main thread
+ * (`main_us_per_append`, from /proc on Linux; it is what the chat server's
+ * event loop pays, and unlike appends/s it does not move when other
+ * processes share the cores) and of the whole process (`process_us_per_append`,
+ * adding lmdb-js's write thread: commits and fsync waits).
  *
  * LMDB runs in a fresh temporary directory (or `--path`). Cassandra needs
  * `--contact host:port` and a `openCassandraStore` export in store/index.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InboxAppend, Store } from '../store/index.ts';
@@ -109,6 +113,18 @@ function message(user: string, n: number): InboxAppend {
   };
 }
 
+/** CPU seconds of the main thread so far (Linux /proc; undefined elsewhere). */
+function mainThreadCpuS(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
@@ -141,25 +157,34 @@ export default async function storeAppend(argv: string[]): Promise<BenchResult> 
       latencyMs[call] = performance.now() - started;
     }
   };
+  const mainCpu0 = mainThreadCpuS();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(args.concurrency, users.length) }, (_, w) => appender(w)),
   );
   const elapsedS = (performance.now() - started) / 1000;
+  const mainCpu1 = mainThreadCpuS();
+  const cpu = process.cpuUsage(cpu0);
   await close();
+  const appends = calls * args.items;
+  const usPerAppend = (cpuS: number) => Number(((cpuS * 1e6) / appends).toFixed(1));
 
   latencyMs.sort();
   return {
     metric: 'inbox_appends_per_s',
-    value: Math.round((calls * args.items) / elapsedS),
+    value: Math.round(appends / elapsedS),
     unit: 'appends/s',
     store: args.store,
     concurrency: args.concurrency,
     users: args.users,
     items_per_call: args.items,
-    count: calls * args.items,
+    count: appends,
     elapsed_s: Number(elapsedS.toFixed(2)),
     p50_ms: Number(percentile(latencyMs, 0.5).toFixed(2)),
     p99_ms: Number(percentile(latencyMs, 0.99).toFixed(2)),
+    main_us_per_append:
+      mainCpu0 === undefined || mainCpu1 === undefined ? null : usPerAppend(mainCpu1 - mainCpu0),
+    process_us_per_append: usPerAppend((cpu.user + cpu.system) / 1e6),
   };
 }

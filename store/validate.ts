@@ -135,27 +135,66 @@ export function checkRetention(partial: Partial<Retention> | undefined): Retenti
 /** The `items` of `appendInbox`. */
 export function checkInboxItems(items: unknown): readonly InboxAppend[] {
   const list = checkList<InboxAppend>('items', items, BATCH_ITEMS_MAX);
-  list.forEach((item, i) => {
-    checkObject(`items[${i}]`, item);
-    const r = item.record;
-    const at = `items[${i}].record`;
-    checkObject(at, r);
-    checkKey(`${at}.key`, r.key);
-    checkId(`${at}.from`, r.from);
-    checkId(`${at}.id`, r.id);
-    if (r.to !== undefined) checkId(`${at}.to`, r.to);
-    if (r.group !== undefined) checkId(`${at}.group`, r.group);
-    if (r.device !== undefined) checkId(`${at}.device`, r.device);
-    if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
-    checkInt(`${at}.ts`, r.ts, 0);
-    checkContent(`${at}.content`, r.content);
-    checkKey(`items[${i}].conversation`, item.conversation);
-    if (item.pendingFor !== undefined) {
-      const to = checkList<string>(`items[${i}].pendingFor`, item.pendingFor, PENDING_PER_ITEM_MAX);
-      for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
-    }
-  });
+  // The test first, without building argument paths: this runs for every append.
+  for (let i = 0; i < list.length; i++) if (!isInboxItem(list[i])) checkInboxItem(list[i], i);
   return list;
+}
+
+const isId = (value: unknown): boolean =>
+  typeof value === 'string' && isBoundedString(value, ID_BYTES_MAX);
+const isKey = (value: unknown): boolean =>
+  typeof value === 'string' && isBoundedString(value, KEY_BYTES_MAX);
+const isInt = (value: unknown, min: number): boolean =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+/** Exactly what `checkInboxItem` accepts. */
+function isInboxItem(item: InboxAppend | undefined): boolean {
+  if (typeof item !== 'object' || item === null) return false;
+  const r = item.record;
+  if (typeof r !== 'object' || r === null) return false;
+  const content: unknown = r.content;
+  const pendingFor: unknown = item.pendingFor;
+  return (
+    isKey(r.key) &&
+    isId(r.from) &&
+    isId(r.id) &&
+    (r.to === undefined || isId(r.to)) &&
+    (r.group === undefined || isId(r.group)) &&
+    (r.device === undefined || isId(r.device)) &&
+    (r.gseq === undefined || isInt(r.gseq, 0)) &&
+    isInt(r.ts, 0) &&
+    typeof content === 'object' &&
+    content !== null &&
+    typeof (content as { type?: unknown }).type === 'string' &&
+    isKey(item.conversation) &&
+    (pendingFor === undefined ||
+      (Array.isArray(pendingFor) &&
+        pendingFor.length <= PENDING_PER_ITEM_MAX &&
+        pendingFor.every(isId)))
+  );
+}
+
+/** Refuses `items[i]`, naming the first bad field. */
+function checkInboxItem(item: InboxAppend | undefined, i: number): void {
+  checkObject(`items[${i}]`, item);
+  const r = (item as InboxAppend).record;
+  const at = `items[${i}].record`;
+  checkObject(at, r);
+  checkKey(`${at}.key`, r.key);
+  checkId(`${at}.from`, r.from);
+  checkId(`${at}.id`, r.id);
+  if (r.to !== undefined) checkId(`${at}.to`, r.to);
+  if (r.group !== undefined) checkId(`${at}.group`, r.group);
+  if (r.device !== undefined) checkId(`${at}.device`, r.device);
+  if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
+  checkInt(`${at}.ts`, r.ts, 0);
+  checkContent(`${at}.content`, r.content);
+  checkKey(`items[${i}].conversation`, (item as InboxAppend).conversation);
+  const pendingFor = (item as InboxAppend).pendingFor;
+  if (pendingFor !== undefined) {
+    const to = checkList<string>(`items[${i}].pendingFor`, pendingFor, PENDING_PER_ITEM_MAX);
+    for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
+  }
 }
 
 /** The `receipts` of `recordReceipts`. */

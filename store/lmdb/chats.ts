@@ -6,7 +6,9 @@
  *
  * `appendInbox` computes the new summaries (`chatUpdates`) while it decides
  * and writes them (`writeChatUpdates`) in its conditional block, so they land
- * with the entries or not at all. `markRead` is its own fenced decision on the
+ * with the entries or not at all. It takes the previous summary's numbers
+ * (`ChatHead`) from the owner's cache (`owners.ts`) when it has them, so the
+ * hot path neither reads nor decodes the row it replaces. `markRead` is its own fenced decision on the
  * owner state (`user:<id>`), serialized with the appends, so a watermark and
  * an unread count are never computed on a state that changed under them.
  * The chat list is one reverse range over the activity index, a point read
@@ -16,7 +18,7 @@
  * `readUpTo <= last.seq`; `unread` = live history entries from others after
  * `readUpTo`.
  */
-import type { Key } from 'lmdb';
+import type { Binary, Key } from 'lmdb';
 import { type ChatRow, chatRowAfter } from '../chat-row.ts';
 import type {
   ConversationPage,
@@ -28,7 +30,9 @@ import type {
 import { staleEpoch } from '../errors.ts';
 import { checkEpoch, checkId, checkInt, checkKey, checkLimit } from '../validate.ts';
 import type { Ctx } from './context.ts';
-import { END, historyKey, live, type Stamped, stamped, Tag } from './schema.ts';
+import { type ChatHead, rememberChat, type SeenState } from './owners.ts';
+import { type EncodedEntry, stamped, stampedSummary } from './row-bytes.ts';
+import { END, historyKey, live, type Stamped, Tag } from './schema.ts';
 
 export type { ChatRow };
 
@@ -45,51 +49,117 @@ function chatRow(ctx: Ctx, user: string, conversation: string): ChatRow | undefi
   return row === undefined ? undefined : (row as Stamped<ChatRow>)[1];
 }
 
+/** A new item of an append, with its entry encoded (`inbox.ts`). */
+export interface Fresh {
+  readonly item: InboxAppend;
+  readonly seq: number;
+  readonly entry: InboxEntry;
+  readonly encoded: EncodedEntry;
+}
+
 /** What one append changes in a conversation's summary. */
 export interface ChatUpdate {
   readonly conversation: string;
   /** The activity row to drop (the previous last seq), if any. */
   readonly oldSeq: number | undefined;
-  readonly row: ChatRow;
+  readonly head: ChatHead;
+  /** The encoded summary row. */
+  readonly row: Binary;
 }
 
-/** The summaries after appending `fresh` (in seq order), one per conversation touched. */
+function headOf(row: ChatRow): ChatHead {
+  return { lastSeq: row.last.seq, unread: row.unread, readUpTo: row.readUpTo };
+}
+
+/**
+ * The summaries after appending `fresh` (in seq order), one per conversation
+ * touched, encoded: the heads come from the owner's cache (`seen.chats`), or
+ * are read once from the summary rows.
+ */
 export function chatUpdates(
   ctx: Ctx,
   user: string,
-  fresh: readonly { readonly item: InboxAppend; readonly entry: InboxEntry }[],
+  seen: SeenState,
+  fresh: readonly Fresh[],
 ): ChatUpdate[] {
-  const out = new Map<string, ChatUpdate>();
-  for (const { item, entry } of fresh) {
-    const conversation = item.conversation;
-    const before = out.get(conversation);
-    const stored = before === undefined ? chatRow(ctx, user, conversation) : undefined;
-    out.set(conversation, {
-      conversation,
-      oldSeq: before === undefined ? stored?.last.seq : before.oldSeq,
-      row: chatRowAfter(before?.row ?? stored, user, entry),
+  if (fresh.length === 1) {
+    const only = fresh[0] as Fresh;
+    const before = headBefore(ctx, user, seen, only.item.conversation);
+    return [update(user, only, before?.lastSeq, before)];
+  }
+  const last = new Map<string, { oldSeq: number | undefined; head: ChatHead; newest: Fresh }>();
+  for (const f of fresh) {
+    const conversation = f.item.conversation;
+    const before = last.get(conversation);
+    const prev = before?.head ?? headBefore(ctx, user, seen, conversation);
+    last.set(conversation, {
+      oldSeq: before === undefined ? prev?.lastSeq : before.oldSeq,
+      head: headAfter(prev, user, f.entry),
+      newest: f,
     });
   }
-  return [...out.values()];
+  const out: ChatUpdate[] = [];
+  for (const [conversation, { oldSeq, head, newest }] of last)
+    out.push({
+      conversation,
+      oldSeq,
+      head,
+      row: stampedSummary(newest.encoded, head.unread, head.readUpTo),
+    });
+  return out;
 }
 
-/** Encoded ahead of the conditional block, like the entries, so nothing in it can throw. */
-export function encodeChatUpdates(updates: readonly ChatUpdate[], nowMs: number) {
-  return updates.map((u) => ({ ...u, encoded: stamped(u.row, nowMs) }));
+/** The conversation's head before this append: cached, or read from its summary row. */
+function headBefore(
+  ctx: Ctx,
+  user: string,
+  seen: SeenState,
+  conversation: string,
+): ChatHead | undefined {
+  const cached = seen.chats.get(conversation);
+  if (cached !== undefined) return cached;
+  const row = chatRow(ctx, user, conversation);
+  return row === undefined ? undefined : headOf(row);
+}
+
+/** `prev` after `entry`, by the rule every store shares (`chatRowAfter`). */
+function headAfter(prev: ChatHead | undefined, user: string, entry: InboxEntry): ChatHead {
+  const row = chatRowAfter(
+    prev === undefined ? undefined : { last: entry, unread: prev.unread, readUpTo: prev.readUpTo },
+    user,
+    entry,
+  );
+  return { lastSeq: entry.seq, unread: row.unread, readUpTo: row.readUpTo };
+}
+
+function update(
+  user: string,
+  newest: Fresh,
+  oldSeq: number | undefined,
+  prev: ChatHead | undefined,
+): ChatUpdate {
+  const head = headAfter(prev, user, newest.entry);
+  return {
+    conversation: newest.item.conversation,
+    oldSeq,
+    head,
+    row: stampedSummary(newest.encoded, head.unread, head.readUpTo),
+  };
 }
 
 /** The writes of `updates`; call inside the append's conditional block. */
-export function writeChatUpdates(
-  ctx: Ctx,
-  user: string,
-  updates: ReturnType<typeof encodeChatUpdates>,
-): void {
+export function writeChatUpdates(ctx: Ctx, user: string, updates: readonly ChatUpdate[]): void {
   const { users } = ctx.dbs;
   for (const u of updates) {
     if (u.oldSeq !== undefined) void users.remove(activityKey(user, u.oldSeq));
-    void users.put(activityKey(user, u.row.last.seq), u.conversation);
-    void users.put(chatKey(user, u.conversation), u.encoded);
+    void users.put(activityKey(user, u.head.lastSeq), u.conversation);
+    void users.put(chatKey(user, u.conversation), u.row);
   }
+}
+
+/** Caches the heads of `updates` once their append applied. */
+export function rememberChatUpdates(after: SeenState, updates: readonly ChatUpdate[]): void {
+  for (const u of updates) rememberChat(after, u.conversation, u.head);
 }
 
 export function conversations(
@@ -135,7 +205,7 @@ function unreadAfter(ctx: Ctx, user: string, conversation: string, seq: number):
   return count;
 }
 
-export async function markRead(
+export function markRead(
   ctx: Ctx,
   user: string,
   epoch: number,
@@ -147,30 +217,30 @@ export async function markRead(
   checkKey('conversation', conversation);
   checkInt('upTo', upTo, 0);
   const owner = `user:${user}`;
-  const { owners } = ctx;
-  return owners.serialize(owner, () =>
-    owners.decideLoop<ReadMark | undefined>('markRead', owner, async () => {
-      const seen = owners.read(owner);
-      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
-      const row = chatRow(ctx, user, conversation);
-      if (row === undefined) return { done: undefined };
-      const target = Math.min(upTo, row.last.seq);
-      if (target <= row.readUpTo)
-        return { done: { readUpTo: row.readUpTo, unread: row.unread, raised: false } };
-      const next: ChatRow = {
-        last: row.last,
-        unread: unreadAfter(ctx, user, conversation, target),
-        readUpTo: target,
-      };
-      const encoded = stamped(next, ctx.clock.now());
-      // The owner state is written unchanged: its version moves, which orders
-      // this write with the appends deciding on the same state.
-      const applied = await owners.commit('markRead', owner, seen, seen.state, () => {
+  return ctx.owners.decide<ReadMark | undefined>('markRead', owner, (seen) => {
+    if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
+    const row = chatRow(ctx, user, conversation);
+    if (row === undefined) return { done: undefined };
+    const target = Math.min(upTo, row.last.seq);
+    if (target <= row.readUpTo)
+      return { done: { readUpTo: row.readUpTo, unread: row.unread, raised: false } };
+    const next: ChatRow = {
+      last: row.last,
+      unread: unreadAfter(ctx, user, conversation, target),
+      readUpTo: target,
+    };
+    const encoded = stamped(next, ctx.clock.now());
+    // The owner state is written unchanged: its version moves, which orders
+    // this write with the appends deciding on the same state.
+    return {
+      result: { readUpTo: next.readUpTo, unread: next.unread, raised: true },
+      next: seen.state,
+      rows() {
         void ctx.dbs.users.put(chatKey(user, conversation), encoded);
-      });
-      return applied
-        ? { done: { readUpTo: next.readUpTo, unread: next.unread, raised: true } }
-        : { retry: true };
-    }),
-  );
+      },
+      applied(after) {
+        rememberChat(after, conversation, headOf(next));
+      },
+    };
+  });
 }

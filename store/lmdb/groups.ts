@@ -22,7 +22,8 @@ import {
   checkLimit,
 } from '../validate.ts';
 import { type Ctx, written } from './context.ts';
-import { END, groupEntryKey, groupKeyIndexKey, live, stamped, Tag } from './schema.ts';
+import { stamped } from './row-bytes.ts';
+import { END, groupEntryKey, groupKeyIndexKey, live, Tag } from './schema.ts';
 
 export function getGroup(ctx: Ctx, id: string): GroupMeta | undefined {
   checkId('id', id);
@@ -68,56 +69,50 @@ function liveGseqOf(ctx: Ctx, group: string, key: string, nowMs: number): number
   return live(row, ctx.retention.groupLogTtlMs, nowMs) === undefined ? undefined : gseq;
 }
 
-export async function appendGroupLog(
+export function appendGroupLog(
   ctx: Ctx,
   group: string,
   epoch: number,
   records: readonly GroupLogRecord[],
-): Promise<AppendResult[]> {
+): AppendResult[] | Promise<AppendResult[]> {
   checkId('group', group);
   checkEpoch(epoch);
   const list = checkGroupLogRecords(records);
   if (list.length === 0) return [];
   const owner = `group:${group}`;
   const { owners, dbs, clock } = ctx;
-  return owners.serialize(owner, () =>
-    owners.decideLoop<AppendResult[]>('appendGroupLog', owner, async () => {
-      const seen = owners.read(owner);
-      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
-      const now = clock.now();
-      const results: AppendResult[] = [];
-      const fresh: { record: GroupLogRecord; gseq: number }[] = [];
-      const inCall = new Map<string, number>();
-      let head = seen.state.g;
-      for (const record of list) {
-        const prior = inCall.get(record.key) ?? liveGseqOf(ctx, group, record.key, now);
-        if (prior !== undefined) {
-          results.push({ seq: prior, duplicate: true });
-          continue;
-        }
-        head += 1;
-        inCall.set(record.key, head);
-        fresh.push({ record, gseq: head });
-        results.push({ seq: head, duplicate: false });
+  return owners.decide<AppendResult[]>('appendGroupLog', owner, (seen) => {
+    if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
+    const now = clock.now();
+    const results: AppendResult[] = [];
+    const fresh: { record: GroupLogRecord; gseq: number }[] = [];
+    const inCall = new Map<string, number>();
+    let head = seen.state.g;
+    for (const record of list) {
+      const prior = inCall.get(record.key) ?? liveGseqOf(ctx, group, record.key, now);
+      if (prior !== undefined) {
+        results.push({ seq: prior, duplicate: true });
+        continue;
       }
-      if (fresh.length === 0) return { done: results };
-      // Encode before the conditional block, so nothing in it can throw half-way.
-      const rows = fresh.map(({ record, gseq }) => stamped(toEntry(group, gseq, record), now));
-      const applied = await owners.commit(
-        'appendGroupLog',
-        owner,
-        seen,
-        { ...seen.state, g: head },
-        () => {
-          for (const [i, { record, gseq }] of fresh.entries()) {
-            void dbs.glog.put(groupEntryKey(group, gseq), rows[i]);
-            void dbs.glog.put(groupKeyIndexKey(group, record.key), gseq);
-          }
-        },
-      );
-      return applied ? { done: results } : { retry: true };
-    }),
-  );
+      head += 1;
+      inCall.set(record.key, head);
+      fresh.push({ record, gseq: head });
+      results.push({ seq: head, duplicate: false });
+    }
+    if (fresh.length === 0) return { done: results };
+    // Encode before the conditional block, so nothing in it can throw half-way.
+    const rows = fresh.map(({ record, gseq }) => stamped(toEntry(group, gseq, record), now));
+    return {
+      result: results,
+      next: { ...seen.state, g: head },
+      rows: () => {
+        for (const [i, { record, gseq }] of fresh.entries()) {
+          void dbs.glog.put(groupEntryKey(group, gseq), rows[i]);
+          void dbs.glog.put(groupKeyIndexKey(group, record.key), gseq);
+        }
+      },
+    };
+  });
 }
 
 export function readGroupLog(

@@ -3,8 +3,8 @@
  * index; outbound pending marks; conversation history.
  *
  * One append is one decision on the owner's committed state (epoch, head)
- * and the committed key index, made inside `serialize("user:<id>")`, then one
- * conditional block (`Owners.commit`) holding every row of every new item:
+ * and the committed key index, made by `Owners.decide("user:<id>")`, then one
+ * conditional block holding every row of every new item:
  * entry, key index, history row, pending marks, the chat list summaries of
  * their conversations (`chats.ts`) and the new head. So it is
  * all-or-nothing, and it lands only if no other write to the owner came in
@@ -35,8 +35,10 @@ import {
   checkKey,
   checkLimit,
 } from '../validate.ts';
-import { chatUpdates, encodeChatUpdates, writeChatUpdates } from './chats.ts';
+import { chatUpdates, type Fresh, rememberChatUpdates, writeChatUpdates } from './chats.ts';
 import { type Ctx, written } from './context.ts';
+import type { Decision, SeenState } from './owners.ts';
+import { encodeEntry } from './row-bytes.ts';
 import {
   END,
   entryKey,
@@ -45,14 +47,19 @@ import {
   live,
   pendingKey,
   type Stamped,
-  stamped,
   Tag,
 } from './schema.ts';
 
-/** The stored entry: the record's defined fields plus `user` and `seq`. */
-function toEntry(user: string, seq: number, record: InboxRecord): InboxEntry {
-  const entry: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) entry[k] = v;
+/** The stored entry: the record's fields that are set, plus `user` and `seq`. */
+function toEntry(user: string, seq: number, r: InboxRecord): InboxEntry {
+  // Field by field, not a walk over Object.entries: this runs for every append.
+  const entry: Record<string, unknown> = { key: r.key, from: r.from, id: r.id };
+  if (r.to !== undefined) entry.to = r.to;
+  if (r.group !== undefined) entry.group = r.group;
+  entry.ts = r.ts;
+  entry.content = r.content;
+  if (r.device !== undefined) entry.device = r.device;
+  if (r.gseq !== undefined) entry.gseq = r.gseq;
   entry.user = user;
   entry.seq = seq;
   return entry as unknown as InboxEntry;
@@ -87,67 +94,72 @@ function liveSeqOf(ctx: Ctx, user: string, key: string, nowMs: number): number |
   return liveConversation(ctx, user, seq, nowMs) === undefined ? undefined : seq;
 }
 
-export async function appendInbox(
+export function appendInbox(
   ctx: Ctx,
   user: string,
   epoch: number,
   items: readonly InboxAppend[],
-): Promise<AppendResult[]> {
+): AppendResult[] | Promise<AppendResult[]> {
   checkId('user', user);
   checkEpoch(epoch);
   const list = checkInboxItems(items);
   if (list.length === 0) return [];
-  const owner = `user:${user}`;
-  const { owners, dbs, clock } = ctx;
-  return owners.serialize(owner, () =>
-    owners.decideLoop<AppendResult[]>('appendInbox', owner, async () => {
-      const seen = owners.read(owner);
-      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
-      const now = clock.now();
-      const results: AppendResult[] = [];
-      const fresh: { item: InboxAppend; seq: number }[] = [];
-      const inCall = new Map<string, number>();
-      let head = seen.state.i;
-      for (const item of list) {
-        const key = item.record.key;
-        const prior = inCall.get(key) ?? liveSeqOf(ctx, user, key, now);
-        if (prior !== undefined) {
-          results.push({ seq: prior, duplicate: true });
-          continue;
-        }
-        head += 1;
-        inCall.set(key, head);
-        fresh.push({ item, seq: head });
-        results.push({ seq: head, duplicate: false });
-      }
-      if (fresh.length === 0) return { done: results };
-      // Encode before the conditional block, so nothing in it can throw half-way.
-      const entries = fresh.map(({ item, seq }) => ({
-        item,
-        entry: toEntry(user, seq, item.record),
-      }));
-      const rows = entries.map(({ entry }) => stamped(entry, now));
-      const chats = encodeChatUpdates(chatUpdates(ctx, user, entries), now);
-      const applied = await owners.commit(
-        'appendInbox',
-        owner,
-        seen,
-        { ...seen.state, i: head },
-        () => {
-          const { users } = dbs;
-          for (const [i, { item, seq }] of fresh.entries()) {
-            void users.put(historyKey(user, item.conversation, seq), rows[i]);
-            void users.put(keyIndexKey(user, item.record.key), seq);
-            void users.put(entryKey(user, seq), [now, item.conversation]);
-            for (const to of new Set(item.pendingFor ?? []))
-              void users.put(pendingKey(user, seq, to), 1);
-          }
-          writeChatUpdates(ctx, user, chats);
-        },
-      );
-      return applied ? { done: results } : { retry: true };
-    }),
+  return ctx.owners.decide('appendInbox', `user:${user}`, (seen) =>
+    decideAppend(ctx, user, epoch, list, seen),
   );
+}
+
+/** The append of `list` on the owner's state `seen`: the results, and the rows of the new items. */
+function decideAppend(
+  ctx: Ctx,
+  user: string,
+  epoch: number,
+  list: readonly InboxAppend[],
+  seen: SeenState,
+): Decision<AppendResult[]> {
+  if (seen.state.e !== epoch) throw staleEpoch(`user:${user}`, epoch, seen.state.e);
+  const now = ctx.clock.now();
+  const results: AppendResult[] = [];
+  const fresh: Fresh[] = [];
+  // Keys of this call: only a call of several items can repeat one.
+  const inCall = list.length > 1 ? new Map<string, number>() : undefined;
+  let head = seen.state.i;
+  for (const item of list) {
+    const key = item.record.key;
+    const prior = inCall?.get(key) ?? liveSeqOf(ctx, user, key, now);
+    if (prior !== undefined) {
+      results.push({ seq: prior, duplicate: true });
+      continue;
+    }
+    head += 1;
+    inCall?.set(key, head);
+    // Encoded before the conditional block, so nothing in it can throw half-way.
+    const entry = toEntry(user, head, item.record);
+    fresh.push({ item, seq: head, entry, encoded: encodeEntry(entry, now) });
+    results.push({ seq: head, duplicate: false });
+  }
+  if (fresh.length === 0) return { done: results };
+  const chats = chatUpdates(ctx, user, seen, fresh);
+  return {
+    result: results,
+    next: { ...seen.state, i: head },
+    rows() {
+      const { users } = ctx.dbs;
+      for (const { item, seq, encoded } of fresh) {
+        void users.put(historyKey(user, item.conversation, seq), encoded.row);
+        void users.put(keyIndexKey(user, item.record.key), seq);
+        void users.put(entryKey(user, seq), [now, item.conversation]);
+        const pendingFor = item.pendingFor;
+        if (pendingFor === undefined || pendingFor.length === 0) continue;
+        for (const to of pendingFor.length === 1 ? pendingFor : new Set(pendingFor))
+          void users.put(pendingKey(user, seq, to), 1);
+      }
+      writeChatUpdates(ctx, user, chats);
+    },
+    applied(after) {
+      rememberChatUpdates(after, chats);
+    },
+  };
 }
 
 export function readInbox(ctx: Ctx, user: string, afterSeq: number, limit: number): InboxEntry[] {

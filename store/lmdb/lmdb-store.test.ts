@@ -194,6 +194,38 @@ describe('lmdb store', () => {
     await second.close();
   });
 
+  it('a second store writing the same owner makes the first decide again on fresh state, chat list heads included', async () => {
+    const path = freshPath();
+    const first = await openLmdbStore({ path, sweepIntervalMs: 0 });
+    const second = await openLmdbStore({ path, sweepIntervalMs: 0 });
+    const item = (n: number) => ({
+      record: { key: `b/${n}`, from: 'b', id: `${n}`, to: 'a', ts: n, content: { type: 't' } },
+      conversation: 'u:b',
+    });
+    const e1 = await first.acquireEpoch('user:a');
+    await first.appendInbox('a', e1, [item(1)]);
+    const e2 = await second.acquireEpoch('user:a');
+    await second.appendInbox('a', e2, [item(2)]);
+    await second.markRead('a', e2, 'u:b', 1);
+    // The first store's cached state (epoch 1, head 1, unread 1) is refused by the version.
+    await expect(first.appendInbox('a', e1, [item(3)])).rejects.toMatchObject({
+      code: 'fenced',
+      message: `"user:a": epoch 1 is stale: epoch 2 was acquired since`,
+    });
+    const e3 = await first.acquireEpoch('user:a');
+    expect(e3).toBe(3);
+    expect(await first.appendInbox('a', e3, [item(3), item(2)])).toEqual([
+      { seq: 3, duplicate: false },
+      { seq: 2, duplicate: true },
+    ]);
+    const page = await second.conversations('a', null, 10);
+    expect(page.items.map((c) => [c.conversation, c.last.seq, c.unread, c.readUpTo])).toEqual([
+      ['u:b', 3, 2, 1],
+    ]);
+    await first.close();
+    await second.close();
+  });
+
   it('a closed store rejects every call with unavailable', async () => {
     const store = await openLmdbStore({ path: freshPath(), sweepIntervalMs: 0 });
     await store.close();

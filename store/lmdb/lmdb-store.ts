@@ -44,8 +44,6 @@ import * as receipts from './receipts.ts';
 import { cursorKey, type Dbs, END, Tag } from './schema.ts';
 import * as wake from './wake.ts';
 
-const noRows = (): void => {};
-
 /** What one background sweep did, for logs and metrics. */
 export type SweepOutcome = { readonly purged: number } | { readonly error: unknown };
 
@@ -83,15 +81,10 @@ export class LmdbStore implements Store {
   acquireEpoch(owner: string): Promise<number> {
     return this.guard('acquireEpoch', owner, () => {
       checkId('owner', owner);
-      const { owners } = this.ctx;
-      return owners.serialize(owner, () =>
-        owners.decideLoop<number>('acquireEpoch', owner, async () => {
-          const seen = owners.read(owner);
-          const next = { ...seen.state, e: seen.state.e + 1 };
-          const applied = await owners.commit('acquireEpoch', owner, seen, next, noRows);
-          return applied ? { done: next.e } : { retry: true };
-        }),
-      );
+      return this.ctx.owners.decide('acquireEpoch', owner, (seen) => {
+        const next = { ...seen.state, e: seen.state.e + 1 };
+        return { result: next.e, next, rows() {} };
+      });
     });
   }
 
@@ -302,13 +295,27 @@ export class LmdbStore implements Store {
     });
   }
 
-  private async guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
-    const what = () => `${method}(${quote(subject)})`;
-    if (this.closed) throw unavailable(what(), 'the store is closed');
+  /**
+   * Runs `op`, mapping whatever it throws or rejects with to ParleyError.
+   * Not an async function: the hot path allocates one promise, `op`'s.
+   */
+  private guard<T>(method: string, subject: unknown, op: () => T | Promise<T>): Promise<T> {
+    if (this.closed)
+      return Promise.reject(unavailable(what(method, subject), 'the store is closed'));
+    let result: T | Promise<T>;
     try {
-      return await op();
+      result = op();
     } catch (err) {
-      throw toStoreError(err, what());
+      return Promise.reject(toStoreError(err, what(method, subject)));
     }
+    if (!(result instanceof Promise)) return Promise.resolve(result);
+    return result.then(undefined, (err: unknown) => {
+      throw toStoreError(err, what(method, subject));
+    });
   }
+}
+
+/** The call named in an error message. */
+function what(method: string, subject: unknown): string {
+  return `${method}(${quote(subject)})`;
 }

@@ -5,7 +5,7 @@
  * Monotonic: a receipt is recorded only when it raises the stored status
  * (none < delivered < read), also against an earlier receipt of the same call.
  * Each raise gets the next `rseq`. The decision is made on the committed state
- * of `user:<sender>` (inside its `serialize`) and written as one conditional
+ * of `user:<sender>` (`Owners.decide`) and written as one conditional
  * block with the new receipt head, fenced by the sender's epoch, like inbox
  * appends (`inbox.ts`). Status rows and log rows expire with the inbox TTL;
  * the head does not, so `rseq` stays gapless.
@@ -18,60 +18,54 @@ import { END, live, receiptKey, statusKey, Tag } from './schema.ts';
 
 const rank: Record<ReceiptStatus, number> = { delivered: 1, read: 2 };
 
-export async function recordReceipts(
+export function recordReceipts(
   ctx: Ctx,
   sender: string,
   epoch: number,
   receipts: readonly Receipt[],
-): Promise<ReceiptEntry[]> {
+): ReceiptEntry[] | Promise<ReceiptEntry[]> {
   checkId('sender', sender);
   checkEpoch(epoch);
   const list = checkReceipts(receipts);
   if (list.length === 0) return [];
   const owner = `user:${sender}`;
   const { owners, dbs, clock, retention } = ctx;
-  return owners.serialize(owner, () =>
-    owners.decideLoop<ReceiptEntry[]>('recordReceipts', owner, async () => {
-      const seen = owners.read(owner);
-      if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
-      const now = clock.now();
-      const ttl = retention.inboxTtlMs;
-      const raised: ReceiptEntry[] = [];
-      const inCall = new Map<string, ReceiptStatus>();
-      let rhead = seen.state.r;
-      for (const r of list) {
-        const pair = `${r.id}\u0000${r.by}`;
-        const current =
-          inCall.get(pair) ??
-          live<ReceiptStatus>(dbs.users.get(statusKey(sender, r.id, r.by)), ttl, now);
-        if (current !== undefined && rank[r.status] <= rank[current]) continue;
-        inCall.set(pair, r.status);
-        rhead += 1;
-        raised.push({
-          id: r.id,
-          by: r.by,
-          ...(r.group === undefined ? {} : { group: r.group }),
-          status: r.status,
-          ts: r.ts,
-          rseq: rhead,
-        });
-      }
-      if (raised.length === 0) return { done: [] };
-      const applied = await owners.commit(
-        'recordReceipts',
-        owner,
-        seen,
-        { ...seen.state, r: rhead },
-        () => {
-          for (const e of raised) {
-            void dbs.users.put(receiptKey(sender, e.rseq), [now, e]);
-            void dbs.users.put(statusKey(sender, e.id, e.by), [now, e.status]);
-          }
-        },
-      );
-      return applied ? { done: raised } : { retry: true };
-    }),
-  );
+  return owners.decide<ReceiptEntry[]>('recordReceipts', owner, (seen) => {
+    if (seen.state.e !== epoch) throw staleEpoch(owner, epoch, seen.state.e);
+    const now = clock.now();
+    const ttl = retention.inboxTtlMs;
+    const raised: ReceiptEntry[] = [];
+    const inCall = new Map<string, ReceiptStatus>();
+    let rhead = seen.state.r;
+    for (const r of list) {
+      const pair = `${r.id}\u0000${r.by}`;
+      const current =
+        inCall.get(pair) ??
+        live<ReceiptStatus>(dbs.users.get(statusKey(sender, r.id, r.by)), ttl, now);
+      if (current !== undefined && rank[r.status] <= rank[current]) continue;
+      inCall.set(pair, r.status);
+      rhead += 1;
+      raised.push({
+        id: r.id,
+        by: r.by,
+        ...(r.group === undefined ? {} : { group: r.group }),
+        status: r.status,
+        ts: r.ts,
+        rseq: rhead,
+      });
+    }
+    if (raised.length === 0) return { done: [] };
+    return {
+      result: raised,
+      next: { ...seen.state, r: rhead },
+      rows: () => {
+        for (const e of raised) {
+          void dbs.users.put(receiptKey(sender, e.rseq), [now, e]);
+          void dbs.users.put(statusKey(sender, e.id, e.by), [now, e.status]);
+        }
+      },
+    };
+  });
 }
 
 export function readReceipts(

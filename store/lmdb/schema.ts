@@ -46,15 +46,7 @@
  *   and the TTLs do not go back (if they do, reads stay correct; purging of
  *   the out-of-order rows waits until the rows before them expire).
  */
-import {
-  asBinary,
-  type Binary,
-  type Database,
-  type DatabaseOptions,
-  type Key,
-  type RootDatabase,
-} from 'lmdb';
-import { Packr } from 'msgpackr';
+import type { Database, DatabaseOptions, Key, RootDatabase } from 'lmdb';
 import type { GroupMeta, MediaMeta, Retention } from '../contract.ts';
 
 export interface OwnerState {
@@ -97,7 +89,7 @@ export interface Dbs {
 }
 
 /** Plain msgpack maps (no record extension): the cheapest to encode for one-off shapes. */
-const PACK_OPTIONS = { useRecords: false, variableMapSize: true } as const;
+export const PACK_OPTIONS = { useRecords: false, variableMapSize: true } as const;
 
 /** Opens the named databases of `env`. */
 export function openDbs(env: RootDatabase): Dbs {
@@ -141,17 +133,6 @@ export const statusKey = (sender: string, id: string, by: string): Key[] => [
 export const receiptKey = (sender: string, rseq: number): Key[] => [sender, Tag.ReceiptLog, rseq];
 export const groupEntryKey = (group: string, gseq: number): Key[] => [group, Tag.Entry, gseq];
 export const groupKeyIndexKey = (group: string, key: string): Key[] => [group, Tag.Key, key];
-
-const packr = new Packr(PACK_OPTIONS);
-
-/**
- * `[writtenAtMs, value]` encoded as msgpack ahead of the write, to put as is
- * (`asBinary`): encoding cannot then fail half-way through a conditional
- * block. Copied out of the packer's buffer, which the next pack reuses.
- */
-export function stamped(value: unknown, writtenAtMs: number): Binary {
-  return asBinary(Uint8Array.prototype.slice.call(packr.pack([writtenAtMs, value])));
-}
 
 /** A row written at `writtenAtMs` with TTL `ttlMs` (0: never) has expired at `nowMs`. */
 export function isExpired(writtenAtMs: number, ttlMs: number, nowMs: number): boolean {
