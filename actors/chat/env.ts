@@ -22,12 +22,6 @@ export interface ChatConfig {
   readonly quietMs: number;
   /** An actor with no sessions and nothing pending passivates after this long idle. */
   readonly idlePassivateMs: number;
-  /**
-   * A client message that reached its user actor later than this after the
-   * edge read it is refused `unavailable` without being stored: the node is
-   * overloaded, and queueing it would only make every later message later.
-   */
-  readonly admitMs: number;
   /** Inbox entries read per store call while replaying to a device. */
   readonly replayBatch: number;
   /** Forwards resent per recipient per tick, at most. */
@@ -42,7 +36,6 @@ export const DEFAULT_CHAT_CONFIG: ChatConfig = {
   cursorFlushMs: 5000,
   quietMs: 10_000,
   idlePassivateMs: 60_000,
-  admitMs: 500,
   replayBatch: 500,
   resendBatch: 200,
 };

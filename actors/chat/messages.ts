@@ -71,18 +71,12 @@ export type UserMsg =
   | { readonly t: 'detach'; readonly device: string; readonly edge: Ref<EdgeMsg> }
   /** The session drained the last replay batch: send the next one. */
   | { readonly t: 'replay_more'; readonly device: string; readonly edge: Ref<EdgeMsg> }
-  /**
-   * A validated client frame from a session of this user. `at`: the edge's
-   * clock when it read the frame; a message that waited longer than
-   * `admitMs` before the user actor got to it is refused `unavailable`
-   * (backpressure: the client sends it again later) instead of stored late.
-   */
+  /** A validated client frame from a session of this user. */
   | {
       readonly t: 'client';
       readonly device: string;
       readonly edge: Ref<EdgeMsg>;
       readonly frame: ClientFrame;
-      readonly at?: number;
     }
   /**
    * A 1:1 message from another user's actor, to append to this inbox.

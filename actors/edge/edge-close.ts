@@ -23,6 +23,7 @@ export function release(state: EdgeState): void {
   state.closed = true;
   const { ctx, user, device } = state;
   state.heartbeats.cancel(ctx);
+  state.inflight?.dispose();
   state.attachChecks.cancel(ctx);
   const subscriptions = state.subscriptions;
   if (subscriptions !== undefined) {

@@ -90,7 +90,7 @@ function ackBucketOf(state: EdgeState, now: number): TokenBucket {
 
 /** The in-flight table, made when the first frame that waits for an answer comes. */
 function trackOf(state: EdgeState): InFlight {
-  return (state.inflight ??= new InFlight(state.limits.inflightMessagesMax));
+  return (state.inflight ??= new InFlight(state.limits.inflightMessagesMax, state.load));
 }
 
 /** Handles a valid frame; a promise when it needs presence I/O. */
@@ -109,6 +109,13 @@ function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefin
     case 'settings':
       return state.presence.setLastSeenVisibility(state.user, frame.lastSeen);
     default: {
+      if (frame.type === 'message' && state.load?.full === true) {
+        // Backpressure, not more work: the node is behind; nothing is stored.
+        sendError(state, 'unavailable', 'the server is overloaded; send it again later', {
+          id: frame.id,
+        });
+        return undefined;
+      }
       if (awaitsAnswer(frame) && !trackOf(state).track(frame)) {
         sendError(
           state,
@@ -118,14 +125,8 @@ function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefin
         );
         return undefined;
       }
-      if (frame.type !== 'message') {
-        toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame });
-        return undefined;
-      }
-      state.counters.messageIn();
-      // Stamped: a message that waits too long before its user actor gets to it is refused (backpressure).
-      const at = state.ctx.clock.now();
-      toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame, at });
+      if (frame.type === 'message') state.counters.messageIn();
+      toUser(state, { t: 'client', device: state.device, edge: state.ctx.self, frame });
       return undefined;
     }
   }

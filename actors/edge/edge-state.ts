@@ -19,6 +19,7 @@ import { type Deadlines, deadlines } from './deadlines.ts';
 import type { EdgeSocket } from './edge-socket.ts';
 import type { InFlight } from './in-flight.ts';
 import { type EdgeLimits, resolveEdgeLimits } from './limits.ts';
+import type { EdgeLoad } from './load.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 
 export interface EdgeOptions {
@@ -29,6 +30,8 @@ export interface EdgeOptions {
   readonly presence: Presence;
   readonly limits?: Partial<EdgeLimits>;
   readonly counters?: EdgeCounters;
+  /** The node's messages in flight (one per node); without it no node-wide bound applies. */
+  readonly load?: EdgeLoad;
 }
 
 export type Ctx = ActorContext<EdgeMsg>;
@@ -44,6 +47,7 @@ export interface EdgeState {
   readonly presence: Presence;
   readonly limits: EdgeLimits;
   readonly counters: EdgeCounters;
+  readonly load: EdgeLoad | undefined;
   /** The queue the next heartbeat waits in (one per clock and interval). */
   readonly heartbeats: Deadlines<EdgeMsg>;
   /** The queue an unanswered `attach` waits in. */
@@ -111,6 +115,7 @@ export function newEdgeState(options: EdgeOptions, limits: EdgeLimits, ctx: Ctx)
     presence: options.presence,
     limits,
     counters: options.counters ?? noCounters,
+    load: options.load,
     heartbeats: deadlines(ctx.clock, 'heartbeat', limits.heartbeatIntervalMs, HEARTBEAT),
     attachChecks: deadlines(ctx.clock, 'attach_check', limits.attachRetryMs, ATTACH_CHECK),
     bucket: undefined,

@@ -31,6 +31,7 @@
  *   the bound for good) and, when only messages wait, `track` refuses.
  */
 import type { ClientFrame } from '../protocol/index.ts';
+import type { EdgeLoad } from './load.ts';
 
 /** Times an in-flight frame is submitted again after crashes of the user actor. */
 export const RESUBMITS_MAX = 1;
@@ -67,10 +68,21 @@ export class InFlight {
   /** `sent` acks held until their predecessor's ack is written: predecessor id → [id, ack]. */
   private readonly held = new Map<string, [string, string]>();
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    /** The node's count of messages in flight, kept with this table's (`load.ts`). */
+    private readonly load?: EdgeLoad,
+  ) {}
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The connection ended: its messages no longer count as the node's. */
+  dispose(): void {
+    if (this.load === undefined) return;
+    for (const key of this.entries.keys()) if (key.startsWith('m:')) this.load.inFlight--;
+    this.entries.clear();
   }
 
   /** Nothing waits and no ack is held: the table can be dropped until the next tracked frame. */
@@ -84,6 +96,7 @@ export class InFlight {
     if (key === undefined || this.entries.has(key)) return true;
     if (this.entries.size >= this.max && !this.evictRequest()) return false;
     this.entries.set(key, { frame, crashes: 0 });
+    if (this.load !== undefined && frame.type === 'message') this.load.inFlight++;
     if (key.startsWith('r:')) this.requests++;
     return true;
   }
@@ -116,7 +129,7 @@ export class InFlight {
           this.held.set(prior!, [id, json]);
           return { write: [], resubmit: waiting.frame };
         }
-        this.entries.delete(`m:${id}`);
+        this.delete(`m:${id}`);
         return { write: [json, ...this.releaseAfter(id)] };
       }
     }
@@ -132,7 +145,7 @@ export class InFlight {
     const out: string[] = [];
     for (let next = this.held.get(id); next !== undefined; next = this.held.get(next[0])) {
       this.held.delete(id);
-      this.entries.delete(`m:${next[0]}`);
+      this.delete(`m:${next[0]}`);
       out.push(next[1]);
       id = next[0];
     }
@@ -140,7 +153,9 @@ export class InFlight {
   }
 
   private delete(key: string): void {
-    if (this.entries.delete(key) && key.startsWith('r:')) this.requests--;
+    if (!this.entries.delete(key)) return;
+    if (key.startsWith('r:')) this.requests--;
+    else if (this.load !== undefined) this.load.inFlight--;
   }
 
   /**

@@ -24,6 +24,8 @@ export interface EdgeLimits {
   readonly presenceUsersMax: number;
   /** Frames (messages, requests with a ref) forwarded and not yet answered; past it a frame is refused `rate_limited`. */
   readonly inflightMessagesMax: number;
+  /** Messages all edges of a node forwarded and not yet answered; past it a new message is refused `unavailable` (`load.ts`). */
+  readonly nodeMessagesInFlightMax: number;
   /** An `attach` with no `attached` and no replay batch back after this long is sent again (it went to a node that is gone). Default 750 ms: well under a failover, and only sent again when the replay made no progress. */
   readonly attachRetryMs: number;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   sendBufferBytesMax: 4 * 1024 * 1024,
   presenceUsersMax: 10_000,
   inflightMessagesMax: 4096,
+  nodeMessagesInFlightMax: 5000,
   attachRetryMs: 750,
 };
 
@@ -53,6 +56,7 @@ export function resolveEdgeLimits(limits: Partial<EdgeLimits> = {}): EdgeLimits 
     'sendBufferBytesMax',
     'presenceUsersMax',
     'inflightMessagesMax',
+    'nodeMessagesInFlightMax',
     'attachRetryMs',
   ] as const)
     positive(name, out[name], true);

@@ -75,6 +75,7 @@ import {
   localHostError,
 } from './http-guards.ts';
 import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
+import { EdgeLoad } from './load.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
 import { spawnEdgeSession } from './session.ts';
@@ -192,6 +193,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     mediaBytesMax: limits.mediaBytesMax,
   };
   const edgeLimits = resolveEdgeLimits(limits);
+  const load = new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
   // No client tracking: `connections` tracks the sockets already, and ws's own set costs a
   // close listener (a closure) and a set entry per connection.
   const wss = new WebSocketServer({
@@ -360,6 +362,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           presence,
           limits: edgeLimits,
           counters: metrics,
+          load,
           mailboxMax: limits.edgeMailboxMax,
         },
         socket,

@@ -6,6 +6,7 @@
  * session rather than growing (a client that floods it is cut off, nothing
  * else is hurt).
  */
+
 import type { ActorSystem, Ref } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
 import type { Presence } from '../presence/index.ts';
@@ -14,6 +15,7 @@ import type { EdgeCounters } from './counters.ts';
 import { edgeBehavior } from './edge-actor.ts';
 import type { EdgeSocket } from './edge-socket.ts';
 import type { EdgeLimits } from './limits.ts';
+import type { EdgeLoad } from './load.ts';
 
 export interface SessionDeps {
   readonly system: ActorSystem;
@@ -21,6 +23,8 @@ export interface SessionDeps {
   readonly presence: Presence;
   readonly limits?: Partial<EdgeLimits>;
   readonly counters?: EdgeCounters;
+  /** The node's messages in flight, shared by its edges (`load.ts`). */
+  readonly load?: EdgeLoad;
   /** Messages waiting for the edge actor before it crashes. */
   readonly mailboxMax: number;
 }
@@ -40,6 +44,7 @@ export function spawnEdgeSession(
       presence: deps.presence,
       ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
       ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
+      ...(deps.load !== undefined ? { load: deps.load } : {}),
     }),
     { trapExit: true, mailbox: { capacity: deps.mailboxMax, overflow: 'crash' } },
   );

@@ -108,7 +108,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         break;
       }
       case 'client':
-        await onClient(s, msg.device, msg.edge, msg.frame, msg.at, ctx);
+        await onClient(s, msg.device, msg.edge, msg.frame, ctx);
         break;
       case 'deliver':
         await onDeliver(s, msg.msg, msg.senderSeq, msg.prevKey, ctx);

@@ -20,23 +20,12 @@ export async function onClient(
   device: string,
   edge: Ref<EdgeMsg>,
   frame: ClientFrame,
-  at: number | undefined,
   ctx: ActorContext<UserMsg>,
 ): Promise<void> {
   const { user } = s;
-  const { store, directory, config } = s.env;
+  const { store, directory } = s.env;
   switch (frame.type) {
     case 'message':
-      if (at !== undefined && ctx.clock.now() - at > config.admitMs) {
-        // Backpressure, not more work: nothing is stored, the client retries later.
-        ctx.send(edge, {
-          t: 'push',
-          json: errorJson('unavailable', 'the server is overloaded; send it again later', {
-            id: frame.id,
-          }),
-        });
-        return;
-      }
       if (frame.to !== undefined) await sendDirect(s, device, edge, frame, ctx);
       else postToGroup(s, device, edge, frame, ctx);
       return;
