@@ -2,7 +2,7 @@
  * Overload makes no more work: a slow recipient is not buried under resends
  * (each message is appended to its inbox once). The node-wide bound that
  * refuses new messages when too many are in flight is the edge's
- * (`actors/edge/load.test.ts`).
+ * (`actors/edge/edge-actor.test.ts`).
  */
 import { describe, expect, it } from 'vitest';
 import type { Ref } from '../../runtime/index.ts';
