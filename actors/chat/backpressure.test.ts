@@ -102,4 +102,18 @@ describe('no resend storms', () => {
     expect(appends.get('bob')).toBeLessThanOrEqual(21);
     expect(appends.get('alice')).toBe(20);
   });
+
+  it('an idle connected user actor keeps no timer; the next message starts its tick again', async () => {
+    const det = new Deterministic(seed);
+    const w = world(new MemoryStore(), det);
+    const alice = w.connect('alice');
+    w.connect('bob');
+    alice.send({ type: 'message', id: 'm1', to: 'bob', content: text('hi') });
+    await det.settle();
+    await det.advance(DEFAULT_CHAT_CONFIG.quietMs + 3 * DEFAULT_CHAT_CONFIG.tickMs);
+    expect(det.clock.nextTimerAt()).toBeUndefined();
+    alice.send({ type: 'message', id: 'm2', to: 'bob', content: text('again') });
+    await det.settle();
+    expect(det.clock.nextTimerAt()).toBe(det.clock.now() + DEFAULT_CHAT_CONFIG.tickMs);
+  });
 });

@@ -491,6 +491,12 @@ export function groupActor(
     // The next tick first: a store error below must not end the resends for good.
     ctx.sendAfter(config.tickMs, { t: 'tick' });
     const now = ctx.clock.now();
+    // An incarnation that lived on through a partition on the other side may
+    // have missed entries a newer one appended (its own writes would be
+    // fenced, but a group with no new post writes nothing): learn the log's
+    // head, so what members have not confirmed is resent (partition-heal).
+    const newest = (await store.groupHistory(id, null, 1)).entries.at(-1)?.gseq ?? 0;
+    if (newest > s.head) s.head = newest;
     for (const [user, m] of s.members) {
       if (m.confirmed < s.head && now - m.lastSentMs >= config.resendIntervalMs)
         await resend(s, user, m, ctx);

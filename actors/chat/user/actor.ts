@@ -37,7 +37,7 @@ import type { ChatEnv } from '../env.ts';
 import { json } from '../frames-out.ts';
 import type { UserMsg } from '../messages.ts';
 import { onDeliver, onGroupDeliver, resend } from './deliver.ts';
-import { initUser, onSessionDown, onTick } from './lifecycle.ts';
+import { initUser, keepTicking, onSessionDown, onTick } from './lifecycle.ts';
 import { onPosted } from './posts.ts';
 import { flushBuffered, scheduleFlush } from './receipts.ts';
 import { broadcast, onClient, refuseClientFrame } from './requests.ts';
@@ -86,6 +86,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
     s.routed++;
     s.lastActiveMs = ctx.clock.now();
     s.passivating = false;
+    keepTicking(s, ctx);
   }
   try {
     switch (msg.t) {

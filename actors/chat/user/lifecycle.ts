@@ -19,6 +19,8 @@ import { retryPosts } from './posts.ts';
 import { flushCursors } from './sessions.ts';
 import type { UserState } from './state.ts';
 
+const TICK: UserMsg = { t: 'tick' };
+
 export async function initUser(
   user: string,
   env: ChatEnv,
@@ -39,7 +41,7 @@ export async function initUser(
     const e = p.entry;
     outbound.add(p.recipient, { senderSeq: e.seq, key: e.key, msg: messageCore(e) }, 0, undefined);
   }
-  ctx.sendAfter(config.tickMs, { t: 'tick' });
+  ctx.sendAfter(config.tickMs, TICK);
   return {
     user,
     env,
@@ -54,6 +56,7 @@ export async function initUser(
     clears: [],
     flushedMs: ctx.clock.now(),
     posts: undefined,
+    ticking: true,
     acks: new AckOrder(),
     pushedUpTo: head,
     ackedAbove: new Map(),
@@ -78,17 +81,33 @@ export function messageCore(e: InboxEntry): MessageCore {
   };
 }
 
+/**
+ * Starts ticking again if the actor stopped (idle); called for every
+ * message routed to it, so anything that makes work also makes a tick.
+ */
+export function keepTicking(s: UserState, ctx: ActorContext<UserMsg>): void {
+  if (s.ticking) return;
+  s.ticking = true;
+  ctx.sendAfter(s.env.config.tickMs, TICK);
+}
+
 export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
   const { store, config } = s.env;
-  // The next tick first: a store error below (clearWake, cursors) must not end
-  // the resends for good, which lost acked messages under a flaky store.
-  ctx.sendAfter(config.tickMs, { t: 'tick' });
   const now = ctx.clock.now();
+  const quiet = now - s.lastActiveMs >= config.quietMs;
+  // The next tick first: a store error below (clearWake, cursors) must not end
+  // the resends for good, which lost acked messages under a flaky store. An
+  // idle actor (quiet, nothing pending; this tick writes what it kept
+  // lazily) stops ticking while a device is connected, and wakes once for
+  // its passivation when none is; the next message starts it again.
+  if (!quiet || s.outbound.size > 0 || s.posts !== undefined) ctx.sendAfter(config.tickMs, TICK);
+  else if (s.sessions.size === 0 && !s.passivating)
+    ctx.sendAfter(Math.max(config.tickMs, config.idlePassivateMs - (now - s.lastActiveMs)), TICK);
+  else s.ticking = false;
   const { directory } = s.env;
   for (const recipient of s.outbound.due(now, (r) => directory.owner(userKey(r))))
     resend(s, recipient, now);
   retryPosts(s, ctx);
-  const quiet = now - s.lastActiveMs >= config.quietMs;
   // Cleared only once the user is quiet, not when its last forward is
   // confirmed: a busy sender would otherwise write a mark and a clear
   // around every few messages. A mark left behind is harmless (a spurious wake).

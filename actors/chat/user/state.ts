@@ -51,6 +51,8 @@ export interface UserState {
   clears: { readonly seq: number; readonly recipient: string }[];
   /** When cursors and clears were last written (clock ms). */
   flushedMs: number;
+  /** A tick is scheduled (an idle actor has none: `lifecycle.ts`). */
+  ticking: boolean;
   /** Group posts awaiting answers, per group in post order (made on first use). */
   posts: Map<string, PostWait[]> | undefined;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
