@@ -29,8 +29,10 @@ const CASES: readonly Case[] = [
     mutant: 'forget-write',
     why: '~100 one-to-one messages: more than the 20 forwards after which one is forgotten; its seq is issued again to the next message, which its recipient then never gets',
     // Seen only when a device waits for the forgotten message or its seq's next owner
-    // (a store audit would see every case; the checkers judge what clients see).
-    yaml: `seed: 3\ndurationS: 10\nusers: { count: 6 }\nworkload: { messagesPerUserPerS: 2, groupShare: 0, groups: { count: 1, size: 2 } }\n${quiet}`,
+    // (a store audit would see every case; the checkers judge what clients see). The
+    // seed picks a run where it is: with no resend storms (issue 10) the 20th forward
+    // falls elsewhere than before, and seed 3 no longer shows it (1, 2 and 5 do).
+    yaml: `seed: 1\ndurationS: 10\nusers: { count: 6 }\nworkload: { messagesPerUserPerS: 2, groupShare: 0, groups: { count: 1, size: 2 } }\n${quiet}`,
     fails: ['lost'],
   },
   {
