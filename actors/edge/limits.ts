@@ -40,7 +40,7 @@ export const DEFAULT_EDGE_LIMITS: EdgeLimits = {
   sendBufferBytesMax: 4 * 1024 * 1024,
   presenceUsersMax: 10_000,
   inflightMessagesMax: 4096,
-  nodeMessagesInFlightMax: 5000,
+  nodeMessagesInFlightMax: 2000,
   attachRetryMs: 750,
 };
 

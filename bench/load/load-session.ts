@@ -201,10 +201,9 @@ export class LoadSession {
           this.secCounts.sent++;
           if (p.measured) this.counts.sent++;
           if (now >= this.windowStartMs && now <= this.windowEndMs) this.inWindowSent++;
-          if (p.measured) {
-            this.sentLat.recordMs(now - p.dueMs);
-            this.secSent.recordMs(now - p.dueMs);
-          }
+          if (p.measured) this.sentLat.recordMs(now - p.dueMs);
+          // Every message in the per-second figures (warm-up and a second phase too).
+          this.secSent.recordMs(now - p.dueMs);
         } else if (frame.status === 'delivered') {
           if (p.receipt) return;
           p.receipt = true;
@@ -233,10 +232,8 @@ export class LoadSession {
         this.secCounts.delivered++;
         if (p.measured) this.counts.delivered++;
         if (now >= this.windowStartMs && now <= this.windowEndMs) this.inWindowDelivered++;
-        if (p.measured) {
-          this.deliveredLat.recordMs(now - p.dueMs);
-          this.secDelivered.recordMs(now - p.dueMs);
-        }
+        if (p.measured) this.deliveredLat.recordMs(now - p.dueMs);
+        this.secDelivered.recordMs(now - p.dueMs);
         this.settle(id, p);
         return;
       }
