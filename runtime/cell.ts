@@ -26,6 +26,7 @@ import { type ExitReason, errorReason, formatReason } from './exit-reason.ts';
 import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 import type { Runnable } from './scheduler.ts';
 import type { ActorSystem } from './system.ts';
+import { MailboxFullError, type SystemMessage } from './system-message.ts';
 
 const SCHEDULED = 1;
 const RUNNING = 2;
@@ -34,35 +35,6 @@ const DEAD = 8;
 const TRAP_EXIT = 16;
 const STOPPING = 32;
 const TERMINATING = 64;
-
-/** System messages: delivered ahead of user messages. */
-export type SystemMessage =
-  | {
-      readonly k: 'exit';
-      readonly from: AnyRef;
-      readonly reason: ExitReason;
-      readonly link: boolean;
-    }
-  | {
-      readonly k: 'down';
-      readonly monitor: MonitorRef;
-      readonly from: AnyRef;
-      readonly reason: ExitReason;
-    }
-  | { readonly k: 'link'; readonly from: AnyRef }
-  | { readonly k: 'unlink'; readonly from: AnyRef }
-  | { readonly k: 'monitor'; readonly from: AnyRef; readonly monitor: MonitorRef }
-  | { readonly k: 'demonitor'; readonly monitor: MonitorRef };
-
-export class MailboxFullError extends ParleyError {
-  override readonly name = 'MailboxFullError';
-  constructor(ref: AnyRef, capacity: number) {
-    super(
-      ErrorCode.ResourceExhausted,
-      `mailbox of ${ref} is full (capacity ${capacity}); slow down or raise the actor's mailbox capacity`,
-    );
-  }
-}
 
 export class Cell<M = unknown, S = unknown> implements Runnable {
   readonly ref: Ref<M>;

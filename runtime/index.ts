@@ -14,7 +14,7 @@ export type {
   TimerRef,
 } from './behavior.ts';
 export { DEFAULT_MAILBOX, Overflow } from './behavior.ts';
-export { type Cell, MailboxFullError } from './cell.ts';
+export type { Cell } from './cell.ts';
 export { type Clock, monotonicMs, sleep, systemClock, type TimerHandle } from './clock.ts';
 export { Codec } from './codec.ts';
 export type { DeadLetterReason } from './dead-letters.ts';
@@ -45,4 +45,5 @@ export {
   NodeDownError,
   NoProcError,
 } from './system.ts';
+export { MailboxFullError } from './system-message.ts';
 export { FrameTooLargeError, type Transport, type TransportHandler } from './transport.ts';

@@ -24,7 +24,7 @@ import {
   RemoteAsks,
 } from './ask-slot.ts';
 import { type Behavior, DEFAULT_MAILBOX, type SpawnOptions } from './behavior.ts';
-import { Cell, type SystemMessage } from './cell.ts';
+import { Cell } from './cell.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { Codec } from './codec.ts';
 import { type DeadLetterReason, DeadLetters } from './dead-letters.ts';
@@ -34,6 +34,7 @@ import { IdTable } from './internal/id-table.ts';
 import { type Random, systemRandom } from './random.ts';
 import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 import { FairScheduler, type Scheduler } from './scheduler.ts';
+import type { SystemMessage } from './system-message.ts';
 import type { Transport } from './transport.ts';
 
 export { AskTimeoutError, DEFAULT_ASK_TIMEOUT_MS, NodeDownError };
