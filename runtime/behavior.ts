@@ -103,4 +103,11 @@ export interface ActorContext<M> {
   cancelTimer(timer: TimerRef): void;
   /** The message being handled (for crash reports and replies). */
   readonly current: unknown;
+  /**
+   * Takes the user messages waiting at the head of the mailbox while
+   * `accept` holds, at most `max`, in arrival order: the caller handles them
+   * with the current one (one store write for a burst). Takes nothing while
+   * a system message waits, so a `down` or trapped exit is never overtaken.
+   */
+  takeWhile<T extends M>(accept: (msg: M) => msg is T, max: number): T[];
 }

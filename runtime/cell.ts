@@ -193,6 +193,26 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     }
   }
 
+  takeWhile<T extends M>(accept: (msg: M) => msg is T, max: number): T[] {
+    const taken: T[] = [];
+    if ((this.sys !== null && this.sys.length > 0) || this.flags & DEAD) return taken;
+    const q = this.q;
+    while (this.qn > 0 && taken.length < max) {
+      const msg = q![this.qh] as M;
+      if (!accept(msg)) break;
+      taken.push(msg);
+      q![this.qh] = undefined;
+      this.qh = (this.qh + 1) & (q!.length - 1);
+      this.qn--;
+    }
+    // A ring grown by a burst is given back once drained.
+    if (this.qn === 0 && q !== null && q.length > 1024) {
+      this.q = null;
+      this.qh = 0;
+    }
+    return taken;
+  }
+
   /** Doubles the ring, oldest message first at index 0. */
   private grow(q: unknown[]): unknown[] {
     const next: unknown[] = new Array(q.length * 2).fill(undefined);

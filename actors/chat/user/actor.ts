@@ -36,11 +36,13 @@ import type { ActivatorMsg } from '../../virtual/index.ts';
 import type { ChatEnv } from '../env.ts';
 import { json } from '../frames-out.ts';
 import type { UserMsg } from '../messages.ts';
-import { onDeliver, onGroupDeliver, resend } from './deliver.ts';
+import { type Deliver, onDeliver, onGroupDeliver, resend } from './deliver.ts';
 import { initUser, keepTicking, onSessionDown, onTick } from './lifecycle.ts';
 import { onPosted } from './posts.ts';
 import { flushBuffered, scheduleFlush } from './receipts.ts';
-import { broadcast, onClient, refuseClientFrame } from './requests.ts';
+import { refuseClientFrame } from './refuse.ts';
+import { broadcast, onClient } from './requests.ts';
+import { type DirectSend, sendDirect } from './send.ts';
 import { attach, flushCursors, replay } from './sessions.ts';
 import type { UserState } from './state.ts';
 
@@ -74,6 +76,10 @@ export function userActor(
   return new UserBehavior(user, env, activator);
 }
 
+/** Most messages one store write takes along (the first one and those waiting behind it). */
+const SEND_BATCH_MAX = 64;
+const DELIVER_BATCH_MAX = 64;
+
 async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): Promise<UserState> {
   // Only messages the activator routed count (not its own handoff/introspect, nor self-sends).
   if (
@@ -82,12 +88,8 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
     msg.t !== 'flush' &&
     msg.t !== 'handoff' &&
     msg.t !== 'introspect'
-  ) {
-    s.routed++;
-    s.lastActiveMs = ctx.clock.now();
-    s.passivating = false;
-    keepTicking(s, ctx);
-  }
+  )
+    noteRouted(s, 1, ctx);
   try {
     switch (msg.t) {
       case 'attach':
@@ -109,10 +111,12 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         break;
       }
       case 'client':
-        await onClient(s, msg.device, msg.edge, msg.frame, ctx);
+        if (isDirectSend(msg))
+          await sendDirect(s, [msg, ...takeRouted(s, ctx, isDirectSend, SEND_BATCH_MAX - 1)], ctx);
+        else await onClient(s, msg.device, msg.edge, msg.frame, ctx);
         break;
       case 'deliver':
-        await onDeliver(s, msg.msg, msg.senderSeq, msg.prevKey, ctx);
+        await onDeliver(s, [msg, ...takeRouted(s, ctx, isDeliver, DELIVER_BATCH_MAX - 1)], ctx);
         break;
       case 'confirm':
         s.confirmBuf.push(msg);
@@ -173,6 +177,36 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
     handleFailure(s, msg, err, ctx);
   }
   return s;
+}
+
+function noteRouted(s: UserState, n: number, ctx: ActorContext<UserMsg>): void {
+  s.routed += n;
+  s.lastActiveMs = ctx.clock.now();
+  s.passivating = false;
+  keepTicking(s, ctx);
+}
+
+/** The routed messages waiting right behind the current one that one store write can take along. */
+function takeRouted<T extends UserMsg>(
+  s: UserState,
+  ctx: ActorContext<UserMsg>,
+  accept: (msg: UserMsg) => msg is T,
+  max: number,
+): T[] {
+  const more = ctx.takeWhile(accept, max);
+  if (more.length > 0) noteRouted(s, more.length, ctx);
+  return more;
+}
+
+type ClientMsg = Extract<UserMsg, { t: 'client' }>;
+
+/** A device's 1:1 message frame (group posts go to the group's actor). */
+function isDirectSend(msg: UserMsg): msg is ClientMsg & DirectSend {
+  return msg.t === 'client' && msg.frame.type === 'message' && msg.frame.to !== undefined;
+}
+
+function isDeliver(msg: UserMsg): msg is Deliver {
+  return msg.t === 'deliver';
 }
 
 /** What a failed message leaves: fenced stops the actor; a refused frame and an outage are answered; anything else crashes it. */

@@ -9,6 +9,7 @@
  * a group message likewise names its predecessor's group seq.
  */
 import type { ActorContext } from '../../../runtime/index.ts';
+import type { InboxRecord } from '../../../store/index.ts';
 import { json, messageFrame, toStored } from '../frames-out.ts';
 import {
   directKey,
@@ -24,56 +25,76 @@ import type { UserState } from './state.ts';
 
 const LAST_ACCEPTED_MAX = 10_000;
 
+/** A 1:1 forward as the user actor takes it from its mailbox. */
+export type Deliver = Extract<UserMsg, { t: 'deliver' }>;
+
+/**
+ * Appends the forwards taken together (in mailbox order) in one
+ * `appendInbox`, then pushes and confirms each. A forward whose predecessor
+ * is neither here nor earlier in the batch is refused with `gap`, and so is
+ * every later one from that sender in the batch (the sender resends them
+ * all, in order).
+ */
 export async function onDeliver(
   s: UserState,
-  msg: MessageCore,
-  senderSeq: number,
-  prevKey: string | null,
+  batch: readonly Deliver[],
   ctx: ActorContext<UserMsg>,
 ): Promise<void> {
   const { user } = s;
   const { store, directory } = s.env;
-  if (
-    prevKey !== null &&
-    s.lastAccepted.get(msg.from) !== prevKey &&
-    s.recent?.get(prevKey) === undefined
-  ) {
-    if ((await store.findByKey(user, prevKey)) === undefined) {
+  const taken: { readonly d: Deliver; readonly record: InboxRecord }[] = [];
+  const inBatch = new Set<string>();
+  let gapped: Set<string> | undefined;
+  for (const d of batch) {
+    const { msg, prevKey } = d;
+    if (gapped?.has(msg.from)) continue;
+    if (
+      prevKey !== null &&
+      !inBatch.has(prevKey) &&
+      s.lastAccepted.get(msg.from) !== prevKey &&
+      s.recent?.get(prevKey) === undefined &&
+      (await store.findByKey(user, prevKey)) === undefined
+    ) {
+      (gapped ??= new Set()).add(msg.from);
       directory.send(userKey(msg.from), { t: 'gap', recipient: user });
-      return;
+      continue;
     }
+    const key = directKey(msg.from, msg.id);
+    if (s.recent?.get(key) !== undefined || inBatch.has(key)) {
+      // Appended by this incarnation already (or earlier in this batch): a
+      // resend whose confirm was lost or is late. Confirming is all it needs.
+      directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq: d.senderSeq });
+      continue;
+    }
+    inBatch.add(key);
+    const record = {
+      key,
+      from: msg.from,
+      id: msg.id,
+      to: user,
+      ts: msg.ts,
+      content: toStored(msg.content),
+      device: msg.device,
+    };
+    taken.push({ d, record });
   }
-  const key = directKey(msg.from, msg.id);
-  if (s.recent?.get(key) !== undefined) {
-    // Appended and pushed by this incarnation already: a resend whose confirm
-    // was lost or is late. Confirming again is all it needs: no store write.
-    directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
-    return;
-  }
-  const record = {
-    key,
-    from: msg.from,
-    id: msg.id,
-    to: user,
-    ts: msg.ts,
-    content: toStored(msg.content),
-    device: msg.device,
-  };
-  const [result] = await store.appendInbox(user, s.epoch, [
-    { record, conversation: peerConversation(msg.from) },
-  ]);
-  rememberAccepted(s, msg.from, key);
-  // Pushed even when a duplicate: the first append may have landed with its
-  // reply lost, before any push (devices drop repeats by `from`/`id`). A
-  // session still replaying its inbox reads the entry from the store.
-  await pushAppended(
-    s,
-    ctx,
-    result!.seq,
-    json(messageFrame({ ...record, user, seq: result!.seq })),
+  if (taken.length === 0) return;
+  const results = await store.appendInbox(
+    user,
+    s.epoch,
+    taken.map(({ record }) => ({ record, conversation: peerConversation(record.from) })),
   );
-  rememberEntry(s, key, { seq: result!.seq, from: msg.from, device: msg.device });
-  directory.send(userKey(msg.from), { t: 'confirm', recipient: user, senderSeq });
+  for (let i = 0; i < taken.length; i++) {
+    const { d, record } = taken[i]!;
+    const seq = results[i]!.seq;
+    rememberAccepted(s, record.from, record.key);
+    // Pushed even when a duplicate: the first append may have landed with its
+    // reply lost, before any push (devices drop repeats by `from`/`id`). A
+    // session still replaying its inbox reads the entry from the store.
+    await pushAppended(s, ctx, seq, json(messageFrame({ ...record, user, seq })));
+    rememberEntry(s, record.key, { seq, from: record.from, device: record.device });
+    directory.send(userKey(record.from), { t: 'confirm', recipient: user, senderSeq: d.senderSeq });
+  }
 }
 
 function rememberAccepted(s: UserState, from: string, key: string): void {

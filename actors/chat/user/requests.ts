@@ -26,7 +26,8 @@ export async function onClient(
   const { store, directory } = s.env;
   switch (frame.type) {
     case 'message':
-      if (frame.to !== undefined) await sendDirect(s, device, edge, frame, ctx);
+      if (frame.to !== undefined)
+        await sendDirect(s, [{ device, edge, frame: { ...frame, to: frame.to } }], ctx);
       else postToGroup(s, device, edge, frame, ctx);
       return;
     case 'ack':
@@ -130,21 +131,6 @@ async function onHistory(
       next: page.nextBeforeSeq === null ? null : String(page.nextBeforeSeq),
     }),
   });
-}
-
-/** An `error` frame about `frame`: its `ref`, and its `id` only for a message (an ack's id names someone else's message). */
-export function refuseClientFrame(
-  edge: Ref<EdgeMsg>,
-  frame: ClientFrame,
-  code: 'bad_frame' | 'unavailable',
-  message: string,
-  ctx: ActorContext<UserMsg>,
-): void {
-  const echo = {
-    ...(frame.ref !== undefined ? { ref: frame.ref } : {}),
-    ...(frame.type === 'message' ? { id: frame.id } : {}),
-  };
-  ctx.send(edge, { t: 'push', json: errorJson(code, message, echo) });
 }
 
 /** Pushes one encoded frame to every session of this user but `exceptDevice`. */
