@@ -63,4 +63,27 @@ describe('Outbound resend policy', () => {
     o.resend('b', 10, 0, 'n2');
     expect(o.due(0, () => 'n2')).toEqual([]);
   });
+
+  it('confirms a deep backlog one at a time, keeping order and predecessors', () => {
+    const o = new Outbound({ baseMs: 1000, maxMs: 8000, perItemMs: 0 });
+    const n = 50_000;
+    for (let i = 1; i <= n; i++) o.add('b', item(i), 1000, 'n1');
+    const wrong: number[] = [];
+    for (let i = 1; i <= n - 3; i++) {
+      const removed = o.confirm('b', i, 0);
+      if (removed.length !== 1 || removed[0] !== i) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+    expect(o.has('b', `a/m${n - 3}`)).toBe(false);
+    expect(o.has('b', `a/m${n - 2}`)).toBe(true);
+    expect(o.add('b', item(n + 1), 0, 'n1')).toBe(`a/m${n}`);
+    expect(o.resend('b', 10, 0, 'n1').map((r) => [r.item.senderSeq, r.prevKey])).toEqual([
+      [n - 2, null],
+      [n - 1, `a/m${n - 2}`],
+      [n, `a/m${n - 1}`],
+      [n + 1, `a/m${n}`],
+    ]);
+    expect(o.confirm('b', n + 1, 0)).toEqual([n - 2, n - 1, n, n + 1]);
+    expect(o.size).toBe(0);
+  });
 });

@@ -35,7 +35,9 @@ export interface ResendPolicy {
 }
 
 interface Lane {
-  readonly items: PendingItem[];
+  /** Pending items are `items[head..]`, in `senderSeq` order; confirmed ones before `head` are dropped in bulk. */
+  items: PendingItem[];
+  head: number;
   /** Resends since the last progress (a confirm that removed something). */
   attempts: number;
   /** Clock ms at which the lane is due to go again. */
@@ -69,19 +71,23 @@ export class Outbound {
     this.lanes ??= new Map();
     let lane = this.lanes.get(recipient);
     if (lane === undefined) {
-      lane = { items: [], attempts: 0, dueMs, owner };
+      lane = { items: [], head: 0, attempts: 0, dueMs, owner };
       this.lanes.set(recipient, lane);
     }
     const list = lane.items;
     let i = list.length;
-    while (i > 0 && list[i - 1]!.senderSeq > item.senderSeq) i--;
-    list.splice(i, 0, item);
-    return i === 0 ? null : list[i - 1]!.key;
+    while (i > lane.head && list[i - 1]!.senderSeq > item.senderSeq) i--;
+    if (i === list.length) list.push(item);
+    else list.splice(i, 0, item);
+    return i === lane.head ? null : list[i - 1]!.key;
   }
 
   /** Whether `key` is pending for `recipient`. */
   has(recipient: string, key: string): boolean {
-    return this.lanes?.get(recipient)?.items.some((i) => i.key === key) ?? false;
+    const lane = this.lanes?.get(recipient);
+    if (lane === undefined) return false;
+    for (let i = lane.head; i < lane.items.length; i++) if (lane.items[i]!.key === key) return true;
+    return false;
   }
 
   /** Removes items up to `senderSeq` (the recipient accepts in order); returns their seqs. */
@@ -89,12 +95,21 @@ export class Outbound {
     const lane = this.lanes?.get(recipient);
     if (lane === undefined) return [];
     const list = lane.items;
-    let n = 0;
-    while (n < list.length && list[n]!.senderSeq <= senderSeq) n++;
-    if (n === 0) return [];
-    const removed = list.splice(0, n).map((i) => i.senderSeq);
-    if (list.length === 0) this.lanes!.delete(recipient);
+    const removed: number[] = [];
+    let h = lane.head;
+    while (h < list.length && list[h]!.senderSeq <= senderSeq) {
+      removed.push(list[h]!.senderSeq);
+      list[h++] = undefined as unknown as PendingItem;
+    }
+    if (removed.length === 0) return [];
+    lane.head = h;
+    if (h === list.length) this.lanes!.delete(recipient);
     else {
+      // O(1) per confirmed item: the dropped prefix is cut once it is half the array.
+      if (h > 64 && h * 2 > list.length) {
+        lane.items = list.slice(h);
+        lane.head = 0;
+      }
       lane.attempts = 0;
       lane.dueMs = nowMs + this.timeout(lane);
     }
@@ -118,9 +133,10 @@ export class Outbound {
     lane.dueMs = nowMs + this.timeout(lane);
     lane.owner = owner;
     const list = lane.items;
+    const from = lane.head;
     return list
-      .slice(0, max)
-      .map((item, i) => ({ item, prevKey: i === 0 ? null : list[i - 1]!.key }));
+      .slice(from, from + max)
+      .map((item, i) => ({ item, prevKey: i === 0 ? null : list[from + i - 1]!.key }));
   }
 
   /**
@@ -139,6 +155,6 @@ export class Outbound {
   private timeout(lane: Lane): number {
     const { baseMs, maxMs, perItemMs } = this.policy;
     const backoff = Math.min(maxMs, baseMs * 2 ** Math.min(lane.attempts, 20));
-    return backoff + perItemMs * lane.items.length;
+    return backoff + perItemMs * (lane.items.length - lane.head);
   }
 }
