@@ -43,12 +43,7 @@ export async function sendDirect(
   };
   let result: { seq: number; duplicate: boolean };
   try {
-    // On the wake list before the pending mark exists: a crash in between
-    // leaves at worst a spurious mark, never a forward nobody will resend.
-    if (to !== user && !s.wakeMarked) {
-      await store.markWake(userKey(user));
-      s.wakeMarked = true;
-    }
+    // The pending mark puts the user on the wake list (the store's "Wake list").
     [result] = (await store.appendInbox(user, s.epoch, [
       { record, conversation: peerConversation(to), pendingFor: to === user ? [] : [to] },
     ])) as [{ seq: number; duplicate: boolean }];
