@@ -83,7 +83,8 @@ describe('cassandra derived wake marks', () => {
     const group = `${base}/g`;
     const gEpoch = await store.acquireEpoch(`group:${group}`);
     await store.appendGroupLog(group, gEpoch, [groupRecord('alice', 'm1')]);
-    expect(await store.listWake(`group:${base}/`, 10)).toEqual([`group:${group}`]);
+    const listed = await store.listWake(`group:${base}/`, 10);
+    expect(listed.filter((o) => o.startsWith(`group:${base}/`))).toEqual([`group:${group}`]);
   });
 
   it('the sweep clears a user quiet for WAKE_QUIET_MS with nothing pending, and only such a user', async () => {
