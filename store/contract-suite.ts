@@ -20,7 +20,8 @@
  * receipts (monotonic status, gapless rseq), history paging, groups
  * (create/update compare-and-set), the group log, media metadata, retention
  * TTLs, the wake list (ordered paging, idempotent mark and clear, marks that
- * survive reopening when the harness can `reopen`, and never expire), the
+ * survive reopening when the harness can `reopen`, and never expire; marks
+ * derived from pending marks and group log appends), the
  * chat list (one summary per conversation kept by the append, fenced
  * monotonic read watermarks, paging by last activity), and
  * fast-check model-based and concurrency properties seeded with `FC_SEED`
@@ -44,6 +45,7 @@ import { checkConcurrentAppends, checkInboxModel } from './contract-tests/model.
 import { otherTests } from './contract-tests/others.ts';
 import { retentionTests, TEST_RETENTION } from './contract-tests/retention.ts';
 import { wakeTests } from './contract-tests/wake.ts';
+import { wakeDerivedTests } from './contract-tests/wake-derived.ts';
 
 export type {
   ContractHarness,
@@ -98,6 +100,7 @@ export function runStoreContract(
       inboxTests(f);
       otherTests(f);
       wakeTests(f);
+      wakeDerivedTests(f, settings.wakeDerivation ?? 'atomic');
       conversationTests(f);
       describe('properties (fast-check, FC_SEED)', () => {
         it('random interleavings of takeovers, appends, duplicates, reads, cursor moves, pending clears and receipts agree with the reference model', async () => {

@@ -26,7 +26,8 @@
  *
  * Atomicity. One `appendInbox` call is all-or-nothing: its entries, their key
  * index, their history rows, the outbound `pending` marks and the chat list
- * summaries of their conversations are written together or not at all.
+ * summaries of their conversations (and, in memory and LMDB, the user's wake
+ * mark) are written together or not at all.
  * Once the promise resolves, the write survives a crash of the process
  * (and, for Cassandra, of a node at the chosen consistency).
  *
@@ -44,6 +45,30 @@
  * first (seqs are unique per user, so there are no ties). Index rows never
  * expire: a conversation stays listed, with its last entry, after its rows
  * expired from the inbox and from history.
+ *
+ * Wake list. Owners (`user:<id>`, `group:<id>`) with work that must not
+ * wait for a client: a forward not yet confirmed, a group message not yet
+ * confirmed by every member. A node wakes the listed owners it owns at start
+ * and when it gains a shard. A spurious mark is harmless (the woken actor
+ * finds nothing to do); a missing mark is a bug (work that waits for a
+ * client). The store derives the marks from the writes that create the work:
+ * - `appendInbox` with an item whose `pendingFor` is non-empty marks
+ *   `user:<user>`; `appendGroupLog` marks `group:<group>` (when it appends
+ *   a new record; duplicates alone mark nothing).
+ * - `clearPending` that clears the user's last pending mark clears the
+ *   user's wake mark. Groups clear theirs with `clearWake` once every member
+ *   confirmed.
+ * Memory and LMDB write the mark in the same atomic step as the append (so a
+ * refused or failed append marks nothing) and clear it in the same step as
+ * the clear of the last pending mark. Cassandra has no atomic write across
+ * partitions short of a logged batch: it writes the mark before the append's
+ * batch, once per busy period of the owner (a process remembers whom it
+ * marked), and clears a user's mark some time after the user's pending set
+ * emptied (`cassandra/wake-marks.ts`); so there a failed append can leave a
+ * spurious mark, and a mark can outlive the last pending mark. Pending marks
+ * that expire (inbox TTL) may leave a spurious wake mark in every store.
+ * `markWake` and `clearWake` set and clear a mark directly (groups, tools,
+ * tests).
  *
  * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
  * epoch, group version mismatch), `already_exists` (creating a group that
@@ -95,7 +120,8 @@ export interface InboxAppend {
   readonly conversation: string;
   /**
    * Outbound marks written in the same atomic step: recipients (user ids) that
-   * must still confirm this message. Cleared with `clearPending`.
+   * must still confirm this message. Cleared with `clearPending`. A
+   * non-empty list puts `user:<user>` on the wake list (see "Wake list").
    */
   readonly pendingFor?: readonly string[];
 }
@@ -237,7 +263,7 @@ export interface Store {
   // ---- outbound state --------------------------------------------------------
   /** Messages of `user` not yet confirmed by some recipient, oldest first (by seq, then recipient); one item per (seq, recipient). */
   listPending(user: string, limit: number): Promise<PendingForward[]>;
-  /** Clears the pending mark of (`seq`, `recipient`); idempotent. */
+  /** Clears the pending mark of (`seq`, `recipient`); idempotent. Clearing the user's last one clears `user:<user>` from the wake list (see "Wake list"). */
   clearPending(user: string, seq: number, recipient: string): Promise<void>;
 
   // ---- per-device delivery cursors (cumulative) -----------------------------
@@ -292,7 +318,7 @@ export interface Store {
   getGroup(id: string): Promise<GroupMeta | undefined>;
   /** Creates (expectedVersion 0) or updates a group if its stored version equals `expectedVersion`; the saved meta has version+1. Rejects `already_exists` (create, the group exists) or `fenced` (update, another version is stored, also when the group does not exist). */
   saveGroup(meta: Omit<GroupMeta, 'version'>, expectedVersion: number): Promise<GroupMeta>;
-  /** Appends to the group log in group order, atomically, idempotent on key; fenced by the epoch of `group:<id>`. */
+  /** Appends to the group log in group order, atomically, idempotent on key; fenced by the epoch of `group:<id>`. A new record puts `group:<id>` on the wake list (see "Wake list"). */
   appendGroupLog(
     group: string,
     epoch: number,
@@ -308,14 +334,12 @@ export interface Store {
 
   // ---- wake list: owners with work that must not wait for a client -----------
   /**
-   * Marks `owner` (`user:alice`, `group:g1`) as having unfinished work (a
-   * forward not yet confirmed, a group message not yet confirmed by every
-   * member). Owners call it before the write that creates such work, so a
-   * crash can leave a spurious mark (harmless: the woken actor finds nothing
-   * and clears it) but never an unmarked owner. Idempotent.
+   * Marks `owner` (`user:alice`, `group:g1`) as having unfinished work.
+   * The appends that create such work mark their owner themselves (see
+   * "Wake list"); this is for groups, tools and tests. Idempotent.
    */
   markWake(owner: string): Promise<void>;
-  /** Clears the mark of `owner`; idempotent. */
+  /** Clears the mark of `owner`; idempotent. A caller clears only an owner whose work is done. */
   clearWake(owner: string): Promise<void>;
   /**
    * Marked owners greater than `after` (all when null), ascending, at most

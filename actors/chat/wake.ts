@@ -1,9 +1,12 @@
 /**
  * Waking owners with unfinished work: the store lists owners with pending
- * forwards or fan-out (`markWake`); a node sends `wake` to those it owns,
- * which activates them, and activation resumes their resends. Without it, a
- * forward pending at a crash or a handoff would wait until a client of that
- * user came back.
+ * forwards or fan-out (its "Wake list": an inbox append with pending marks
+ * lists its user and the clear of the user's last pending mark unlists it, a
+ * group log append lists its group, which clears itself with `clearWake`);
+ * a node sends `wake` to those it owns, which activates them, and
+ * activation resumes their resends. Without it, a forward pending at a crash
+ * or a handoff would wait until a client of that user came back. A listed
+ * owner with nothing left to do (a spurious mark) costs one activation.
  *
  * - `wakeOwners`: one pass at node start (every listed key owned here).
  * - `WakeOnGain`: the same at start, then again after every view change for

@@ -12,19 +12,24 @@ import { runStoreContract } from '../contract-suite.ts';
 import { openCassandraStore } from './cassandra-store.ts';
 import { freshKeyspace, serviceOptions } from './test-kit.ts';
 
-runStoreContract('cassandra', async ({ clock, retention }) => {
-  const options = { ...serviceOptions(freshKeyspace('contract')), clock, retention };
-  let store = await openCassandraStore(options);
-  return {
-    store,
-    cleanup: () => store.close(),
-    reopen: async () => {
-      await store.close();
-      store = await openCassandraStore(options);
-      return store;
-    },
-  };
-});
+runStoreContract(
+  'cassandra',
+  async ({ clock, retention }) => {
+    const options = { ...serviceOptions(freshKeyspace('contract')), clock, retention };
+    let store = await openCassandraStore(options);
+    return {
+      store,
+      cleanup: () => store.close(),
+      reopen: async () => {
+        await store.close();
+        store = await openCassandraStore(options);
+        return store;
+      },
+    };
+    // Marks are written before the append's batch (`wake-marks.ts`).
+  },
+  { wakeDerivation: 'before-append' },
+);
 
 describe('cassandra store', () => {
   it('a closed store rejects every call with unavailable', async () => {

@@ -5,7 +5,8 @@
  * `openCassandraStore` connects, migrates the keyspace to the newest schema
  * (`schema.ts`) and returns the store. The operations live in one module per
  * noun (`epochs`, `inbox`, `chats`, `receipts`, `groups`, `wake`); this class wires
- * them and holds the two small ones:
+ * them, runs the sweep of derived wake marks (`wake-marks.ts`) on a timer of
+ * the injected clock, and holds the two small ones:
  * - cursors: `UPDATE ... USING TIMESTAMP <seq> SET seq = <seq>`. The cell
  *   with the highest write timestamp wins in Cassandra and ScyllaDB alike, so
  *   the stored cursor is the max of every seq ever written, whatever the order
@@ -16,7 +17,7 @@
  *
  * Every method rejects only with ParleyError (`driver-errors.ts`).
  */
-import { quote } from '../../runtime/index.ts';
+import { quote, type TimerHandle } from '../../runtime/index.ts';
 import type {
   AppendResult,
   ConversationPage,
@@ -51,10 +52,14 @@ import { migrate } from './schema.ts';
 import { connectSession, Exec } from './session.ts';
 import { statements } from './statements.ts';
 import * as wake from './wake.ts';
+import { WAKE_SWEEP_INTERVAL_MS, WakeMarks } from './wake-marks.ts';
 
 export class CassandraStore implements Store {
   private readonly ctx: Ctx;
   private closed = false;
+  private readonly marks = new WakeMarks();
+  private timer: TimerHandle | undefined;
+  private sweeping: Promise<unknown> | undefined;
 
   constructor(
     private readonly session: CqlSession,
@@ -67,6 +72,29 @@ export class CassandraStore implements Store {
       retention: options.retention,
       clock: options.clock,
     };
+    this.schedule();
+  }
+
+  /**
+   * Clears the wake marks of users marked here, quiet since and with nothing
+   * pending (`wake-marks.ts`); resolves with how many. Runs on its own every
+   * `WAKE_SWEEP_INTERVAL_MS` of the store's clock.
+   */
+  sweepWake(): Promise<number> {
+    return this.call('sweepWake', 'cassandra', (ctx) => this.marks.sweep(ctx));
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = this.ctx.clock.setTimer(WAKE_SWEEP_INTERVAL_MS, () => {
+      this.timer = undefined;
+      // A failed sweep leaves its marks (spurious at worst); the next one tries again.
+      const done = () => {
+        this.sweeping = undefined;
+        this.schedule();
+      };
+      this.sweeping = this.sweepWake().then(done, done);
+    });
   }
 
   /** Runs `fn` unless the store is closed (then `unavailable`, like every store). */
@@ -88,7 +116,9 @@ export class CassandraStore implements Store {
   }
 
   appendInbox(user: string, epoch: number, items: readonly InboxAppend[]): Promise<AppendResult[]> {
-    return this.call('appendInbox', user, (ctx) => inbox.appendInbox(ctx, user, epoch, items));
+    return this.call('appendInbox', user, (ctx) =>
+      inbox.appendInbox(ctx, this.marks, user, epoch, items),
+    );
   }
 
   readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]> {
@@ -194,7 +224,7 @@ export class CassandraStore implements Store {
     records: readonly GroupLogRecord[],
   ): Promise<AppendResult[]> {
     return this.call('appendGroupLog', group, (ctx) =>
-      groups.appendGroupLog(ctx, group, epoch, records),
+      groups.appendGroupLog(ctx, this.marks, group, epoch, records),
     );
   }
 
@@ -219,7 +249,12 @@ export class CassandraStore implements Store {
   }
 
   clearWake(owner: string): Promise<void> {
-    return this.call('clearWake', owner, (ctx) => wake.clearWake(ctx, owner));
+    return this.call('clearWake', owner, async (ctx) => {
+      // Forgotten before and after: an append that comes after the clear marks again.
+      this.marks.forget(owner);
+      await wake.clearWake(ctx, owner);
+      this.marks.forget(owner);
+    });
   }
 
   listWake(after: string | null, limit: number): Promise<string[]> {
@@ -253,6 +288,8 @@ export class CassandraStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer !== undefined) this.ctx.clock.clearTimer(this.timer);
+    await this.sweeping;
     await guard('close()', () => this.session.shutdown());
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Groups: metadata in `groups` (compare-and-set on `version`) and the group
  * log in the group's `group_log` partition (fenced, gapless, idempotent
- * appends: see `append.ts`).
+ * appends: see `append.ts`; each writes the group's wake mark first, once per
+ * busy period: `wake-marks.ts`).
  *
  * saveGroup: expectedVersion 0 creates (`IF NOT EXISTS`, version 1), else
  * updates `IF version = expected` to expected+1. A mismatch is `already_exists`
@@ -28,6 +29,7 @@ import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard } from './driver-errors.ts';
 import { expiryOf } from './expiry.ts';
 import { decodeGroupEntry, encodeRecord, Kind, num } from './rows.ts';
+import type { WakeMarks } from './wake-marks.ts';
 
 function toMeta(row: types.Row): GroupMeta {
   return {
@@ -120,6 +122,7 @@ export async function saveGroup(
 
 export async function appendGroupLog(
   ctx: Ctx,
+  marks: WakeMarks,
   group: string,
   epoch: number,
   records: readonly GroupLogRecord[],
@@ -128,8 +131,9 @@ export async function appendGroupLog(
   checkEpoch(epoch);
   const list = checkGroupLogRecords(records);
   const { st } = ctx;
-  return ctx.lock.run(`g:${group}`, () =>
-    appendFenced<GroupLogRecord>(
+  return ctx.lock.run(`g:${group}`, async () => {
+    if (list.length > 0) await marks.beforeAppend(ctx, `group:${group}`, epoch);
+    return appendFenced<GroupLogRecord>(
       ctx,
       {
         what: `appendGroupLog(${quote(group)})`,
@@ -152,8 +156,8 @@ export async function appendGroupLog(
       },
       epoch,
       list,
-    ),
-  );
+    );
+  });
 }
 
 export async function readGroupLog(

@@ -9,6 +9,10 @@
  *
  * Pending marks are cleared with an `IF EXISTS` delete, so every write to the
  * partition goes through Paxos (see `statements.ts`).
+ *
+ * Wake marks: an append with pending marks writes the user's wake mark
+ * first, once per busy period, and the mark is cleared a quiet while after
+ * the pending set emptied, not by `clearPending` (`wake-marks.ts`).
  */
 import { quote } from '../../runtime/index.ts';
 import type {
@@ -33,6 +37,7 @@ import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard, Outcome, outcomeOf, toParleyError } from './driver-errors.ts';
 import { type Expiry, expiryOf } from './expiry.ts';
 import { decodeInboxEntry, encodeRecord, Kind, num } from './rows.ts';
+import type { WakeMarks } from './wake-marks.ts';
 
 /** Rows one append batch may write (entries, keys, history, pending marks). */
 export const BATCH_ROWS_MAX = 8_000;
@@ -56,6 +61,7 @@ function checkItems(items: unknown): readonly InboxAppend[] {
 
 export async function appendInbox(
   ctx: Ctx,
+  marks: WakeMarks,
   user: string,
   epoch: number,
   items: readonly InboxAppend[],
@@ -77,8 +83,10 @@ export async function appendInbox(
     params: [user, kind, tag, seq, sub, body, wid, e.exp, e.ttl],
   });
   const conversations = [...new Set(list.map((item) => item.conversation))];
-  return ctx.lock.run(`u:${user}`, () =>
-    appendFenced<InboxAppend, Map<string, ChatRow>>(
+  const creates = list.some((item) => item.pendingFor !== undefined && item.pendingFor.length > 0);
+  return ctx.lock.run(`u:${user}`, async () => {
+    if (creates) await marks.beforeAppend(ctx, `user:${user}`, epoch);
+    return appendFenced<InboxAppend, Map<string, ChatRow>>(
       ctx,
       {
         what: `appendInbox(${quote(user)})`,
@@ -106,8 +114,8 @@ export async function appendInbox(
       },
       epoch,
       list,
-    ),
-  );
+    );
+  });
 }
 
 export async function readInbox(

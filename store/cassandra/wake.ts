@@ -12,6 +12,9 @@
  * `WAKE_BUCKETS * limit` rows. `wakeBucket` and `WAKE_BUCKETS` place rows:
  * changing either needs a migration that moves them.
  *
+ * Appends mark their owner themselves, and users' marks are cleared once
+ * their pending set stayed empty (`wake-marks.ts`).
+ *
  * Mark is a plain INSERT, clear a plain DELETE, at the configured
  * consistency: idempotent, so the driver may retry them. Neither carries a
  * TTL: marks never expire. Which of a mark and a clear of the same owner wins
@@ -42,16 +45,26 @@ export function wakeBucket(owner: string): number {
 
 export async function markWake(ctx: Ctx, owner: string): Promise<void> {
   checkId('owner', owner);
-  await guard(`markWake(${quote(owner)})`, () =>
-    ctx.exec.write(ctx.st.wakeMark, [wakeBucket(owner), owner]),
-  );
+  await writeMark(ctx, owner);
 }
 
 export async function clearWake(ctx: Ctx, owner: string): Promise<void> {
   checkId('owner', owner);
-  await guard(`clearWake(${quote(owner)})`, () =>
-    ctx.exec.write(ctx.st.wakeClear, [wakeBucket(owner), owner]),
-  );
+  await writeClear(ctx, owner);
+}
+
+/** Writes `owner`'s mark (a checked id); rejects only with ParleyError. */
+export function writeMark(ctx: Ctx, owner: string): Promise<void> {
+  return guard(`markWake(${quote(owner)})`, async () => {
+    await ctx.exec.write(ctx.st.wakeMark, [wakeBucket(owner), owner]);
+  });
+}
+
+/** Deletes `owner`'s mark (a checked id); rejects only with ParleyError. */
+export function writeClear(ctx: Ctx, owner: string): Promise<void> {
+  return guard(`clearWake(${quote(owner)})`, async () => {
+    await ctx.exec.write(ctx.st.wakeClear, [wakeBucket(owner), owner]);
+  });
 }
 
 export async function listWake(ctx: Ctx, after: string | null, limit: number): Promise<string[]> {

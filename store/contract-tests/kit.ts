@@ -52,7 +52,12 @@ export type OpenStore = (options: ContractOpenOptions) => Promise<ContractHarnes
 export interface ContractSettings {
   /** Runs per fast-check property; default 40. */
   readonly modelRuns?: number;
+  /** How the store writes derived wake marks (`wake-derived.ts`); default `atomic`. */
+  readonly wakeDerivation?: WakeDerivation;
 }
+
+/** How a store writes the wake marks it derives: with the append (`atomic`) or before it. */
+export type WakeDerivation = 'atomic' | 'before-append';
 
 /** A store opened for one `describe`, with the clock it was given. */
 export interface Fixture {

@@ -12,7 +12,8 @@
  * are never held up for long.
  *
  * Deleted with an inbox row: its key index row (if it still points at this
- * seq) and its pending marks; the history row that holds the entry stays
+ * seq) and its pending marks (and the user's wake mark with its last pending
+ * mark, as `clearPending` does); the history row that holds the entry stays
  * until its own (longer or equal) TTL, and when it goes it takes along an
  * inbox row not swept yet. With a receipt log row: the status row, if that
  * has expired too. With a group log entry: its key index row.
@@ -140,12 +141,12 @@ function deleteRow(
     const holder = db.get(historyKey(id, value as unknown as string, seq)) as
       | Stamped<{ key: string }>
       | undefined;
-    purgeInboxOf(db, id, seq, holder?.[1].key);
+    purgeInboxOf(ctx, db, id, seq, holder?.[1].key);
   } else if (tag === Tag.History) {
     const seq = row[3] as number;
     const pointer = entryKey(id, seq);
     if (db.get(pointer) !== undefined) {
-      purgeInboxOf(db, id, seq, value.key as string);
+      purgeInboxOf(ctx, db, id, seq, value.key as string);
       void db.remove(pointer);
     }
   } else if (tag === Tag.ReceiptLog) {
@@ -157,8 +158,12 @@ function deleteRow(
   void db.remove(row as Key[]);
 }
 
-/** Deletes what hangs on inbox entry `seq`: its key index row (if it points here) and its pending marks. */
+/**
+ * Deletes what hangs on inbox entry `seq`: its key index row (if it points
+ * here) and its pending marks, and the user's wake mark with the last of them.
+ */
 function purgeInboxOf(
+  ctx: Ctx,
   db: Database<unknown, Key[]>,
   user: string,
   seq: number,
@@ -172,4 +177,7 @@ function purgeInboxOf(
     ...db.getKeys({ start: [user, Tag.Pending, seq], end: [user, Tag.Pending, seq, END] }),
   ];
   for (const mark of marks) void db.remove(mark);
+  if (marks.length === 0) return;
+  const left = db.getKeys({ start: [user, Tag.Pending], end: [user, Tag.Pending, END], limit: 1 });
+  if (left[Symbol.iterator]().next().done === true) void ctx.dbs.wake.remove(`user:${user}`);
 }

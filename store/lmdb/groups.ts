@@ -8,7 +8,7 @@
  * otherwise); any other value updates only if the stored version is exactly
  * that (`fenced` otherwise, also when the group does not exist). The group
  * log works like the inbox (`inbox.ts`): one decision on committed state,
- * one conditional block with the new head.
+ * one conditional block with the new head and the group's wake mark.
  */
 import { quote } from '../../runtime/index.ts';
 import type { AppendResult, GroupLogEntry, GroupLogRecord, GroupMeta } from '../contract.ts';
@@ -110,6 +110,7 @@ export function appendGroupLog(
           void dbs.glog.put(groupEntryKey(group, gseq), rows[i]);
           void dbs.glog.put(groupKeyIndexKey(group, record.key), gseq);
         }
+        void dbs.wake.put(owner, true);
       },
     };
   });

@@ -16,6 +16,13 @@
  * at it (`schema.ts`). Pending marks and the key index live as long as the
  * inbox row (inbox TTL): an expired entry is not forwarded any more, and its
  * key may be appended anew.
+ *
+ * Wake marks (the contract's "Wake list"): an append with pending marks puts
+ * `user:<id>` in the `wake` database inside its conditional block, so the
+ * mark lands exactly when the pending marks do. `clearPending` removes its
+ * mark in one transaction that also removes the wake mark when no pending
+ * row of the user is left (a pending row of an expired entry, not yet swept,
+ * keeps the mark: spurious, allowed).
  */
 import { quote } from '../../runtime/index.ts';
 import type {
@@ -144,16 +151,19 @@ function decideAppend(
     result: results,
     next: { ...seen.state, i: head },
     rows() {
-      const { users } = ctx.dbs;
+      const { users, wake } = ctx.dbs;
+      let marks = false;
       for (const { item, seq, encoded } of fresh) {
         void users.put(historyKey(user, item.conversation, seq), encoded.row);
         void users.put(keyIndexKey(user, item.record.key), seq);
         void users.put(entryKey(user, seq), [now, item.conversation]);
         const pendingFor = item.pendingFor;
         if (pendingFor === undefined || pendingFor.length === 0) continue;
+        marks = true;
         for (const to of pendingFor.length === 1 ? pendingFor : new Set(pendingFor))
           void users.put(pendingKey(user, seq, to), 1);
       }
+      if (marks) void wake.put(`user:${user}`, true);
       writeChatUpdates(ctx, user, chats);
     },
     applied(after) {
@@ -226,7 +236,22 @@ export async function clearPending(
   checkInt('seq', seq, 1);
   checkId('recipient', recipient);
   const what = `clearPending(${quote(user)}, ${seq}, ${quote(recipient)})`;
-  await written(what, ctx.dbs.users.remove(pendingKey(user, seq, recipient)));
+  const { env, users, wake } = ctx.dbs;
+  await written(
+    what,
+    env.transaction(() => {
+      void users.remove(pendingKey(user, seq, recipient));
+      // Reads in the transaction see its own remove, and an append's marks
+      // commit in another transaction, before or after this one: either this
+      // one sees them, or that one marks again.
+      const left = users.getKeys({
+        start: [user, Tag.Pending],
+        end: [user, Tag.Pending, END],
+        limit: 1,
+      });
+      if (left[Symbol.iterator]().next().done === true) void wake.remove(`user:${user}`);
+    }),
+  );
 }
 
 export function history(

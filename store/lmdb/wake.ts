@@ -2,6 +2,10 @@
  * The wake list: one key per owner with unfinished work in the `wake`
  * database (`schema.ts`).
  *
+ * The appends that create work mark their owner in their own conditional
+ * block (`inbox.ts`, `groups.ts`), and `clearPending` clears a user's mark in
+ * its transaction when the user's last pending row goes (`inbox.ts`).
+ *
  * Mark and clear are a plain put and remove, idempotent by nature; each
  * resolves only after its transaction is durable (`open.ts`), like every
  * write of the store, so a mark reported written survives a crash. Writes of

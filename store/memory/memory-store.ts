@@ -2,7 +2,8 @@
  * `MemoryStore`: the storage contract (`../contract.ts`) in memory, without
  * durability, for the simulator and for fast tests of the actors above. It
  * passes the same contract suite as LMDB and Cassandra: fencing, gapless
- * seqs, idempotent keys, atomic appends, monotonic receipts, CAS on groups,
+ * seqs, idempotent keys, atomic appends (the wake mark of an append that
+ * creates work included), monotonic receipts, CAS on groups,
  * the shared argument checks (`../validate.ts`), and retention on the
  * injected clock. It forgets everything when the process ends.
  *
@@ -75,7 +76,7 @@ export class MemoryStore implements Store {
   private readonly groups = new Groups();
   private readonly metas = new Map<string, GroupMeta>();
   private readonly media = new Map<string, MediaMeta>();
-  /** Owners marked with unfinished work. */
+  /** Owners marked with unfinished work: by `markWake`, by appends that create work (see the contract's "Wake list"). */
   private readonly wake = new Set<string>();
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -112,8 +113,10 @@ export class MemoryStore implements Store {
         const history = this.users.conversationFor(u, item.conversation, now);
         history.push(seq, entry, expiryOf(historyTtlMs, now));
         noteAppended(u, user, item.conversation, entry);
-        if (item.pendingFor !== undefined && item.pendingFor.length > 0)
+        if (item.pendingFor !== undefined && item.pendingFor.length > 0) {
           u.pending.set(seq, new Set(item.pendingFor));
+          this.wake.add(`user:${user}`);
+        }
         return { seq, duplicate: false };
       });
     });
@@ -173,6 +176,7 @@ export class MemoryStore implements Store {
       const recipients = pending?.get(seq);
       recipients?.delete(recipient);
       if (recipients?.size === 0) pending?.delete(seq);
+      if (pending === undefined || pending.size === 0) this.wake.delete(`user:${user}`);
     });
   }
 
@@ -324,6 +328,7 @@ export class MemoryStore implements Store {
         const gseq = ++g.head;
         g.log.push(gseq, withoutUndefined<GroupLogEntry>({ ...r, group, gseq }), expMs);
         g.keys.set(r.key, gseq);
+        this.wake.add(`group:${group}`);
         return { seq: gseq, duplicate: false };
       });
     });

@@ -63,7 +63,6 @@ export async function initUser(
     routed: 0,
     lastActiveMs: ctx.clock.now(),
     passivating: false,
-    wakeMarked: outbound.size > 0,
     confirmBuf: [],
     receiptBuf: [],
     flushScheduled: false,
@@ -92,10 +91,10 @@ export function keepTicking(s: UserState, ctx: ActorContext<UserMsg>): void {
 }
 
 export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
-  const { store, config } = s.env;
+  const { config } = s.env;
   const now = ctx.clock.now();
   const quiet = now - s.lastActiveMs >= config.quietMs;
-  // The next tick first: a store error below (clearWake, cursors) must not end
+  // The next tick first: a store error below (cursors) must not end
   // the resends for good, which lost acked messages under a flaky store. An
   // idle actor (quiet, nothing pending; this tick writes what it kept
   // lazily) stops ticking while a device is connected, and wakes once for
@@ -108,13 +107,6 @@ export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<
   for (const recipient of s.outbound.due(now, (r) => directory.owner(userKey(r))))
     resend(s, recipient, now);
   retryPosts(s, ctx);
-  // Cleared only once the user is quiet, not when its last forward is
-  // confirmed: a busy sender would otherwise write a mark and a clear
-  // around every few messages. A mark left behind is harmless (a spurious wake).
-  if (s.wakeMarked && s.outbound.size === 0 && quiet) {
-    await store.clearWake(userKey(s.user));
-    s.wakeMarked = false;
-  }
   if (now - s.flushedMs >= config.cursorFlushMs || quiet) await flushCursors(s, now);
   if (quiet) s.recent = undefined;
   if (

@@ -58,7 +58,7 @@ export async function sendDirect(
   );
   let results: readonly AppendResult[];
   try {
-    await markWakeOnce(s, sends);
+    // The pending marks put the user on the wake list (the store's "Wake list").
     results = await s.env.store.appendInbox(
       user,
       s.epoch,
@@ -102,13 +102,6 @@ async function sendOne(s: UserState, one: DirectSend, ctx: ActorContext<UserMsg>
       ctx,
     );
   }
-}
-
-/** On the wake list before the pending marks exist: a crash in between leaves at worst a spurious mark, never a forward nobody will resend. */
-async function markWakeOnce(s: UserState, sends: readonly DirectSend[]): Promise<void> {
-  if (s.wakeMarked || sends.every(({ frame }) => frame.to === s.user)) return;
-  await s.env.store.markWake(userKey(s.user));
-  s.wakeMarked = true;
 }
 
 async function afterStored(

@@ -74,8 +74,6 @@ export interface UserState {
   routed: number;
   lastActiveMs: number;
   passivating: boolean;
-  /** This user is on the store's wake list (it has unconfirmed forwards). */
-  wakeMarked: boolean;
   /**
    * Confirms and receipts wait here until a `flush` the actor sent itself:
    * everything already in the mailbox is taken in one store write instead of
