@@ -35,8 +35,8 @@
  * 12500,15000,17500,20000,25000,30000, --duration 8, --warmup 2,
  * --p99-bound 100, --final-duration 10. Targets: ≥ 20,000 msgs/s; p99
  * send→delivered ≤ 50 ms at 10,000 msgs/s. `--cpu-prof FILE` writes a CPU
- * profile of the (first) node's main thread during the half-rate run (see
- * `bench/load/profile-top.ts`).
+ * profile of the (first) node's main thread during the half-rate run, or
+ * over the climb when no step kept up (see `bench/load/profile-top.ts`).
  */
 import { type ChatArgs, clusterProfilePath, parseChatArgs } from './load/chat-args.ts';
 import { besideLine, singleLine } from './load/chat-report.ts';
@@ -79,7 +79,7 @@ export default async function chat1to1(args: string[]): Promise<BenchResult> {
         ? await search(oneNodeTarget(), options(a, 'one node'), describe)
         : undefined;
       const label = `${mode.nodes} nodes`;
-      const target = ownClusterTarget(mode.nodes, (line) => log(`${label}: ${line}`));
+      const target = ownClusterTarget(mode.nodes, (line) => log(`${label}: ${line}`), mode.logs);
       const cluster = await search(
         target,
         options(a, label, {

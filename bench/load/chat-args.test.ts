@@ -57,11 +57,12 @@ describe('parseChatArgs', () => {
       oneNode: true,
       users: 200,
       rates: [50, 100],
+      logs: undefined,
     });
     expect(a.rates).toEqual([50, 100]);
   });
 
-  test('--one-node skip, --at10k skip, --cluster-users, --cluster-rates and --cpu-prof are read', () => {
+  test('--one-node skip, --at10k skip, --cluster-users, --cluster-rates, --cluster-logs and --cpu-prof are read', () => {
     const a = parseChatArgs([
       '--cluster',
       '3',
@@ -75,6 +76,8 @@ describe('parseChatArgs', () => {
       '10,20',
       '--cpu-prof',
       '/tmp/p.cpuprofile',
+      '--cluster-logs',
+      '/tmp/l',
     ]);
     expect(a.at10k).toBe(false);
     expect(a.cpuProf).toBe('/tmp/p.cpuprofile');
@@ -84,6 +87,7 @@ describe('parseChatArgs', () => {
       oneNode: false,
       users: 60,
       rates: [10, 20],
+      logs: '/tmp/l',
     });
   });
 
@@ -94,6 +98,7 @@ describe('parseChatArgs', () => {
       '--cluster starts its own nodes: it cannot be combined with --url',
     );
     fails(['--one-node', 'skip'], '--one-node needs --cluster N');
+    fails(['--cluster-logs', '/tmp/l'], '--cluster-logs needs --cluster N');
     fails(['--at10k', 'no'], '--at10k is run or skip, got "no"');
     fails(['--users', '201'], '--users needs an even integer (users are paired), got 201');
     fails(['--rates', '100,50'], '--rates needs ascending positive numbers, got "100,50"');

@@ -10,11 +10,11 @@
  * - `--cluster N` (2..16): one node first, then a cluster of N it starts
  *   itself, reported side by side; `--cluster-users` / `--cluster-rates`
  *   (default `--users` / `--rates`) for the cluster part; `--one-node skip`
- *   leaves the one-node part out;
+ *   leaves the one-node part out; `--cluster-logs DIR` keeps the nodes' logs;
  * - `--at10k skip` leaves out the run at exactly 10,000 msgs/s;
- * - `--cpu-prof FILE` profiles the (first) node during the half-rate run
- *   (with `--cluster`, the cluster's node-1 goes to FILE with `.node-1`
- *   before its extension).
+ * - `--cpu-prof FILE` profiles the (first) node during the half-rate run,
+ *   or over the climb when no step kept up (with `--cluster`, the cluster's
+ *   node-1 goes to FILE with `.node-1` before its extension).
  */
 import { NODES_MAX } from './cluster-process.ts';
 
@@ -46,6 +46,8 @@ export interface ChatArgs {
         readonly oneNode: boolean;
         readonly users: number;
         readonly rates: readonly number[];
+        /** Keep the nodes' logs here (default: a temporary folder, removed). */
+        readonly logs: string | undefined;
       };
 }
 
@@ -141,10 +143,11 @@ export function parseChatArgs(args: readonly string[]): ChatArgs {
         oneNode,
         users: evenUsers(args, 'cluster-users', users),
         rates: rateList(args, 'cluster-rates', rates),
+        logs: last(args, 'cluster-logs'),
       },
     };
   }
-  for (const flag of ['one-node', 'cluster-users', 'cluster-rates'])
+  for (const flag of ['one-node', 'cluster-users', 'cluster-rates', 'cluster-logs'])
     if (last(args, flag) !== undefined) throw new ChatArgError(`--${flag} needs --cluster N`);
   if (urls.length === 0) return { ...common, mode: { kind: 'one-node' } };
   for (const u of urls)

@@ -7,6 +7,10 @@
  * share of each process the target names (nodes, Cassandra, NATS, Redis) and
  * the store calls per message summed over every node's `/metrics`.
  *
+ * Before the climb every user sends one message (not measured), so actors
+ * are active. With `cpuProf`, the (first) node is profiled over the climb,
+ * then over the half run, whose profile replaces the climb's.
+ *
  * Invariants: the metric `max` is the highest rate that passed with every
  * lower step passing too; `maxKeepUp` the highest that kept up whatever its
  * latency; the climb stops at the first step that does not keep up. Every

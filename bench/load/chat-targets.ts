@@ -104,11 +104,16 @@ export function givenClusterTarget(
 }
 
 /** A cluster of `nodes` this benchmark starts on first use and stops at `end()`. */
-export function ownClusterTarget(nodes: number, say: (line: string) => void): Target {
+export function ownClusterTarget(
+  nodes: number,
+  say: (line: string) => void,
+  logs?: string,
+): Target {
   let started: Promise<{ cluster: RunningCluster; servers: Servers }> | undefined;
   const start = async () => {
     const cluster = await startCluster({
       nodes,
+      ...(logs !== undefined ? { logs } : {}),
       debugHooks: true,
       // Every load client comes from 127.0.0.1: lift the per-address cap (default 256).
       env: { PARLEY_MAX_CONNS_PER_IP: '1000000', PARLEY_DEV_TOKENS: '1' },
