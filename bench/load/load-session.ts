@@ -31,6 +31,11 @@ export interface SessionOptions {
   readonly users: number;
   /** User ids are `${prefix}${i}`; make it unique per run so ids never repeat. */
   readonly prefix: string;
+  /**
+   * Instead of `${prefix}${i}` and round-robin: user `i`'s id and the index
+   * into `url` of the node it connects to (see `chat-placement.ts`).
+   */
+  readonly placement?: { readonly ids: readonly string[]; readonly node: readonly number[] };
   readonly bodyBytes: number;
   /** Recipients ack `delivered` on arrival, as the SDK does. */
   readonly ack: boolean;
@@ -115,6 +120,8 @@ const TICK_MS = 1;
 
 export class LoadSession {
   private conns: Conn[] = [];
+  /** User `i`'s id. */
+  private ids: readonly string[] = [];
   private readonly pending = new Map<string, Pending>();
   private readonly errors: Record<string, number> = {};
   private counter = 0;
@@ -144,10 +151,20 @@ export class LoadSession {
       throw new Error(`users must be an even number >= 2, got ${options.users}`);
     const s = new LoadSession(options);
     const indexes = Array.from({ length: options.users }, (_, i) => i);
+    const urls = typeof options.url === 'string' ? [options.url] : options.url;
+    const placed = options.placement;
+    if (placed !== undefined && placed.ids.length !== options.users)
+      throw new Error(`placement has ${placed.ids.length} ids for ${options.users} users`);
+    s.ids = placed?.ids ?? indexes.map((i) => `${options.prefix}${i}`);
     s.conns = await mapLimit(indexes, options.connectConcurrency, async (i) => {
-      const user = `${options.prefix}${i}`;
+      const user = s.ids[i]!;
+      const url = urls[placed === undefined ? i % urls.length : placed.node[i]!];
+      if (url === undefined)
+        throw new Error(
+          `user ${i} placed on node ${placed?.node[i]}, not among ${urls.length} URLs`,
+        );
       return connect({
-        url: typeof options.url === 'string' ? options.url : options.url[i % options.url.length]!,
+        url,
         token: await options.tokens(user, 'd'),
         user,
         device: 'd',
@@ -377,7 +394,7 @@ export class LoadSession {
           receipt: false,
         });
         conn.sendText(
-          `{"type":"message","id":"${id}","to":"${this.options.prefix}${sender ^ 1}","content":{"type":"text","body":"${this.body}"}}`,
+          `{"type":"message","id":"${id}","to":"${this.ids[sender ^ 1]}","content":{"type":"text","body":"${this.body}"}}`,
         );
       }
       if (this.pending.size > inFlightMax) inFlightMax = this.pending.size;

@@ -26,8 +26,14 @@ interface Profile {
 const CATEGORIES: readonly (readonly [string, RegExp])[] = [
   ['gc', /^\(garbage collector\)/],
   ['idle', /^\(idle\)/],
-  ['store: lmdb-js + msgpackr', /node_modules\/(lmdb|msgpackr|ordered-binary)\//],
+  ['store: cassandra-driver', /node_modules\/cassandra-driver\//],
+  ['store: lmdb-js', /node_modules\/(lmdb|ordered-binary)\//],
+  // Records in LMDB, frames between nodes: wherever it is called from.
+  ['msgpack (msgpackr)', /node_modules\/msgpackr\//],
+  ['NATS (nats.js)', /node_modules\/nats\//],
+  ['redis (ioredis)', /node_modules\/(ioredis|@ioredis|redis-parser)\//],
   ['store: store/ code', /(^|\/)store\//],
+  ['cluster/ (transport, membership, placement)', /(^|\/)cluster\//],
   ['metrics (prom-client)', /node_modules\/prom-client\/|actors\/edge\/metrics\.ts/],
   ['websocket + sockets', /node_modules\/ws\/|node:net|node:internal\/stream|writev|stream_base/],
   ['logging (pino)', /node_modules\/(pino|sonic-boom)/],

@@ -9,13 +9,14 @@
  * `PARLEY_SERVER_ROOT` (env) runs the server of another checkout, e.g. a
  * frozen copy of the tree: its `bin/parley.ts` is imported instead of ours.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { askChild, type DebugRequest, stopChild } from './child-ipc.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -136,25 +137,8 @@ export async function startServer(options: ServerProcessOptions = {}): Promise<S
     throw err;
   }
 
-  const ask = <T>(
-    request: { readonly t: string; readonly [k: string]: unknown },
-    timeoutMs: number,
-  ) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`server child did not answer ${request.t} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const onMessage = (m: { t?: string; error?: string } & T) => {
-        if (m.t !== request.t) return;
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        if (m.error !== undefined) reject(new Error(`server child: ${request.t}: ${m.error}`));
-        else resolve(m);
-      };
-      child.on('message', onMessage);
-      child.send(request);
-    });
+  const ask = <T>(request: DebugRequest, timeoutMs: number) =>
+    askChild<T>(child, request, timeoutMs);
   const memory = (gc = true) => ask<ProcessMemory>({ t: 'memory', gc }, MEMORY_TIMEOUT_MS);
   const heapSnapshot = async (path: string) =>
     (await ask<{ path: string }>({ t: 'heap-snapshot', path }, 300_000)).path;
@@ -176,25 +160,11 @@ export async function startServer(options: ServerProcessOptions = {}): Promise<S
       return (await ask<{ path: string }>({ t: 'profile-stop', path }, MEMORY_TIMEOUT_MS)).path;
     },
     async stop(keepData = false) {
-      await stopChild(child, exited);
+      await stopChild(child, STOP_GRACE_MS);
+      await exited;
       await new Promise<void>((resolve) => log.end(resolve));
       if (!keepData && options.dataDir === undefined)
         rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const killed = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, STOP_GRACE_MS);
-  });
-  await Promise.race([exited, killed]);
-  clearTimeout(timer);
-  await exited;
 }
