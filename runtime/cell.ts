@@ -23,6 +23,7 @@ import type {
 import type { TimerHandle } from './clock.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
 import { type ExitReason, errorReason, formatReason } from './exit-reason.ts';
+import { SmallMap } from './internal/small-map.ts';
 import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 import type { Runnable } from './scheduler.ts';
 import type { ActorSystem } from './system.ts';
@@ -50,12 +51,13 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   private qh = 0;
   private qn = 0;
   private sys: SystemMessage[] | null = null;
-  private links: Map<string, AnyRef> | null = null;
+  /** Links, monitors and timers: usually none or one each, so small maps made on first use. */
+  private links: SmallMap<string, AnyRef> | null = null;
   /** Who watches me: monitor ref → watcher. */
-  private watchers: Map<MonitorRef, AnyRef> | null = null;
+  private watchers: SmallMap<MonitorRef, AnyRef> | null = null;
   /** Whom I watch: monitor ref → target. */
-  private watching: Map<MonitorRef, AnyRef> | null = null;
-  private timers: Map<TimerRef, TimerHandle> | null = null;
+  private watching: SmallMap<MonitorRef, AnyRef> | null = null;
+  private timers: SmallMap<TimerRef, TimerHandle> | null = null;
   name: string | null = null;
   parent: AnyRef | null = null;
   stopReason: ExitReason = 'normal';
@@ -100,7 +102,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   }
   link(to: AnyRef): void {
     if (to.equals(this.ref) || this.flags & DEAD) return;
-    (this.links ??= new Map()).set(to.key, to);
+    (this.links ??= new SmallMap()).set(to.key, to);
     this.system.trackRemote(this, to);
     this.system.deliverSystem(to, { k: 'link', from: this.ref });
   }
@@ -109,7 +111,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   }
   monitor(to: AnyRef): MonitorRef {
     const monitor = this.system.nextMonitorRef();
-    (this.watching ??= new Map()).set(monitor, to);
+    (this.watching ??= new SmallMap()).set(monitor, to);
     this.system.trackRemote(this, to);
     this.system.deliverSystem(to, { k: 'monitor', from: this.ref, monitor });
     return monitor;
@@ -140,7 +142,7 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     const timer = {} as TimerRef;
     // A dead actor's timer never fires (an async handler may outlive its actor).
     if (this.flags & DEAD) return timer;
-    const timers = (this.timers ??= new Map());
+    const timers = (this.timers ??= new SmallMap());
     timers.set(
       timer,
       this.system.clock.setTimer(delayMs, () => {
@@ -412,14 +414,14 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
   private bookkeep(msg: SystemMessage): void {
     switch (msg.k) {
       case 'link':
-        (this.links ??= new Map()).set(msg.from.key, msg.from);
+        (this.links ??= new SmallMap()).set(msg.from.key, msg.from);
         this.system.trackRemote(this, msg.from);
         return;
       case 'unlink':
         this.links?.delete(msg.from.key);
         return;
       case 'monitor':
-        (this.watchers ??= new Map()).set(msg.monitor, msg.from);
+        (this.watchers ??= new SmallMap()).set(msg.monitor, msg.from);
         this.system.trackRemote(this, msg.from);
         return;
       case 'demonitor':

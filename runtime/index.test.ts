@@ -25,6 +25,8 @@ describe('the public surface', () => {
         'Overflow',
         'ParleyError',
         'Ref',
+        'SmallMap',
+        'SmallSet',
         'errorReason',
         'formatReason',
         'isNormalExit',

@@ -27,6 +27,8 @@ export {
   isNormalExit,
 } from './exit-reason.ts';
 export { InProcessNetwork, InProcessTransport } from './in-process-transport.ts';
+export { SmallMap } from './internal/small-map.ts';
+export { SmallSet } from './internal/small-set.ts';
 export { type Random, seededRandom, systemRandom } from './random.ts';
 export { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 export {

@@ -23,7 +23,7 @@ import {
   NodeDownError,
   RemoteAsks,
 } from './ask-slot.ts';
-import { type Behavior, DEFAULT_MAILBOX, type SpawnOptions } from './behavior.ts';
+import type { Behavior, SpawnOptions } from './behavior.ts';
 import { Cell } from './cell.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { Codec } from './codec.ts';
@@ -31,6 +31,7 @@ import { type DeadLetterReason, DeadLetters } from './dead-letters.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
 import { type ErrorReason, type ExitReason, errorReason, formatReason } from './exit-reason.ts';
 import { IdTable } from './internal/id-table.ts';
+import { mailboxOptionsOf } from './mailbox-options.ts';
 import { type Random, systemRandom } from './random.ts';
 import { type AnyRef, type MonitorRef, Ref } from './ref.ts';
 import { FairScheduler, type Scheduler } from './scheduler.ts';
@@ -166,8 +167,7 @@ export class ActorSystem {
     options: SpawnOptions | undefined,
     parent: AnyRef | null,
   ): Ref<M> {
-    const mailbox =
-      options?.mailbox === undefined ? DEFAULT_MAILBOX : { ...DEFAULT_MAILBOX, ...options.mailbox };
+    const mailbox = mailboxOptionsOf(options?.mailbox);
     if (!(mailbox.capacity >= 1) || !Number.isInteger(mailbox.capacity)) {
       throw new ParleyError(
         ErrorCode.InvalidArgument,

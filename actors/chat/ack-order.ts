@@ -7,8 +7,10 @@
  * Bounded per device (the oldest ids are forgotten); in memory only (a new
  * incarnation starts without a predecessor).
  */
+import { SmallMap } from '../../runtime/index.ts';
+
 export class AckOrder {
-  private readonly devices = new Map<
+  private readonly devices = new SmallMap<
     string,
     { last: string | undefined; priors: Map<string, string | undefined> }
   >();

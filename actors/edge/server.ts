@@ -33,9 +33,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import {
   type ActorSystem,
   ErrorCode,
@@ -82,9 +82,9 @@ import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
 import {
   DEFAULT_INBOUND_LIMITS,
+  EdgeWebSocket,
   type InboundLimits,
   type SocketOwner,
-  WsEdgeSocket,
 } from './ws-socket.ts';
 
 export interface ServerLimits extends EdgeLimits, InboundLimits {
@@ -196,13 +196,15 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   const load = new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
   // No client tracking: `connections` tracks the sockets already, and ws's own set costs a
   // close listener (a closure) and a set entry per connection.
-  const wss = new WebSocketServer({
+  // Every socket is an `EdgeWebSocket`: its connection's state lives on it.
+  const wss = new WebSocketServer<typeof EdgeWebSocket>({
     noServer: true,
     maxPayload: FRAME_BYTES_HARD_MAX,
     clientTracking: false,
+    WebSocket: EdgeWebSocket,
   });
-  const connections = new Map<WebSocket, Ref<EdgeMsg>>();
-  const sockets = new Map<number, WebSocket>();
+  /** Open client connections by edge actor id: one table, one entry per connection. */
+  const connections = new Map<number, EdgeWebSocket>();
   let closing = false;
   /** The port the server got; set once it listens, before any request. */
   let boundPort = 0;
@@ -215,7 +217,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 
   // An edge that dies without closing its socket (killed) must not leave it open.
   const offDeath = system.onDeath((cell) => {
-    const ws = sockets.get(cell.ref.id);
+    const ws = connections.get(cell.ref.id);
     if (ws !== undefined && ws.readyState === ws.OPEN) ws.terminate();
   });
 
@@ -351,8 +353,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, auth.identity));
   }
 
-  function accept(ws: WebSocket, identity: Identity): void {
-    const socket = new WsEdgeSocket(ws, limits);
+  function accept(ws: EdgeWebSocket, identity: Identity): void {
     let edge: Ref<EdgeMsg>;
     try {
       edge = spawnEdgeSession(
@@ -365,7 +366,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           load,
           mailboxMax: limits.edgeMailboxMax,
         },
-        socket,
+        ws,
         identity,
       );
     } catch (err) {
@@ -373,18 +374,16 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       ws.close(CloseCode.InternalError, 'could not start the session');
       return;
     }
-    connections.set(ws, edge);
-    sockets.set(edge.id, ws);
+    connections.set(edge.id, ws);
     metrics.connectionsTotal.inc();
     metrics.connectionsOpen.set(connections.size);
-    socket.wire(system, edge, owner);
+    ws.wire(system, edge, owner, limits);
   }
 
   /** One owner for every socket, rather than a close callback per connection. */
   const owner: SocketOwner = {
     socketClosed(socket) {
-      connections.delete(socket.ws);
-      if (socket.edge !== undefined) sockets.delete(socket.edge.id);
+      if (socket.edge !== undefined) connections.delete(socket.edge.id);
       metrics.connectionsOpen.set(connections.size);
     },
   };
@@ -399,6 +398,14 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     },
     (req, res) => void onRequest(req, res),
   );
+  /**
+   * One close listener for every TCP connection, not a closure each: the
+   * address read at accept is cached on the socket (`_peername`), so it reads
+   * the same after the close.
+   */
+  function releaseAddress(this: Socket): void {
+    perAddress.release(this.remoteAddress ?? '?');
+  }
   server.on('connection', (conn) => {
     const address = conn.remoteAddress ?? '?';
     if (!perAddress.acquire(address)) {
@@ -412,7 +419,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       );
       return;
     }
-    conn.once('close', () => perAddress.release(address));
+    conn.on('close', releaseAddress);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     onUpgrade(req, socket, head).catch((err: unknown) => {
@@ -438,13 +445,14 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
   async function close(): Promise<void> {
     closing = true;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    const handshakes = [...connections.keys()].map(
+    const handshakes = [...connections.values()].map(
       (ws) =>
         new Promise<void>((resolve) =>
           ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve()),
         ),
     );
-    for (const [ws, edge] of connections) {
+    for (const ws of connections.values()) {
+      const edge = ws.edge!;
       if (system.isAlive(edge))
         system.send(edge, {
           t: 'close',
@@ -454,9 +462,9 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       else ws.close(CloseCode.GoingAway, 'server shutting down');
     }
     await Promise.race([Promise.all(handshakes), sleep(system.clock, limits.shutdownGraceMs)]);
-    for (const ws of [...connections.keys()]) ws.terminate();
-    for (const edge of connections.values())
-      if (system.isAlive(edge)) system.exit(edge, 'shutdown');
+    const left = [...connections.values()];
+    for (const ws of left) ws.terminate();
+    for (const ws of left) if (system.isAlive(ws.edge!)) system.exit(ws.edge!, 'shutdown');
     wss.close();
     server.closeAllConnections();
     await stopped;
@@ -465,7 +473,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
 
   function sendAway(code: number, reason: string): number {
     let asked = 0;
-    for (const [ws, edge] of connections) {
+    for (const ws of connections.values()) {
+      const edge = ws.edge!;
       asked++;
       if (system.isAlive(edge)) system.send(edge, { t: 'close', code, reason });
       else ws.close(code, reason);

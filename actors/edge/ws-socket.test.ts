@@ -1,9 +1,11 @@
 import process from 'node:process';
 import { describe, expect, test } from 'vitest';
-import type { WebSocket } from 'ws';
-import { DEFAULT_INBOUND_LIMITS, WsEdgeSocket } from './ws-socket.ts';
+import { EdgeWebSocket } from './ws-socket.ts';
 
-/** A `ws` stand-in over a raw socket that records corks and writes. */
+/**
+ * An `EdgeWebSocket` as the server makes it, over a raw socket stand-in that
+ * records corks and a sender stand-in that records writes.
+ */
 function fakeWs() {
   const raw = {
     destroyed: false,
@@ -19,26 +21,28 @@ function fakeWs() {
       this.flushed.push(this.written.splice(0));
     },
   };
-  const ws = {
-    readyState: 1,
-    bufferedAmount: 0,
+  // A null address is how `WebSocketServer` makes its sockets (the typings name only the client's).
+  const ws = new EdgeWebSocket(null as unknown as string, undefined, {});
+  Object.assign(ws, {
+    _readyState: 1,
     _socket: raw,
-    send(text: string) {
-      raw.written.push(text);
+    _sender: {
+      send(data: unknown) {
+        raw.written.push(String(data));
+      },
+      ping() {
+        raw.written.push('<ping>');
+      },
     },
-    ping() {
-      raw.written.push('<ping>');
-    },
-  };
-  return { raw, ws: ws as unknown as WebSocket };
+  });
+  return { raw, ws };
 }
 
 const tick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 
 describe('ws edge socket: outbound batching', () => {
   test('frames written in one turn leave in one uncork, after the turn', async () => {
-    const { raw, ws } = fakeWs();
-    const socket = new WsEdgeSocket(ws, DEFAULT_INBOUND_LIMITS);
+    const { raw, ws: socket } = fakeWs();
     socket.send('a');
     socket.send('b');
     socket.ping();
@@ -54,10 +58,10 @@ describe('ws edge socket: outbound batching', () => {
   });
 
   test('writes nothing to a socket that is not open', async () => {
-    const { raw, ws } = fakeWs();
-    (ws as unknown as { readyState: number }).readyState = 3;
-    const socket = new WsEdgeSocket(ws, DEFAULT_INBOUND_LIMITS);
+    const { raw, ws: socket } = fakeWs();
+    Object.assign(socket, { _readyState: 3 });
     socket.send('a');
+    socket.ping();
     await tick();
     expect(raw.corks).toBe(0);
     expect(raw.written).toEqual([]);

@@ -14,19 +14,19 @@
  * not N writes. Corked bytes count in `bufferedAmount`, so the edge's
  * slow-consumer check sees them.
  *
- * No closures per connection: the socket's listeners are module-level
- * functions that find their `WsEdgeSocket` on the `ws` object.
+ * No closures or side objects per connection: the socket is an
+ * `EdgeWebSocket` (a `ws` subclass holding this state in its own fields) and
+ * its listeners are module-level functions called on it.
  */
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import process from 'node:process';
-import type { RawData, WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import type { ActorSystem, Ref } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
 import type { EdgeSocket } from './edge-socket.ts';
 
 const OPEN = 1;
-const CONNECTING = 0;
 
 export interface InboundLimits {
   /** Client frames waiting for the edge before reading pauses; default 256. */
@@ -42,47 +42,63 @@ export const DEFAULT_INBOUND_LIMITS: InboundLimits = {
 
 /** Told when a wired socket has closed (the server's connection table). */
 export interface SocketOwner {
-  socketClosed(socket: WsEdgeSocket): void;
+  socketClosed(socket: EdgeWebSocket): void;
 }
 
-/** Where a `ws` object keeps its `WsEdgeSocket`, for the shared listeners. */
-const EDGE_SOCKET = Symbol('edgeSocket');
-type Tagged = WebSocket & { [EDGE_SOCKET]?: WsEdgeSocket };
+type SendOptions = Parameters<WebSocket['send']>[1];
+type SendCallback = (err?: Error) => void;
 
-export class WsEdgeSocket implements EdgeSocket {
+/**
+ * A `ws` WebSocket that is also the edge's `EdgeSocket`: the server makes
+ * every connection's socket of this class (`WebSocketServer({ WebSocket })`),
+ * so the per-connection state lives in the socket's own fields, not in a
+ * side object or closures. `send` and `ping` drop what a socket that is not
+ * open cannot take (the edge never asks for a callback) and cork the turn's
+ * writes; `close` keeps `ws`'s behaviour in every state (`ws` calls it
+ * itself to finish a close handshake) and only falls back to 1011 for a
+ * code `ws` refuses.
+ */
+export class EdgeWebSocket extends WebSocket implements EdgeSocket {
   pongs = 0;
   private waitingFrames = 0;
   private waitingChars = 0;
-  private paused = false;
+  private readPaused = false;
   /** Corked in this turn: uncorked by `uncorkAll` once the turn is over. */
   private corked = false;
+  private inbound: InboundLimits = DEFAULT_INBOUND_LIMITS;
   private system: ActorSystem | undefined;
   private edgeRef: Ref<EdgeMsg> | undefined;
   private owner: SocketOwner | undefined;
-
-  constructor(
-    readonly ws: WebSocket,
-    private readonly limits: InboundLimits,
-  ) {}
 
   /** The edge actor this socket feeds, once wired. */
   get edge(): Ref<EdgeMsg> | undefined {
     return this.edgeRef;
   }
 
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+  override send(data: string, options?: SendOptions | SendCallback, cb?: SendCallback): void {
+    if (this.readyState !== OPEN) return;
+    if (!this.corked) this.cork();
+    super.send(data, options as SendOptions, cb);
   }
 
-  send(text: string): void {
-    if (this.ws.readyState !== OPEN) return;
+  override ping(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
+    if (this.readyState !== OPEN) return;
     if (!this.corked) this.cork();
-    this.ws.send(text);
+    super.ping(data, mask, cb);
+  }
+
+  override close(code?: number, reason?: string | Buffer): void {
+    try {
+      super.close(code, reason);
+    } catch {
+      // `ws` refuses codes a peer may not see (1005, 1006, ...): close as an internal error.
+      super.close(1011, reason);
+    }
   }
 
   private cork(): void {
-    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (raw === undefined || raw.destroyed) return;
+    const raw = (this as unknown as { _socket?: Socket | null })._socket;
+    if (raw === undefined || raw === null || raw.destroyed) return;
     raw.cork();
     this.corked = true;
     if (corkedSockets.push(this) === 1) process.nextTick(uncorkAll);
@@ -91,52 +107,37 @@ export class WsEdgeSocket implements EdgeSocket {
   /** Lets what this turn wrote go, in one write. */
   uncork(): void {
     this.corked = false;
-    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (raw !== undefined && !raw.destroyed) raw.uncork();
-  }
-
-  close(code: number, reason: string): void {
-    const state = this.ws.readyState;
-    if (state !== OPEN && state !== CONNECTING) return;
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      // `ws` refuses codes a peer may not see (1005, 1006, ...): close as an internal error.
-      this.ws.close(1011, reason);
-    }
-  }
-
-  ping(): void {
-    if (this.ws.readyState !== OPEN) return;
-    if (!this.corked) this.cork();
-    this.ws.ping();
+    const raw = (this as unknown as { _socket?: Socket | null })._socket;
+    if (raw !== undefined && raw !== null && !raw.destroyed) raw.uncork();
   }
 
   received(chars: number): void {
     this.waitingFrames = Math.max(0, this.waitingFrames - 1);
     this.waitingChars = Math.max(0, this.waitingChars - chars);
     if (
-      this.paused &&
-      this.waitingFrames <= this.limits.inboundFramesMax / 2 &&
-      this.waitingChars <= this.limits.inboundCharsMax / 2
+      this.readPaused &&
+      this.waitingFrames <= this.inbound.inboundFramesMax / 2 &&
+      this.waitingChars <= this.inbound.inboundCharsMax / 2
     ) {
-      this.paused = false;
-      this.ws.resume();
+      this.readPaused = false;
+      this.resume();
     }
   }
 
-  /** Routes this socket's events to `edge`; `owner` is told once the socket is closed. */
-  wire(system: ActorSystem, edge: Ref<EdgeMsg>, owner: SocketOwner): void {
+  /**
+   * Routes this socket's events to `edge` under `inbound`'s bound; `owner`
+   * is told once the socket is closed.
+   */
+  wire(system: ActorSystem, edge: Ref<EdgeMsg>, owner: SocketOwner, inbound: InboundLimits): void {
     this.system = system;
     this.edgeRef = edge;
     this.owner = owner;
-    const ws = this.ws as Tagged;
-    ws[EDGE_SOCKET] = this;
-    ws.on('message', onMessage);
-    ws.on('pong', onPong);
+    this.inbound = inbound;
+    this.on('message', onMessage);
+    this.on('pong', onPong);
     // `ws` reports protocol errors (bad UTF-8, oversized frames) and then closes.
-    ws.on('error', ignore);
-    ws.on('close', onClose);
+    this.on('error', ignore);
+    this.on('close', onClose);
   }
 
   /** A frame arrived: count it against the inbound bound and hand it to the edge. */
@@ -145,12 +146,12 @@ export class WsEdgeSocket implements EdgeSocket {
     this.waitingFrames++;
     this.waitingChars += text.length;
     if (
-      !this.paused &&
-      (this.waitingFrames > this.limits.inboundFramesMax ||
-        this.waitingChars > this.limits.inboundCharsMax)
+      !this.readPaused &&
+      (this.waitingFrames > this.inbound.inboundFramesMax ||
+        this.waitingChars > this.inbound.inboundCharsMax)
     ) {
-      this.paused = true;
-      this.ws.pause();
+      this.readPaused = true;
+      this.pause();
     }
     this.system!.send(this.edgeRef!, { t: 'socket_frame', data: text, binary: isBinary });
   }
@@ -166,7 +167,7 @@ export class WsEdgeSocket implements EdgeSocket {
 const SOCKET_CLOSED: EdgeMsg = { t: 'socket_closed' };
 
 /** Sockets corked in the current turn. */
-const corkedSockets: WsEdgeSocket[] = [];
+const corkedSockets: EdgeWebSocket[] = [];
 
 function uncorkAll(): void {
   // A socket corked while these uncork (a write from a close handler) waits for the next tick.
@@ -174,17 +175,17 @@ function uncorkAll(): void {
   for (const socket of batch) socket.uncork();
 }
 
-function onMessage(this: Tagged, data: RawData, isBinary: boolean): void {
-  this[EDGE_SOCKET]?.frame(data, isBinary);
+/** The listeners are added by `wire`, so only ever to an `EdgeWebSocket`. */
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as EdgeWebSocket).frame(data, isBinary);
 }
 
-function onPong(this: Tagged): void {
-  const socket = this[EDGE_SOCKET];
-  if (socket !== undefined) socket.pongs++;
+function onPong(this: WebSocket): void {
+  (this as EdgeWebSocket).pongs++;
 }
 
-function onClose(this: Tagged): void {
-  this[EDGE_SOCKET]?.closed();
+function onClose(this: WebSocket): void {
+  (this as EdgeWebSocket).closed();
 }
 
 function ignore(): void {}

@@ -8,7 +8,7 @@
  * (user, listener) pairs are subscribed at once; past it `subscribe` throws
  * `resource_exhausted` and subscribes nothing.
  */
-import { type Clock, ErrorCode, ParleyError, quote } from '../../runtime/index.ts';
+import { type Clock, ErrorCode, ParleyError, quote, SmallMap } from '../../runtime/index.ts';
 import type { LastSeenVisibility } from '../protocol/index.ts';
 import type { Presence, PresenceListener, PresenceState } from './presence.ts';
 
@@ -24,7 +24,7 @@ export interface MemoryPresenceOptions {
 
 interface UserEntry {
   /** Open connections per device; a device is absent when it has none. */
-  readonly devices: Map<string, number>;
+  readonly devices: SmallMap<string, number>;
   lastSeen: number | null;
   visibility: LastSeenVisibility;
 }
@@ -139,7 +139,7 @@ export class MemoryPresence implements Presence {
         this.users.delete(oldest.value);
       }
     }
-    const entry: UserEntry = { devices: new Map(), lastSeen: null, visibility: 'everyone' };
+    const entry: UserEntry = { devices: new SmallMap(), lastSeen: null, visibility: 'everyone' };
     this.users.set(user, entry);
     this.offline.add(user);
     return entry;

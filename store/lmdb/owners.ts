@@ -47,9 +47,15 @@ export interface SeenState {
   /** Entry version of the state row; 0 when there is none. */
   readonly version: number;
   readonly state: OwnerState;
-  /** Chat list heads known at this version (a cache: absent is not "none"). */
-  readonly chats: Map<string, ChatHead>;
+  /**
+   * Chat list heads known at this version (a cache: absent is not "none").
+   * `NO_CHATS` until the first head is remembered: most owners never need one.
+   */
+  chats: Map<string, ChatHead>;
 }
+
+/** Shared and always empty: only `rememberChat` writes heads, into a map of the owner's own. */
+const NO_CHATS: Map<string, ChatHead> = new Map();
 
 /** What one decision returns: the call's result with nothing to write, or a write. */
 export type Decision<T> =
@@ -66,6 +72,7 @@ export type Decision<T> =
 
 /** Caches `head` for `conversation` in `seen`, dropping the oldest head beyond `CHAT_HEADS_MAX`. */
 export function rememberChat(seen: SeenState, conversation: string, head: ChatHead): void {
+  if (seen.chats === NO_CHATS) seen.chats = new Map();
   const { chats } = seen;
   chats.delete(conversation);
   chats.set(conversation, head);
@@ -201,11 +208,11 @@ export class Owners {
     const entry = this.dbs.owners.getEntry(owner);
     const seen: SeenState =
       entry === undefined
-        ? { version: 0, state: NO_OWNER_STATE, chats: new Map() }
+        ? { version: 0, state: NO_OWNER_STATE, chats: NO_CHATS }
         : {
             version: entry.version ?? 0,
             state: { ...NO_OWNER_STATE, ...entry.value },
-            chats: new Map(),
+            chats: NO_CHATS,
           };
     this.remember(owner, seen);
     return seen;

@@ -6,7 +6,13 @@
  * every write of an older one is fenced from then on; it reloads the
  * forwards still pending and resends them on its first due tick.
  */
-import type { ActorContext, Down, Ref } from '../../../runtime/index.ts';
+import {
+  type ActorContext,
+  type Down,
+  type Ref,
+  SmallMap,
+  SmallSet,
+} from '../../../runtime/index.ts';
 import type { InboxEntry } from '../../../store/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
 import { AckOrder } from '../ack-order.ts';
@@ -30,7 +36,8 @@ export async function initUser(
   const { store, config } = env;
   const epoch = await store.acquireEpoch(userKey(user));
   const head = await store.inboxHead(user);
-  const cursors = new Map<string, number>(Object.entries(await store.cursors(user)));
+  const cursors = new SmallMap<string, number>();
+  for (const [name, seq] of Object.entries(await store.cursors(user))) cursors.set(name, seq);
   const outbound = new Outbound({
     baseMs: config.resendIntervalMs,
     maxMs: config.resendMaxMs,
@@ -47,11 +54,11 @@ export async function initUser(
     env,
     activator,
     epoch,
-    sessions: new Map(),
+    sessions: new SmallMap(),
     outbound,
     cursors,
-    dirtyCursors: new Set(),
-    lastAccepted: new Map(),
+    dirtyCursors: new SmallSet(),
+    lastAccepted: new SmallMap(),
     recent: undefined,
     clears: [],
     flushedMs: ctx.clock.now(),
@@ -59,7 +66,7 @@ export async function initUser(
     ticking: true,
     acks: new AckOrder(),
     pushedUpTo: head,
-    ackedAbove: new Map(),
+    ackedAbove: new SmallMap(),
     routed: 0,
     lastActiveMs: ctx.clock.now(),
     passivating: false,

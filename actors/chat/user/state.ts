@@ -3,9 +3,11 @@
  * (`actor.ts` dispatch, `lifecycle.ts`, `send.ts`, `deliver.ts`,
  * `receipts.ts`, `requests.ts`, `sessions.ts`). The actor's dependencies
  * live here too, so its behavior is module-level functions over this one
- * object and an actor costs its state, not a set of closures.
+ * object and an actor costs its state, not a set of closures. Its tables
+ * usually hold none or a few entries (a device or two), so they are
+ * `SmallMap`s and `SmallSet`s: an empty one is an object, not a hash table.
  */
-import type { MonitorRef, Ref } from '../../../runtime/index.ts';
+import type { MonitorRef, Ref, SmallMap, SmallSet } from '../../../runtime/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
 import type { AckOrder } from '../ack-order.ts';
 import type { ChatEnv } from '../env.ts';
@@ -37,14 +39,14 @@ export interface UserState {
   /** Where this actor asks to passivate. */
   readonly activator: Ref<ActivatorMsg>;
   epoch: number;
-  readonly sessions: Map<string, Session>;
+  readonly sessions: SmallMap<string, Session>;
   readonly outbound: Outbound;
   /** Cumulative cursors (device, `r:<device>`, `g:<group>`, `rw:<group>:<by>`), as loaded and advanced. */
-  readonly cursors: Map<string, number>;
+  readonly cursors: SmallMap<string, number>;
   /** Cursors advanced in memory but not yet written (receipt cursors are written lazily). */
-  readonly dirtyCursors: Set<string>;
+  readonly dirtyCursors: SmallSet<string>;
   /** Last 1:1 key accepted from each sender: spares a store read on the in-order path. */
-  readonly lastAccepted: Map<string, string>;
+  readonly lastAccepted: SmallMap<string, string>;
   /** Entries appended or found lately (made on first use, dropped when quiet): spares store reads. */
   recent: RecentEntries | undefined;
   /** Pending marks of confirmed forwards, cleared on the next cursor flush (a stale mark only causes a resend the recipient drops). */
@@ -69,7 +71,7 @@ export interface UserState {
    * replayed once more, which clients drop as repeats; an unacked message is
    * never skipped, because the stored cursor moves only over contiguous acks.
    */
-  readonly ackedAbove: Map<string, Set<number>>;
+  readonly ackedAbove: SmallMap<string, Set<number>>;
   /** Messages routed to this actor through the activator (for race-free passivation). */
   routed: number;
   lastActiveMs: number;
