@@ -7,6 +7,7 @@
  */
 import type { MonitorRef, Ref } from '../../../runtime/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
+import type { Lifecycle } from '../actor-lifecycle.ts';
 import type { AckOrder } from '../ack-order.ts';
 import type { ChatEnv } from '../env.ts';
 import type { EdgeMsg, UserMsg } from '../messages.ts';
@@ -31,7 +32,7 @@ export interface Session {
   replayedUpTo: number;
 }
 
-export interface UserState {
+export interface UserState extends Lifecycle {
   readonly user: string;
   readonly env: ChatEnv;
   /** Where this actor asks to passivate. */
@@ -51,8 +52,6 @@ export interface UserState {
   clears: { readonly seq: number; readonly recipient: string }[];
   /** When cursors and clears were last written (clock ms). */
   flushedMs: number;
-  /** A tick is scheduled (an idle actor has none: `lifecycle.ts`). */
-  ticking: boolean;
   /** Group posts awaiting answers, per group in post order (made on first use). */
   posts: Map<string, PostWait[]> | undefined;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
@@ -70,10 +69,6 @@ export interface UserState {
    * never skipped, because the stored cursor moves only over contiguous acks.
    */
   readonly ackedAbove: Map<string, Set<number>>;
-  /** Messages routed to this actor through the activator (for race-free passivation). */
-  routed: number;
-  lastActiveMs: number;
-  passivating: boolean;
   /** This user is on the store's wake list (it has unconfirmed forwards). */
   wakeMarked: boolean;
   /**
