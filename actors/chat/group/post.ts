@@ -50,6 +50,11 @@ export async function onPost(s: GroupState, p: Post, ctx: ActorContext<GroupMsg>
 }
 
 /** Answers a `post` to the sender's user actor. */
-export function answer(s: GroupState, p: Post, reply: GroupReply, ctx: ActorContext<GroupMsg>): void {
+export function answer(
+  s: GroupState,
+  p: Post,
+  reply: GroupReply,
+  ctx: ActorContext<GroupMsg>,
+): void {
   ctx.send(p.replyTo, { t: 'posted', group: s.id, id: p.msg.id, reply });
 }

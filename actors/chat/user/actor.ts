@@ -40,7 +40,7 @@ import type { UserMsg } from '../messages.ts';
 import { type Deliver, onDeliver, onGroupDeliver, resend } from './deliver.ts';
 import { initUser, onSessionDown, onTick, USER_UNROUTED } from './lifecycle.ts';
 import { onPosted } from './posts.ts';
-import { flushBuffered, scheduleFlush } from './receipts.ts';
+import { flushBuffered, onReceipt, scheduleFlush } from './receipts.ts';
 import { refuseClientFrame } from './refuse.ts';
 import { broadcast, onClient } from './requests.ts';
 import { type DirectSend, sendDirect } from './send.ts';
@@ -131,8 +131,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         onPosted(s, msg.group, msg.id, msg.reply, ctx);
         break;
       case 'receipt':
-        s.receiptBuf.push(msg);
-        scheduleFlush(s, ctx);
+        onReceipt(s, msg, ctx);
         break;
       case 'typing':
         broadcast(

@@ -10,6 +10,7 @@
 import type { ActorContext, Down, Ref } from '../../../runtime/index.ts';
 import type { InboxEntry } from '../../../store/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
+import { AckOrder } from '../ack-order.ts';
 import {
   passivateIfIdle,
   startLifecycle,
@@ -18,7 +19,6 @@ import {
   tickAgain,
   UNROUTED,
 } from '../actor-lifecycle.ts';
-import { AckOrder } from '../ack-order.ts';
 import type { ChatEnv } from '../env.ts';
 import { fromStored } from '../frames-out.ts';
 import { type MessageCore, type UserMsg, userKey } from '../messages.ts';
@@ -70,6 +70,7 @@ export async function initUser(
     confirmBuf: [],
     receiptBuf: [],
     flushScheduled: false,
+    receiptsDueMs: undefined,
   };
 }
 

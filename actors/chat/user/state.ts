@@ -7,8 +7,8 @@
  */
 import type { MonitorRef, Ref } from '../../../runtime/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
-import type { Lifecycle } from '../actor-lifecycle.ts';
 import type { AckOrder } from '../ack-order.ts';
+import type { Lifecycle } from '../actor-lifecycle.ts';
 import type { ChatEnv } from '../env.ts';
 import type { EdgeMsg, UserMsg } from '../messages.ts';
 import type { Outbound } from '../outbound.ts';
@@ -79,4 +79,6 @@ export interface UserState extends Lifecycle {
   readonly confirmBuf: Extract<UserMsg, { t: 'confirm' }>[];
   readonly receiptBuf: Extract<UserMsg, { t: 'receipt' }>[];
   flushScheduled: boolean;
+  /** When the delayed flush of group receipts is due, while one is on its way (`receipts.ts`). */
+  receiptsDueMs: number | undefined;
 }
