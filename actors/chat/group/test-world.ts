@@ -1,22 +1,15 @@
 /**
- * A small deterministic world for the group actor's tests: one node with the
- * activator of user and group actors over a `MemoryStore` whose calls are
- * counted, probe edges standing in for devices, and helpers to make a group.
+ * A small deterministic world for the group actor's tests: the one-node chat
+ * of `testing-world.ts` over a `MemoryStore` whose calls are counted, probe
+ * edges standing in for devices (their pushes visible), and a helper that
+ * makes a group.
  */
 import type { Ref } from '../../../runtime/index.ts';
 import { Deterministic, probe } from '../../../runtime/testing/index.ts';
 import { MemoryStore, type Store } from '../../../store/index.ts';
 import type { ClientFrame } from '../../protocol/index.ts';
-import {
-  ACTIVATOR_NAME,
-  activator,
-  functionPlacement,
-  VirtualDirectory,
-} from '../../virtual/index.ts';
-import { type ChatEnv, DEFAULT_CHAT_CONFIG } from '../env.ts';
 import type { EdgeMsg } from '../messages.ts';
-import { userActor } from '../user/actor.ts';
-import { groupActor } from './actor.ts';
+import { chatWorld } from '../testing-world.ts';
 
 type Call = { readonly method: string; readonly args: readonly unknown[] };
 
@@ -34,22 +27,7 @@ export function groupWorld(seed = Number(process.env.FC_SEED)) {
       };
     },
   }) as Store;
-  const system = det.system({ node: 'n1' });
-  const directory = new VirtualDirectory(
-    system,
-    functionPlacement(() => 'n1'),
-  );
-  const env: ChatEnv = { store, directory, config: DEFAULT_CHAT_CONFIG };
-  system.spawn(
-    activator(
-      {
-        user: (id, act) => userActor(id, env, act),
-        group: (id, act) => groupActor(id, env, act),
-      },
-      directory,
-    ),
-    { name: ACTIVATOR_NAME },
-  );
+  const { system, directory, env } = chatWorld(store, det);
   const connect = (user: string, device = 'd1') => {
     const edge = probe<EdgeMsg>(system);
     directory.send(`user:${user}`, { t: 'attach', device, edge: edge.ref });
