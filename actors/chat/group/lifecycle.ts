@@ -71,7 +71,8 @@ export async function onTick(
   const { config, store } = s.env;
   const now = ctx.clock.now();
   const quiet = now - s.lastActiveMs >= config.quietMs;
-  tickAgain(s, ctx, config, !quiet || !allConfirmed(s), allConfirmed(s));
+  const confirmed = allConfirmed(s);
+  tickAgain(s, ctx, config, !quiet || !confirmed, confirmed);
   const newest = await logHead(s.env, s.id);
   if (newest > s.head) {
     s.head = newest;
