@@ -40,3 +40,9 @@ export const groupCursor = (group: string): string => `g:${group}`;
 /** Cursor: the highest own seq `by` has read (in `group`, or 1:1 when undefined): earlier `delivered` receipts are stale. */
 export const readWatermark = (group: string | undefined, by: string): string =>
   `rw:${group ?? ''}:${by}`;
+
+/** The group log key of message `id` posted by `from`: a repeated client id is one entry. */
+export const groupLogKey = (from: string, id: string): string => `${from}/${id}`;
+
+/** Cursor, in the group's own space (`group:<id>`): the highest gseq `member` confirmed. */
+export const memberCursor = (member: string): string => member;

@@ -33,13 +33,14 @@ import {
   type Ref,
 } from '../../../runtime/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
+import { noteRouted, onRouted, stopFenced } from '../actor-lifecycle.ts';
 import type { ChatEnv } from '../env.ts';
 import { json } from '../frames-out.ts';
 import type { UserMsg } from '../messages.ts';
 import { type Deliver, onDeliver, onGroupDeliver, resend } from './deliver.ts';
-import { initUser, keepTicking, onSessionDown, onTick } from './lifecycle.ts';
+import { initUser, onSessionDown, onTick, USER_UNROUTED } from './lifecycle.ts';
 import { onPosted } from './posts.ts';
-import { flushBuffered, scheduleFlush } from './receipts.ts';
+import { flushBuffered, onReceipt, scheduleFlush } from './receipts.ts';
 import { refuseClientFrame } from './refuse.ts';
 import { broadcast, onClient } from './requests.ts';
 import { type DirectSend, sendDirect } from './send.ts';
@@ -81,15 +82,7 @@ const SEND_BATCH_MAX = 64;
 const DELIVER_BATCH_MAX = 64;
 
 async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): Promise<UserState> {
-  // Only messages the activator routed count (not its own handoff/introspect, nor self-sends).
-  if (
-    msg.t !== 'tick' &&
-    msg.t !== 'passivated' &&
-    msg.t !== 'flush' &&
-    msg.t !== 'handoff' &&
-    msg.t !== 'introspect'
-  )
-    noteRouted(s, 1, ctx);
+  onRouted(s, msg.t, USER_UNROUTED, ctx, s.env.config);
   try {
     switch (msg.t) {
       case 'attach':
@@ -138,8 +131,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         onPosted(s, msg.group, msg.id, msg.reply, ctx);
         break;
       case 'receipt':
-        s.receiptBuf.push(msg);
-        scheduleFlush(s, ctx);
+        onReceipt(s, msg, ctx);
         break;
       case 'typing':
         broadcast(
@@ -157,7 +149,7 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
         broadcast(s, ctx, json(msg.frame));
         break;
       case 'tick':
-        await onTick(s, ctx);
+        await onTick(s, msg, ctx);
         break;
       case 'passivated':
         await flushCursors(s, ctx.clock.now());
@@ -179,13 +171,6 @@ async function receive(s: UserState, msg: UserMsg, ctx: ActorContext<UserMsg>): 
   return s;
 }
 
-function noteRouted(s: UserState, n: number, ctx: ActorContext<UserMsg>): void {
-  s.routed += n;
-  s.lastActiveMs = ctx.clock.now();
-  s.passivating = false;
-  keepTicking(s, ctx);
-}
-
 /** The routed messages waiting right behind the current one that one store write can take along. */
 function takeRouted<T extends UserMsg>(
   s: UserState,
@@ -194,7 +179,7 @@ function takeRouted<T extends UserMsg>(
   max: number,
 ): T[] {
   const more = ctx.takeWhile(accept, max);
-  if (more.length > 0) noteRouted(s, more.length, ctx);
+  if (more.length > 0) noteRouted(s, more.length, ctx, s.env.config);
   return more;
 }
 
@@ -212,11 +197,7 @@ function isDeliver(msg: UserMsg): msg is Deliver {
 /** What a failed message leaves: fenced stops the actor; a refused frame and an outage are answered; anything else crashes it. */
 function handleFailure(s: UserState, msg: UserMsg, err: unknown, ctx: ActorContext<UserMsg>): void {
   if (err instanceof ParleyError && err.code === ErrorCode.Fenced) {
-    ctx.log.warn(
-      { user: s.user, err: err.message },
-      'user actor fenced by a newer owner: stopping',
-    );
-    ctx.stop({ shutdown: 'fenced' });
+    stopFenced(ctx, 'user', { user: s.user }, err);
     return;
   }
   if (msg.t === 'client' && err instanceof ParleyError && err.code === ErrorCode.InvalidArgument) {

@@ -1,6 +1,7 @@
 /**
  * A user actor's life: starting from its durable state, the periodic tick
  * (resends, lazy writes, passivation when idle) and losing a session's edge.
+ * The timing is the shared lifecycle's (`actor-lifecycle.ts`).
  *
  * Invariant: a new incarnation takes a new epoch before anything else, so
  * every write of an older one is fenced from then on; it reloads the
@@ -16,6 +17,14 @@ import {
 import type { InboxEntry } from '../../../store/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
 import { AckOrder } from '../ack-order.ts';
+import {
+  passivateIfIdle,
+  startLifecycle,
+  type Tick,
+  takeTick,
+  tickAgain,
+  UNROUTED,
+} from '../actor-lifecycle.ts';
 import type { ChatEnv } from '../env.ts';
 import { fromStored } from '../frames-out.ts';
 import { type MessageCore, type UserMsg, userKey } from '../messages.ts';
@@ -24,8 +33,6 @@ import { resend } from './deliver.ts';
 import { retryPosts } from './posts.ts';
 import { flushCursors } from './sessions.ts';
 import type { UserState } from './state.ts';
-
-const TICK: UserMsg = { t: 'tick' };
 
 export async function initUser(
   user: string,
@@ -48,8 +55,8 @@ export async function initUser(
     const e = p.entry;
     outbound.add(p.recipient, { senderSeq: e.seq, key: e.key, msg: messageCore(e) }, 0, undefined);
   }
-  ctx.sendAfter(config.tickMs, TICK);
   return {
+    ...startLifecycle(ctx, config),
     user,
     env,
     activator,
@@ -63,16 +70,13 @@ export async function initUser(
     clears: [],
     flushedMs: ctx.clock.now(),
     posts: undefined,
-    ticking: true,
     acks: new AckOrder(),
     pushedUpTo: head,
     ackedAbove: new SmallMap(),
-    routed: 0,
-    lastActiveMs: ctx.clock.now(),
-    passivating: false,
     confirmBuf: [],
     receiptBuf: [],
     flushScheduled: false,
+    receiptsDueMs: undefined,
   };
 }
 
@@ -87,17 +91,11 @@ export function messageCore(e: InboxEntry): MessageCore {
   };
 }
 
-/**
- * Starts ticking again if the actor stopped (idle); called for every
- * message routed to it, so anything that makes work also makes a tick.
- */
-export function keepTicking(s: UserState, ctx: ActorContext<UserMsg>): void {
-  if (s.ticking) return;
-  s.ticking = true;
-  ctx.sendAfter(s.env.config.tickMs, TICK);
-}
+/** Messages no one routed to a user actor (never counted): the lifecycle's and its own `flush`. */
+export const USER_UNROUTED: ReadonlySet<string> = new Set([...UNROUTED, 'flush']);
 
-export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<void> {
+export async function onTick(s: UserState, tick: Tick, ctx: ActorContext<UserMsg>): Promise<void> {
+  if (!takeTick(s, tick)) return;
   const { config } = s.env;
   const now = ctx.clock.now();
   const quiet = now - s.lastActiveMs >= config.quietMs;
@@ -106,31 +104,16 @@ export async function onTick(s: UserState, ctx: ActorContext<UserMsg>): Promise<
   // idle actor (quiet, nothing pending; this tick writes what it kept
   // lazily) stops ticking while a device is connected, and wakes once for
   // its passivation when none is; the next message starts it again.
-  if (!quiet || s.outbound.size > 0 || s.posts !== undefined) ctx.sendAfter(config.tickMs, TICK);
-  else if (s.sessions.size === 0 && !s.passivating)
-    ctx.sendAfter(Math.max(config.tickMs, config.idlePassivateMs - (now - s.lastActiveMs)), TICK);
-  else s.ticking = false;
+  const pending = s.outbound.size > 0 || s.posts !== undefined;
+  tickAgain(s, ctx, config, !quiet || pending, s.sessions.size === 0 && !pending);
   const { directory } = s.env;
   for (const recipient of s.outbound.due(now, (r) => directory.owner(userKey(r))))
     resend(s, recipient, now);
   retryPosts(s, ctx);
   if (now - s.flushedMs >= config.cursorFlushMs || quiet) await flushCursors(s, now);
   if (quiet) s.recent = undefined;
-  if (
-    !s.passivating &&
-    s.sessions.size === 0 &&
-    s.outbound.size === 0 &&
-    s.posts === undefined &&
-    now - s.lastActiveMs >= config.idlePassivateMs
-  ) {
-    s.passivating = true;
-    ctx.send(s.activator, {
-      t: 'passivate',
-      key: userKey(s.user),
-      ref: ctx.self,
-      received: s.routed,
-    });
-  }
+  const idle = s.sessions.size === 0 && s.outbound.size === 0 && s.posts === undefined;
+  passivateIfIdle(s, ctx, config, s.activator, userKey(s.user), idle);
 }
 
 /**

@@ -5,19 +5,35 @@
  * after an implied `read` is dropped) and pushes them to its devices.
  * Confirms of forwards and receipts are buffered until a `flush` the actor
  * sent itself, so everything already in the mailbox is one store write.
+ *
+ * Group receipts are aggregated per message: a group message read by many
+ * members brings a burst of receipts spread over the time their acks take,
+ * so a group receipt waits up to `GROUP_RECEIPTS_DELAY_MS` for the others
+ * (one delayed flush at a time), and all the receipts of one flush are one
+ * `recordReceipts` write and one push to each device of the sender (the
+ * frames in order, one `ack` per member as the protocol says). A 1:1
+ * receipt, or a confirm, flushes at once, taking the waiting group receipts
+ * along. Receipts stay in arrival order, so they stay monotonic.
  */
 import type { ActorContext } from '../../../runtime/index.ts';
 import type { Receipt, ReceiptEntry } from '../../../store/index.ts';
 import type { ClientAckFrame } from '../../protocol/index.ts';
 import { json, receiptFrame } from '../frames-out.ts';
 import { ackedKey, readWatermark } from '../keys.ts';
-import { type UserMsg, userKey } from '../messages.ts';
+import { type EdgeMsg, type UserMsg, userKey } from '../messages.ts';
 import { onReadAck } from '../read-state.ts';
 import { markReceipts } from './sessions.ts';
 import type { UserState } from './state.ts';
 
 /** The contract's bound on items per call. */
 const RECEIPTS_PER_WRITE = 1000;
+/**
+ * How long a group receipt waits for the others of its burst. Short against
+ * a person's reading; the actor cannot passivate meanwhile (that takes
+ * `idlePassivateMs` without a routed message, and a receipt is one).
+ */
+export const GROUP_RECEIPTS_DELAY_MS = 100;
+const FLUSH: UserMsg = { t: 'flush' };
 /** Out-of-order acks remembered per device; past it they are forgotten (and may be replayed once more). */
 const ACKED_ABOVE_MAX = 10_000;
 
@@ -99,7 +115,23 @@ async function markDelivered(s: UserState, device: string, seq: number): Promise
 export function scheduleFlush(s: UserState, ctx: ActorContext<UserMsg>): void {
   if (s.flushScheduled) return;
   s.flushScheduled = true;
-  ctx.send(ctx.self, { t: 'flush' });
+  ctx.send(ctx.self, FLUSH);
+}
+
+/** A receipt for a message this user sent: a 1:1 one is flushed at once, a group one after the others of its burst. */
+export function onReceipt(
+  s: UserState,
+  r: Extract<UserMsg, { t: 'receipt' }>,
+  ctx: ActorContext<UserMsg>,
+): void {
+  s.receiptBuf.push(r);
+  if (r.group === undefined) {
+    scheduleFlush(s, ctx);
+    return;
+  }
+  if (s.receiptsDueMs !== undefined) return;
+  s.receiptsDueMs = ctx.clock.now() + GROUP_RECEIPTS_DELAY_MS;
+  ctx.sendAfter(GROUP_RECEIPTS_DELAY_MS, FLUSH);
 }
 
 /** Takes the buffered confirms (their marks are cleared lazily, `flushCursors`) and records receipts in as few store writes as possible. */
@@ -107,6 +139,8 @@ export async function flushBuffered(s: UserState, ctx: ActorContext<UserMsg>): P
   const { user } = s;
   const { store } = s.env;
   const now = ctx.clock.now();
+  // The delayed flush is this one or behind it: a group receipt from now on waits for a new one.
+  if (s.receiptsDueMs !== undefined && now >= s.receiptsDueMs) s.receiptsDueMs = undefined;
   for (const c of s.confirmBuf.splice(0)) {
     for (const seq of s.outbound.confirm(c.recipient, c.senderSeq, now))
       s.clears.push({ seq, recipient: c.recipient });
@@ -138,21 +172,28 @@ export async function flushBuffered(s: UserState, ctx: ActorContext<UserMsg>): P
       s.cursors.set(watermark, await store.advanceCursor(user, watermark, seq));
     }),
   );
-  for (let i = 0; i < toRecord.length; i += RECEIPTS_PER_WRITE) {
-    const recorded = await store.recordReceipts(
-      user,
-      s.epoch,
-      toRecord.slice(i, i + RECEIPTS_PER_WRITE),
+  const recorded: ReceiptEntry[] = [];
+  for (let i = 0; i < toRecord.length; i += RECEIPTS_PER_WRITE)
+    recorded.push(
+      ...(await store.recordReceipts(user, s.epoch, toRecord.slice(i, i + RECEIPTS_PER_WRITE))),
     );
-    for (const entry of recorded) pushReceipt(s, entry, ctx);
-  }
+  pushReceipts(s, recorded, ctx);
 }
 
-function pushReceipt(s: UserState, entry: ReceiptEntry, ctx: ActorContext<UserMsg>): void {
-  const text = json(receiptFrame(entry));
+/** Pushes recorded receipts (ascending `rseq`) to each live session in one message. */
+function pushReceipts(
+  s: UserState,
+  entries: readonly ReceiptEntry[],
+  ctx: ActorContext<UserMsg>,
+): void {
+  if (entries.length === 0) return;
+  const texts = entries.map((e) => json(receiptFrame(e)));
+  const push: EdgeMsg =
+    texts.length === 1 ? { t: 'push', json: texts[0]! } : { t: 'push_many', json: texts };
   for (const [device, session] of s.sessions) {
     if (session.phase !== 'live') continue; // its replay reads the receipt log
-    ctx.send(session.edge, { t: 'push', json: text });
-    if (session.receiptsUpTo === entry.rseq - 1) markReceipts(s, device, session, entry.rseq);
+    ctx.send(session.edge, push);
+    for (const e of entries)
+      if (session.receiptsUpTo === e.rseq - 1) markReceipts(s, device, session, e.rseq);
   }
 }

@@ -10,6 +10,7 @@
 import type { MonitorRef, Ref, SmallMap, SmallSet } from '../../../runtime/index.ts';
 import type { ActivatorMsg } from '../../virtual/index.ts';
 import type { AckOrder } from '../ack-order.ts';
+import type { Lifecycle } from '../actor-lifecycle.ts';
 import type { ChatEnv } from '../env.ts';
 import type { EdgeMsg, UserMsg } from '../messages.ts';
 import type { Outbound } from '../outbound.ts';
@@ -33,7 +34,7 @@ export interface Session {
   replayedUpTo: number;
 }
 
-export interface UserState {
+export interface UserState extends Lifecycle {
   readonly user: string;
   readonly env: ChatEnv;
   /** Where this actor asks to passivate. */
@@ -53,8 +54,6 @@ export interface UserState {
   clears: { readonly seq: number; readonly recipient: string }[];
   /** When cursors and clears were last written (clock ms). */
   flushedMs: number;
-  /** A tick is scheduled (an idle actor has none: `lifecycle.ts`). */
-  ticking: boolean;
   /** Group posts awaiting answers, per group in post order (made on first use). */
   posts: Map<string, PostWait[]> | undefined;
   /** The order this incarnation stored each device's messages in (each ack names its predecessor). */
@@ -72,10 +71,6 @@ export interface UserState {
    * never skipped, because the stored cursor moves only over contiguous acks.
    */
   readonly ackedAbove: SmallMap<string, Set<number>>;
-  /** Messages routed to this actor through the activator (for race-free passivation). */
-  routed: number;
-  lastActiveMs: number;
-  passivating: boolean;
   /**
    * Confirms and receipts wait here until a `flush` the actor sent itself:
    * everything already in the mailbox is taken in one store write instead of
@@ -84,4 +79,6 @@ export interface UserState {
   readonly confirmBuf: Extract<UserMsg, { t: 'confirm' }>[];
   readonly receiptBuf: Extract<UserMsg, { t: 'receipt' }>[];
   flushScheduled: boolean;
+  /** When the delayed flush of group receipts is due, while one is on its way (`receipts.ts`). */
+  receiptsDueMs: number | undefined;
 }
