@@ -61,8 +61,9 @@ export function onPassivate(
   ctx.send(entry.ref, PASSIVATED);
 }
 
-/** Removes `entry` from the tables. */
+/** Removes `entry` from the tables; local senders go through the activator again. */
 export function forget(s: State, entry: Entry): void {
+  s.host.routes.disarm(entry.key);
   s.entries.delete(entry.key);
   s.byRef.delete(entry.ref.key);
 }

@@ -15,6 +15,9 @@
  *   mailbox and stops; what arrived meanwhile goes to the new owner, in order.
  * - An actor that crashes is forgotten (its exit reaches the activator, which
  *   traps exits); the next message activates it again from its durable state.
+ * - Local senders skip it for an actor it armed (`local-routes.ts`): same
+ *   order, same passivation count; it attaches to the routes in `init` and
+ *   detaches in `terminate`.
  *
  * The view listener (subscribed in `init`, removed in `terminate`) only sends
  * the activator one `view` message per burst of changes.
@@ -46,6 +49,8 @@ export function activator(
     // activator never meets an orphan), and it learns of their exits by trapping.
     init(ctx) {
       ctx.trapExit(true);
+      // The mailbox is empty (a restart's is new): nothing is queued, nothing armed.
+      host.routes.attach();
       const s = newState(kinds, host, opts);
       s.unsubscribe = host.placement.onChange(() => viewChanged(s, ctx));
       return s;
@@ -53,9 +58,12 @@ export function activator(
     receive(s, msg, ctx) {
       switch (msg.t) {
         case 'route':
+          if (msg.local) host.routes.routed(msg.key);
           route(s, msg.key, msg.msg, msg.hops ?? 0, ctx);
           break;
         case 'route_many':
+          // Every key's count is released first: the whole message has left the mailbox.
+          if (msg.local) for (const key of msg.keys) host.routes.routed(key);
           for (const key of msg.keys) route(s, key, msg.msg, 0, ctx);
           break;
         case 'passivate':
@@ -95,6 +103,7 @@ export function activator(
     },
     terminate(s, _reason, ctx) {
       s.unsubscribe();
+      host.routes.detach();
       for (const key of s.held.keys()) {
         const msgs = s.held.take(key);
         host.deadLetter(`${key}@${ctx.node}`, msgs[0], 'held_at_stop', msgs.length);

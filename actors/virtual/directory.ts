@@ -8,11 +8,16 @@
  * Addressing: `send(key)` goes to the activator of `placement.owner(key)` in
  * this node's view; when no owner is known it goes to the local activator,
  * which holds it until the view settles. No directory lookup on the hot path.
+ * A key this node owns whose actor the local activator armed
+ * (`local-routes.ts`) goes straight to that actor while it is alive: no
+ * activator turn per message, the same order per sender.
  *
- * Everything goes through runtime messages (`sendNamed` to an activator), so
- * the same code runs on one node, across in-process nodes, and over NATS.
+ * Everything goes through runtime messages (`sendNamed` to an activator, or
+ * `send` to an armed local actor), so the same code runs on one node, across
+ * in-process nodes, and over NATS.
  */
 import type { ActorSystem, AnyRef, DeadLetterReason, Ref } from '../../runtime/index.ts';
+import { LocalRoutes, type Route } from './local-routes.ts';
 import type { ActivatorMsg, InspectReply, KillReply, ListReply } from './messages.ts';
 import type { Placement } from './placement.ts';
 
@@ -34,11 +39,14 @@ export interface Directory {
 
 /**
  * What an activator needs from its node beyond its own context: the
- * placement, named sends to other activators, dead-letter counting and the
- * mailbox depth of its actors. `VirtualDirectory` provides it.
+ * placement, the local routes it arms, named sends to other activators,
+ * dead-letter counting and the mailbox depth of its actors.
+ * `VirtualDirectory` provides it.
  */
 export interface ActivatorHost {
   readonly placement: Placement;
+  /** The direct path of local senders to the actors the activator arms. */
+  readonly routes: LocalRoutes;
   /** Sends to the activator registered on `node`. */
   toActivator(node: string, msg: ActivatorMsg): void;
   /** Counts a dropped message as a dead letter. */
@@ -48,42 +56,91 @@ export interface ActivatorHost {
 }
 
 export class VirtualDirectory implements Directory, ActivatorHost {
+  readonly routes = new LocalRoutes();
+
   constructor(
     private readonly system: ActorSystem,
     readonly placement: Placement,
   ) {}
 
   send(key: string, msg: unknown): void {
-    this.system.sendNamed(
-      ACTIVATOR_NAME,
-      { t: 'route', key, msg } satisfies ActivatorMsg,
-      this.placement.owner(key) ?? this.system.node,
-    );
+    const owner = this.placement.owner(key);
+    const here = this.system.node;
+    if (owner === here) {
+      const route = this.directRoute(key);
+      if (route !== undefined) {
+        this.system.send(route.ref, msg);
+        return;
+      }
+    }
+    if (owner === undefined || owner === here)
+      this.toActivator(here, { t: 'route', key, msg, local: this.queueLocal(key) });
+    else this.toActivator(owner, { t: 'route', key, msg });
   }
 
   sendMany(keys: readonly string[], msg: unknown): void {
+    const here = this.system.node;
     const byNode = new Map<string, string[]>();
     for (const key of keys) {
-      const node = this.placement.owner(key) ?? this.system.node;
+      const owner = this.placement.owner(key);
+      if (owner === here) {
+        const route = this.directRoute(key);
+        if (route !== undefined) {
+          this.system.send(route.ref, msg);
+          continue;
+        }
+      }
+      const node = owner ?? here;
       let list = byNode.get(node);
       if (list === undefined) byNode.set(node, (list = []));
       list.push(key);
     }
-    for (const [node, list] of byNode)
-      this.system.sendNamed(
-        ACTIVATOR_NAME,
-        { t: 'route_many', keys: list, msg } satisfies ActivatorMsg,
-        node,
-      );
+    for (const [node, list] of byNode) {
+      if (node === here && this.routes.attached) {
+        for (const key of list) this.routes.queue(key);
+        this.toActivator(node, { t: 'route_many', keys: list, msg, local: true });
+      } else this.toActivator(node, { t: 'route_many', keys: list, msg });
+    }
   }
 
   ask<R>(key: string, make: (replyTo: Ref<R>) => unknown, timeoutMs?: number): Promise<R> {
+    const owner = this.placement.owner(key);
+    const here = this.system.node;
+    if (owner === here) {
+      const route = this.directRoute(key);
+      if (route !== undefined) return this.system.ask<unknown, R>(route.ref, make, timeoutMs);
+    }
+    const local = owner === undefined || owner === here;
+    // Counted once the request exists: a `make` that throws, or no activator, queues nothing.
     return this.system.askNamed<ActivatorMsg, R>(
       ACTIVATOR_NAME,
-      (replyTo) => ({ t: 'route', key, msg: make(replyTo) }),
+      (replyTo) =>
+        local
+          ? { t: 'route', key, msg: make(replyTo), local: this.queueLocal(key) }
+          : { t: 'route', key, msg: make(replyTo) },
       timeoutMs,
-      this.placement.owner(key) ?? this.system.node,
+      owner ?? here,
     );
+  }
+
+  /**
+   * The armed route of a key this node owns, if its actor is still alive
+   * (between its death and its exit reaching the activator it is armed but
+   * dead): the caller sends to it, counted as a routed message.
+   */
+  private directRoute(key: string): Route | undefined {
+    const route = this.routes.direct(key);
+    if (route === undefined || !this.system.isAlive(route.ref)) return undefined;
+    route.forwarded++;
+    this.routes.directSends++;
+    return route;
+  }
+
+  /** Counts a route about to enter the local activator's mailbox; whether it is marked `local`. */
+  private queueLocal(key: string): boolean {
+    if (!this.routes.attached) return false;
+    this.routes.queue(key);
+    return true;
   }
 
   owner(key: string): string | undefined {

@@ -52,10 +52,24 @@ export interface KillReply {
 
 /** To an activator. */
 export type ActivatorMsg =
-  /** A message for the virtual actor `key`; `hops` counts activator-to-activator forwards (absent: 0). */
-  | { readonly t: 'route'; readonly key: string; readonly msg: unknown; readonly hops?: number }
+  /**
+   * A message for the virtual actor `key`; `hops` counts activator-to-activator forwards (absent: 0).
+   * `local`: sent by this node's directory and counted in its `LocalRoutes` (see `local-routes.ts`).
+   */
+  | {
+      readonly t: 'route';
+      readonly key: string;
+      readonly msg: unknown;
+      readonly hops?: number;
+      readonly local?: boolean;
+    }
   /** One message for several virtual actors (a fan-out): routed to each key as `route` would. One payload per node. */
-  | { readonly t: 'route_many'; readonly keys: readonly string[]; readonly msg: unknown }
+  | {
+      readonly t: 'route_many';
+      readonly keys: readonly string[];
+      readonly msg: unknown;
+      readonly local?: boolean;
+    }
   /** From a virtual actor: stop me if nothing was forwarded to me after the `received`-th message. */
   | {
       readonly t: 'passivate';

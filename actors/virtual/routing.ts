@@ -17,6 +17,8 @@
  * of directly sent ones, see `hold.ts`): during a handoff it is the older one.
  * Held messages are bounded; one over a bound is a counted dead letter
  * (`held_overflow`), as is a message for a key of no known kind (`unknown_kind`).
+ * Delivering to an actor arms its key for direct sends when no local route
+ * of it waits here; holding a message of a key and a handoff disarm it.
  */
 import type { ActorContext } from '../../runtime/index.ts';
 import { activate, kindOf, UnknownKindError } from './activation.ts';
@@ -38,10 +40,8 @@ export function route(
   const entry = s.entries.get(key);
   if (owner === ctx.node) {
     if (entry !== undefined) {
-      if (entry.state === 'active') {
-        entry.forwarded++;
-        ctx.send(entry.ref, msg);
-      } else hold(s, key, msg, ctx);
+      if (entry.state === 'active') deliver(s, entry, msg, ctx);
+      else hold(s, key, msg, ctx);
       return;
     }
     const kind = kindOf(s, key);
@@ -53,9 +53,7 @@ export function route(
       hold(s, key, msg, ctx, hops > 0);
       return;
     }
-    const fresh = activate(s, key, kind, ctx);
-    fresh.forwarded++;
-    ctx.send(fresh.ref, msg);
+    deliver(s, activate(s, key, kind, ctx), msg, ctx);
     return;
   }
   if (entry !== undefined) {
@@ -72,8 +70,27 @@ export function route(
   s.host.toActivator(owner, { t: 'route', key, msg, hops: hops + 1 });
 }
 
-/** Tells `entry`'s actor to finish its mailbox and stop; nothing more is forwarded to it. */
+/**
+ * Forwards `msg` to the active actor of a key this node owns, with nothing
+ * held for it; then arms the key for direct sends if no local route of it is
+ * still queued here (`local-routes.ts`).
+ */
+function deliver(s: State, entry: Entry, msg: unknown, ctx: ActorContext<ActivatorMsg>): void {
+  entry.forwarded++;
+  ctx.send(entry.ref, msg);
+  const routes = s.host.routes;
+  if (routes.armIfIdle(entry) || !routes.attached) return;
+  // With this mailbox empty no local route is queued at all: what is counted
+  // was dropped on the way in (a full mailbox), and would keep the key unarmed.
+  if (s.host.mailboxDepth(ctx.self) === 0) {
+    routes.clearQueued();
+    routes.armIfIdle(entry);
+  }
+}
+
+/** Tells `entry`'s actor to finish its mailbox and stop; nothing more is forwarded to it, nor sent direct. */
 export function beginHandoff(s: State, entry: Entry, ctx: ActorContext<ActivatorMsg>): void {
+  s.host.routes.disarm(entry.key);
   entry.state = 'handing_off';
   s.stats.handoffs++;
   ctx.send(entry.ref, HANDOFF);
@@ -99,6 +116,8 @@ export function hold(
   ctx: ActorContext<ActivatorMsg>,
   early = false,
 ): void {
+  // Never armed while held: a direct send would overtake what is held.
+  s.host.routes.disarm(key);
   if (!s.held.hold(key, msg, early)) {
     s.host.deadLetter(`${key}@${ctx.node}`, msg, 'held_overflow');
     return;
