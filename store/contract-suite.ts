@@ -23,7 +23,8 @@
  * survive reopening when the harness can `reopen`, and never expire; marks
  * derived from pending marks and group log appends), the
  * chat list (one summary per conversation kept by the append, fenced
- * monotonic read watermarks, paging by last activity), and
+ * monotonic read watermarks, paging by last activity), group messages by
+ * reference (content read from the group log, expired with it), and
  * fast-check model-based and concurrency properties seeded with `FC_SEED`
  * (a failure prints the seed and the shrunk counterexample).
  */
@@ -33,6 +34,7 @@ import { DEFAULT_RETENTION, type Retention, type Store } from './contract.ts';
 import { conversationTests } from './contract-tests/conversations.ts';
 import { checkChatListModel } from './contract-tests/conversations-model.ts';
 import { fencingTests } from './contract-tests/fencing.ts';
+import { groupRefRetentionTests, groupRefTests } from './contract-tests/group-refs.ts';
 import { inboxTests } from './contract-tests/inbox.ts';
 import {
   type ContractHarness,
@@ -102,6 +104,7 @@ export function runStoreContract(
       wakeTests(f);
       wakeDerivedTests(f, settings.wakeDerivation ?? 'atomic');
       conversationTests(f);
+      groupRefTests(f);
       describe('properties (fast-check, FC_SEED)', () => {
         it('random interleavings of takeovers, appends, duplicates, reads, cursor moves, pending clears and receipts agree with the reference model', async () => {
           await checkInboxModel(f.store(), fcSeed(), runs);
@@ -115,7 +118,9 @@ export function runStoreContract(
       });
     });
     describe('with short TTLs', () => {
-      retentionTests(fixture(open, TEST_RETENTION));
+      const short = fixture(open, TEST_RETENTION);
+      retentionTests(short);
+      groupRefRetentionTests(short);
     });
   });
 }

@@ -70,6 +70,22 @@
  * `markWake` and `clearWake` set and clear a mark directly (groups, tools,
  * tests).
  *
+ * Group messages by reference. A group message is stored once, in the group
+ * log; a member's inbox may hold a reference to it (`GroupRefRecord`: `group`
+ * and `gseq`, no `content`), which takes a `seq`, a key, a history row and the
+ * chat list's `last` like any record. Every read that returns an
+ * `InboxEntry` (`readInbox`, `findByKey`, `listPending`, `history`,
+ * `conversations`) returns it with its content, read from the group log
+ * entry (group, gseq) at the time of the read. When that entry is gone
+ * (expired, or never written) the reference counts as expired:
+ * `readInbox`, `findByKey`, `listPending` and `history` skip it (and still
+ * return up to `limit` live entries), and a chat list summary whose `last`
+ * is such a reference shows it with content `{ type: 'expired' }`
+ * (`EXPIRED_CONTENT`). Owners append the group log entry before its
+ * references. With the default retention (inbox 30 days, group log 90
+ * days) an inbox reference never outlives its message; history rows (kept
+ * forever by default) of group messages last as long as the group log.
+ *
  * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
  * epoch, group version mismatch), `already_exists` (creating a group that
  * exists), `unavailable` (the database cannot be reached or timed out; nothing
@@ -106,13 +122,30 @@ export interface InboxRecord {
   readonly gseq?: number;
 }
 
+/**
+ * A group message in a member's inbox by reference (see "Group messages by
+ * reference"): the record without its content, which reads take from the
+ * group log entry (`group`, `gseq`).
+ */
+export interface GroupRefRecord extends Omit<InboxRecord, 'group' | 'gseq' | 'content'> {
+  readonly group: string;
+  readonly gseq: number;
+  readonly content?: undefined;
+}
+
+/** What a chat list summary shows as the content of a reference whose group log entry is gone. */
+export const EXPIRED_CONTENT: Content = { type: 'expired' };
+
 export interface InboxEntry extends InboxRecord {
   readonly user: string;
   readonly seq: number;
 }
 
-export interface InboxAppend {
-  readonly record: InboxRecord;
+export interface InboxAppend<
+  R extends InboxRecord | GroupRefRecord = InboxRecord | GroupRefRecord,
+> {
+  /** A full record, or a reference to a group log entry. */
+  readonly record: R;
   /**
    * Conversation this entry belongs to in the user's history: `u:<peer>` for
    * 1:1 (the other party, also for own sends), `g:<group>` for groups.
@@ -233,7 +266,12 @@ export interface Retention {
    * default 30 days. For every TTL, 0 = keep forever.
    */
   readonly inboxTtlMs: number;
-  /** Group log entries (and their keys) expire after this; default 90 days. */
+  /**
+   * Group log entries (and their keys) expire after this; default 90 days.
+   * Inbox references to an entry expire with it ("Group messages by
+   * reference" above): keep it >= `inboxTtlMs` so a reference never outlives
+   * its message.
+   */
   readonly groupLogTtlMs: number;
   /** History rows expire after this; 0 = keep forever (the default). */
   readonly historyTtlMs: number;
@@ -252,7 +290,11 @@ export interface Store {
 
   // ---- per-user inbox (offline mailbox) -------------------------------------
   /** Appends in order, atomically; returns one result per item. Fenced by `epoch` of `user:<user>`. */
-  appendInbox(user: string, epoch: number, items: readonly InboxAppend[]): Promise<AppendResult[]>;
+  appendInbox(
+    user: string,
+    epoch: number,
+    items: readonly InboxAppend<InboxRecord | GroupRefRecord>[],
+  ): Promise<AppendResult[]>;
   /** Entries with `seq > afterSeq`, ascending, at most `limit`. */
   readInbox(user: string, afterSeq: number, limit: number): Promise<InboxEntry[]>;
   /** The highest `seq` issued for `user` (0 when none). */

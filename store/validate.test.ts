@@ -79,6 +79,19 @@ describe('store argument checks', () => {
     );
   });
 
+  it('only a group reference (group and gseq >= 1 set) may omit the content', () => {
+    const ref = { key: 'g/b/1', from: 'b', id: '1', ts: 1, group: 'g', gseq: 3 };
+    const items = [{ record: ref, conversation: 'g:g' }];
+    expect(checkInboxItems(items)).toBe(items);
+    const { gseq: _, ...noGseq } = ref;
+    expect(refusal(() => checkInboxItems([{ record: noGseq, conversation: 'g:g' }]))).toBe(
+      'invalid items[0].record.content undefined: must be an object with a string `type`; only a group reference (both `group` and `gseq` set) has no content',
+    );
+    expect(
+      refusal(() => checkInboxItems([{ record: { ...ref, gseq: 0 }, conversation: 'g:g' }])),
+    ).toBe('invalid items[0].record.gseq 0: must be a safe integer >= 1');
+  });
+
   it('a group save yields the meta to store, with the version after the expected one', () => {
     const meta = {
       id: 'g',

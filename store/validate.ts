@@ -17,7 +17,9 @@ import {
   DEFAULT_RETENTION,
   type GroupLogRecord,
   type GroupMeta,
+  type GroupRefRecord,
   type InboxAppend,
+  type InboxRecord,
   type MediaMeta,
   type Receipt,
   ReceiptStatus,
@@ -132,9 +134,12 @@ export function checkRetention(partial: Partial<Retention> | undefined): Retenti
   return retention;
 }
 
+/** An item of `appendInbox`: a full record or a group reference (contract: "Group messages by reference"). */
+export type InboxItem = InboxAppend<InboxRecord | GroupRefRecord>;
+
 /** The `items` of `appendInbox`. */
-export function checkInboxItems(items: unknown): readonly InboxAppend[] {
-  const list = checkList<InboxAppend>('items', items, BATCH_ITEMS_MAX);
+export function checkInboxItems(items: unknown): readonly InboxItem[] {
+  const list = checkList<InboxItem>('items', items, BATCH_ITEMS_MAX);
   // The test first, without building argument paths: this runs for every append.
   for (let i = 0; i < list.length; i++) if (!isInboxItem(list[i])) checkInboxItem(list[i], i);
   return list;
@@ -148,7 +153,7 @@ const isInt = (value: unknown, min: number): boolean =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 
 /** Exactly what `checkInboxItem` accepts. */
-function isInboxItem(item: InboxAppend | undefined): boolean {
+function isInboxItem(item: InboxItem | undefined): boolean {
   if (typeof item !== 'object' || item === null) return false;
   const r = item.record;
   if (typeof r !== 'object' || r === null) return false;
@@ -163,9 +168,11 @@ function isInboxItem(item: InboxAppend | undefined): boolean {
     (r.device === undefined || isId(r.device)) &&
     (r.gseq === undefined || isInt(r.gseq, 0)) &&
     isInt(r.ts, 0) &&
-    typeof content === 'object' &&
-    content !== null &&
-    typeof (content as { type?: unknown }).type === 'string' &&
+    (content === undefined
+      ? isId(r.group) && isInt(r.gseq, 1)
+      : typeof content === 'object' &&
+        content !== null &&
+        typeof (content as { type?: unknown }).type === 'string') &&
     isKey(item.conversation) &&
     (pendingFor === undefined ||
       (Array.isArray(pendingFor) &&
@@ -175,9 +182,9 @@ function isInboxItem(item: InboxAppend | undefined): boolean {
 }
 
 /** Refuses `items[i]`, naming the first bad field. */
-function checkInboxItem(item: InboxAppend | undefined, i: number): void {
+function checkInboxItem(item: InboxItem | undefined, i: number): void {
   checkObject(`items[${i}]`, item);
-  const r = (item as InboxAppend).record;
+  const r = (item as InboxItem).record;
   const at = `items[${i}].record`;
   checkObject(at, r);
   checkKey(`${at}.key`, r.key);
@@ -188,13 +195,25 @@ function checkInboxItem(item: InboxAppend | undefined, i: number): void {
   if (r.device !== undefined) checkId(`${at}.device`, r.device);
   if (r.gseq !== undefined) checkInt(`${at}.gseq`, r.gseq, 0);
   checkInt(`${at}.ts`, r.ts, 0);
-  checkContent(`${at}.content`, r.content);
-  checkKey(`items[${i}].conversation`, (item as InboxAppend).conversation);
-  const pendingFor = (item as InboxAppend).pendingFor;
+  if (r.content !== undefined) checkContent(`${at}.content`, r.content);
+  else checkGroupRef(at, r);
+  checkKey(`items[${i}].conversation`, (item as InboxItem).conversation);
+  const pendingFor = (item as InboxItem).pendingFor;
   if (pendingFor !== undefined) {
     const to = checkList<string>(`items[${i}].pendingFor`, pendingFor, PENDING_PER_ITEM_MAX);
     for (const [j, p] of to.entries()) checkId(`items[${i}].pendingFor[${j}]`, p);
   }
+}
+
+/** A record without content: only a group reference may omit it. */
+function checkGroupRef(at: string, r: InboxRecord | GroupRefRecord): void {
+  if (r.group === undefined || r.gseq === undefined)
+    throw invalidArgument(
+      `${at}.content`,
+      r.content,
+      'must be an object with a string `type`; only a group reference (both `group` and `gseq` set) has no content',
+    );
+  checkInt(`${at}.gseq`, r.gseq, 1);
 }
 
 /** The `receipts` of `recordReceipts`. */

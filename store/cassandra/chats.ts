@@ -30,12 +30,14 @@ import type {
   InboxEntry,
   ReadMark,
 } from '../contract.ts';
+import { resolveLast } from '../group-ref.ts';
 import { checkEpoch, checkId, checkInt, checkKey, checkLimit } from '../validate.ts';
 import { fence } from './append.ts';
 import { type CasAttempt, newWid, runCas } from './cas.ts';
 import { type Ctx, live, SEQ_MAX } from './context.ts';
 import type { BatchQuery } from './cql.ts';
 import { guard } from './driver-errors.ts';
+import { logContents } from './group-refs.ts';
 import { Kind, num } from './rows.ts';
 
 export type { ChatRow };
@@ -117,15 +119,22 @@ export async function conversations(
   const rows = await guard(`conversations(${quote(user)})`, () =>
     ctx.exec.rows(ctx.st.activityBefore, [user, before], { limit: max + 1 }),
   );
-  const items: ConversationSummary[] = rows.slice(0, max).map((r) => {
-    const row = JSON.parse(r.get('body') as string) as ChatRow;
-    return {
-      conversation: r.get('sub') as string,
-      last: row.last,
-      unread: row.unread,
-      readUpTo: row.readUpTo,
-    };
-  });
+  const stored = rows.slice(0, max).map((r) => ({
+    conversation: r.get('sub') as string,
+    row: JSON.parse(r.get('body') as string) as ChatRow,
+  }));
+  const contentOf = await guard(`conversations(${quote(user)})`, () =>
+    logContents(
+      ctx,
+      stored.map((s) => s.row.last),
+    ),
+  );
+  const items: ConversationSummary[] = stored.map(({ conversation, row }) => ({
+    conversation,
+    last: resolveLast(row.last, contentOf),
+    unread: row.unread,
+    readUpTo: row.readUpTo,
+  }));
   return { items, nextBeforeSeq: rows.length > max ? (items.at(-1)?.last.seq ?? null) : null };
 }
 

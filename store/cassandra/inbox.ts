@@ -23,6 +23,7 @@ import type {
   PendingForward,
 } from '../contract.ts';
 import { invalidArgument } from '../errors.ts';
+import type { StoredEntry } from '../group-ref.ts';
 import {
   checkEpoch,
   checkId,
@@ -36,6 +37,7 @@ import { type ChatRow, chatBatchRows, readChatRows } from './chats.ts';
 import { type Ctx, live, SEQ_MAX } from './context.ts';
 import { guard, Outcome, outcomeOf, toParleyError } from './driver-errors.ts';
 import { type Expiry, expiryOf } from './expiry.ts';
+import { resolveEntries } from './group-refs.ts';
 import { decodeInboxEntry, encodeRecord, Kind, num } from './rows.ts';
 import type { WakeMarks } from './wake-marks.ts';
 
@@ -127,10 +129,24 @@ export async function readInbox(
   checkId('user', user);
   checkInt('afterSeq', afterSeq, 0);
   const max = checkLimit(limit);
-  const rows = await guard(`readInbox(${quote(user)})`, () =>
-    ctx.exec.rows(ctx.st.inboxAfter, [user, BigInt(afterSeq)], { limit: max, keep: live(ctx) }),
-  );
-  return rows.map((row) => decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string));
+  return guard(`readInbox(${quote(user)})`, async () => {
+    const out: InboxEntry[] = [];
+    let after = BigInt(afterSeq);
+    // Expired group references are skipped: read on until `max` or the end.
+    for (;;) {
+      const want = max - out.length;
+      const rows = await ctx.exec.rows(ctx.st.inboxAfter, [user, after], {
+        limit: want,
+        keep: live(ctx),
+      });
+      const kept = rows.map((row) =>
+        decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string),
+      );
+      for (const e of await resolveEntries(ctx, kept)) if (e !== undefined) out.push(e);
+      if (rows.length < want || out.length >= max) return out;
+      after = BigInt(kept.at(-1)!.seq);
+    }
+  });
 }
 
 export async function inboxHead(ctx: Ctx, user: string): Promise<number> {
@@ -141,24 +157,24 @@ export async function inboxHead(ctx: Ctx, user: string): Promise<number> {
   return num(row?.get('head'));
 }
 
-/** Entries at these seqs (those still within retention), by seq. */
+/** Entries at these seqs (those still within retention, references resolved), by seq. */
 async function entriesAt(
   ctx: Ctx,
   user: string,
   seqs: readonly number[],
 ): Promise<Map<number, InboxEntry>> {
-  const found = new Map<number, InboxEntry>();
+  const kept: StoredEntry[] = [];
   for (let i = 0; i < seqs.length; i += IN_CHUNK) {
     const chunk = seqs.slice(i, i + IN_CHUNK).map((s) => BigInt(s));
     const rows = await ctx.exec.rows(ctx.st.inboxAt, [user, chunk], {
       limit: chunk.length,
       keep: live(ctx),
     });
-    for (const row of rows) {
-      const seq = num(row.get('seq'));
-      found.set(seq, decodeInboxEntry(user, seq, row.get('body') as string));
-    }
+    for (const row of rows)
+      kept.push(decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string));
   }
+  const found = new Map<number, InboxEntry>();
+  for (const e of await resolveEntries(ctx, kept)) if (e !== undefined) found.set(e.seq, e);
   return found;
 }
 
@@ -233,18 +249,26 @@ export async function history(
   checkKey('conversation', conversation);
   if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
   const max = checkLimit(limit);
-  const before = beforeSeq === null ? SEQ_MAX : BigInt(beforeSeq);
-  // One row more than asked tells whether an older page exists.
-  const rows = await guard(`history(${quote(user)}, ${quote(conversation)})`, () =>
-    ctx.exec.rows(ctx.st.history, [user, conversation, before], {
-      limit: max + 1,
-      keep: live(ctx),
-    }),
-  );
-  const page = rows
-    .slice(0, max)
-    .map((row) => decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string));
-  page.reverse();
+  // Newest first; one entry more than asked tells whether an older page exists.
+  const newest = await guard(`history(${quote(user)}, ${quote(conversation)})`, async () => {
+    const out: InboxEntry[] = [];
+    let before = beforeSeq === null ? SEQ_MAX : BigInt(beforeSeq);
+    // Expired group references are skipped: read on until `max + 1` or the start.
+    for (;;) {
+      const want = max + 1 - out.length;
+      const rows = await ctx.exec.rows(ctx.st.history, [user, conversation, before], {
+        limit: want,
+        keep: live(ctx),
+      });
+      const kept = rows.map((row) =>
+        decodeInboxEntry(user, num(row.get('seq')), row.get('body') as string),
+      );
+      for (const e of await resolveEntries(ctx, kept)) if (e !== undefined) out.push(e);
+      if (rows.length < want || out.length > max) return out;
+      before = BigInt(kept.at(-1)!.seq);
+    }
+  });
+  const page = newest.slice(0, max).reverse();
   const oldest = page[0];
-  return { entries: page, nextBeforeSeq: rows.length > max && oldest ? oldest.seq : null };
+  return { entries: page, nextBeforeSeq: newest.length > max && oldest ? oldest.seq : null };
 }

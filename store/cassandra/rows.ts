@@ -2,9 +2,9 @@
  * Row kinds of the two log tables and the codecs of their `body` column.
  *
  * `user_log` partition of one user, clustered by (kind, tag, seq, sub):
- *   Entry          tag ''            seq = inbox seq   body = InboxRecord JSON
+ *   Entry          tag ''            seq = inbox seq   body = InboxRecord or GroupRefRecord JSON
  *   Key            tag = record key  seq = its seq     (idempotency index)
- *   History        tag = conversation seq              body = InboxRecord JSON
+ *   History        tag = conversation seq              body = the same JSON as its Entry
  *   Pending        tag ''            seq, sub = recipient (outbound marks, oldest first)
  *   ReceiptStatus  tag = message id  seq = 0, sub = by body = Receipt JSON
  *   ReceiptLog     tag ''            seq = rseq        body = Receipt JSON
@@ -20,12 +20,13 @@
 import type {
   GroupLogEntry,
   GroupLogRecord,
-  InboxEntry,
+  GroupRefRecord,
   InboxRecord,
   Receipt,
   ReceiptEntry,
   ReceiptStatus,
 } from '../contract.ts';
+import type { StoredEntry } from '../group-ref.ts';
 
 export const Kind = {
   Entry: 0,
@@ -45,12 +46,13 @@ export function num(value: unknown): number {
 }
 
 /** Records are plain data: stored whole as JSON, returned as given (optional fields included). */
-export function encodeRecord(r: InboxRecord | GroupLogRecord | Receipt): string {
+export function encodeRecord(r: InboxRecord | GroupRefRecord | GroupLogRecord | Receipt): string {
   return JSON.stringify(r);
 }
 
-export function decodeInboxEntry(user: string, seq: number, body: string): InboxEntry {
-  return { ...(JSON.parse(body) as InboxRecord), user, seq };
+/** As kept: a group reference is resolved by the reads (`group-refs.ts`). */
+export function decodeInboxEntry(user: string, seq: number, body: string): StoredEntry {
+  return { ...(JSON.parse(body) as InboxRecord | GroupRefRecord), user, seq };
 }
 
 export function decodeGroupEntry(group: string, gseq: number, body: string): GroupLogEntry {

@@ -55,6 +55,8 @@ export function statements(ks: string) {
     groupRow: `INSERT INTO ${g} (gid, kind, tag, seq, body, wid, exp) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?`,
     groupKeys: `SELECT tag, seq, wid, exp FROM ${g} WHERE gid = ? AND kind = ${Kind.Key} AND tag IN ?`,
     groupAfter: `SELECT seq, body, exp FROM ${g} WHERE gid = ? AND kind = ${Kind.Entry} AND tag = '' AND seq > ?`,
+    /** The entries of an inbox's group references (`group-refs.ts`). */
+    groupAt: `SELECT seq, body, exp FROM ${g} WHERE gid = ? AND kind = ${Kind.Entry} AND tag = '' AND seq IN ?`,
     groupBefore: `SELECT seq, body, exp FROM ${g} WHERE gid = ? AND kind = ${Kind.Entry} AND tag = '' AND seq < ?
       ORDER BY kind DESC, tag DESC, seq DESC`,
 

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { InboxAppend, Store } from '../contract.ts';
+import type { InboxAppend, InboxRecord, Store } from '../contract.ts';
 import { TS, uid } from './kit.ts';
 
 const CONVERSATIONS = ['u:p1', 'u:p2', 'g:g1'] as const;
@@ -41,7 +41,7 @@ interface ModelEntry {
 }
 
 /** The appended item: key `k` names one message for good (same sender, same conversation). */
-function itemFor(user: string, c: number, own: boolean, k: number): InboxAppend {
+function itemFor(user: string, c: number, own: boolean, k: number): InboxAppend<InboxRecord> {
   const conversation = CONVERSATIONS[c]!;
   const from = own ? user : `other${c}`;
   const key = `${conversation}/${own ? 'own' : 'in'}/${k}`;

@@ -5,7 +5,7 @@
  * fenced; `conversations` pages by last activity, newest first.
  */
 import { describe, expect, it } from 'vitest';
-import type { InboxAppend } from '../contract.ts';
+import type { InboxAppend, InboxRecord } from '../contract.ts';
 import { dm, entryOf, expectFenced, expectInvalid, type Fixture, TS, uid } from './kit.ts';
 
 async function owned(f: Fixture): Promise<{ user: string; epoch: number }> {
@@ -14,14 +14,14 @@ async function owned(f: Fixture): Promise<{ user: string; epoch: number }> {
 }
 
 /** A copy of `user`'s own send to `to`, as the sender's inbox holds it. */
-function own(user: string, id: string, to: string): InboxAppend {
+function own(user: string, id: string, to: string): InboxAppend<InboxRecord> {
   return {
     record: { key: `${user}/${id}`, from: user, id, to, ts: TS, content: { type: 'text', t: id } },
     conversation: `u:${to}`,
   };
 }
 
-function inGroup(group: string, from: string, gseq: number): InboxAppend {
+function inGroup(group: string, from: string, gseq: number): InboxAppend<InboxRecord> {
   return {
     record: {
       key: `g/${group}/${from}/${gseq}`,

@@ -4,7 +4,7 @@
  * marks, and history paging.
  */
 import { describe, expect, it } from 'vitest';
-import type { InboxAppend, InboxEntry } from '../contract.ts';
+import type { InboxAppend, InboxEntry, InboxRecord } from '../contract.ts';
 import { dm, entryOf, expectInvalid, type Fixture, TS, uid } from './kit.ts';
 
 async function owned(f: Fixture, prefix = 'alice'): Promise<{ user: string; epoch: number }> {
@@ -16,7 +16,7 @@ export function inboxTests(f: Fixture): void {
   describe('inbox', () => {
     it('seq starts at 1 and is gapless across calls; readInbox returns every field in order', async () => {
       const { user, epoch } = await owned(f);
-      const own: InboxAppend = {
+      const own: InboxAppend<InboxRecord> = {
         record: {
           key: `${user}/c1`,
           from: user,
@@ -28,7 +28,7 @@ export function inboxTests(f: Fixture): void {
         },
         conversation: 'u:carol',
       };
-      const inGroup: InboxAppend = {
+      const inGroup: InboxAppend<InboxRecord> = {
         record: {
           key: 'g1/7',
           from: 'dave',
@@ -225,7 +225,7 @@ export function inboxTests(f: Fixture): void {
   describe('history', () => {
     it('pages back through one conversation: newest `limit` before beforeSeq, oldest first', async () => {
       const { user, epoch } = await owned(f);
-      const items: InboxAppend[] = [];
+      const items: InboxAppend<InboxRecord>[] = [];
       for (let i = 1; i <= 9; i++)
         items.push(
           i % 3 === 0

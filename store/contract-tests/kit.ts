@@ -12,6 +12,7 @@ import type {
   GroupLogRecord,
   InboxAppend,
   InboxEntry,
+  InboxRecord,
   Receipt,
   ReceiptStatus,
   Retention,
@@ -96,7 +97,7 @@ export function dm(
   id: string,
   to: string,
   extra: { tag?: string; pendingFor?: readonly string[]; conversation?: string } = {},
-): InboxAppend {
+): InboxAppend<InboxRecord> {
   return {
     record: {
       key: `${from}/${id}`,
@@ -112,7 +113,7 @@ export function dm(
 }
 
 /** The entry `dm(...)` becomes at `seq` in `user`'s inbox. */
-export function entryOf(user: string, seq: number, item: InboxAppend): InboxEntry {
+export function entryOf(user: string, seq: number, item: InboxAppend<InboxRecord>): InboxEntry {
   return { ...item.record, user, seq };
 }
 

@@ -28,8 +28,10 @@ import type {
   ReadMark,
 } from '../contract.ts';
 import { staleEpoch } from '../errors.ts';
+import { resolveLast, type StoredEntry } from '../group-ref.ts';
 import { checkEpoch, checkId, checkInt, checkKey, checkLimit } from '../validate.ts';
 import type { Ctx } from './context.ts';
+import { logContent } from './groups.ts';
 import { type ChatHead, rememberChat, type SeenState } from './owners.ts';
 import { type EncodedEntry, stamped, stampedSummary } from './row-bytes.ts';
 import { END, historyKey, live, type Stamped, Tag } from './schema.ts';
@@ -53,7 +55,7 @@ function chatRow(ctx: Ctx, user: string, conversation: string): ChatRow | undefi
 export interface Fresh {
   readonly item: InboxAppend;
   readonly seq: number;
-  readonly entry: InboxEntry;
+  readonly entry: StoredEntry;
   readonly encoded: EncodedEntry;
 }
 
@@ -123,7 +125,7 @@ function headBefore(
 }
 
 /** `prev` after `entry`, by the rule every store shares (`chatRowAfter`). */
-function headAfter(prev: ChatHead | undefined, user: string, entry: InboxEntry): ChatHead {
+function headAfter(prev: ChatHead | undefined, user: string, entry: StoredEntry): ChatHead {
   const row = chatRowAfter(
     prev === undefined ? undefined : { last: entry, unread: prev.unread, readUpTo: prev.readUpTo },
     user,
@@ -171,6 +173,8 @@ export function conversations(
   checkId('user', user);
   if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
   const max = checkLimit(limit);
+  const now = ctx.clock.now();
+  const contentOf = (group: string, gseq: number) => logContent(ctx, group, gseq, now);
   const items: ConversationSummary[] = [];
   let more = false;
   for (const { key, value } of ctx.dbs.users.getRange({
@@ -186,7 +190,8 @@ export function conversations(
     const conversation = value as string;
     const row = chatRow(ctx, user, conversation);
     if (row === undefined) continue;
-    items.push({ conversation, last: row.last, unread: row.unread, readUpTo: row.readUpTo });
+    const last = resolveLast(row.last, contentOf);
+    items.push({ conversation, last, unread: row.unread, readUpTo: row.readUpTo });
   }
   return { items, nextBeforeSeq: more ? (items.at(-1)?.last.seq ?? null) : null };
 }

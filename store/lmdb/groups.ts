@@ -11,7 +11,13 @@
  * one conditional block with the new head and the group's wake mark.
  */
 import { quote } from '../../runtime/index.ts';
-import type { AppendResult, GroupLogEntry, GroupLogRecord, GroupMeta } from '../contract.ts';
+import type {
+  AppendResult,
+  Content,
+  GroupLogEntry,
+  GroupLogRecord,
+  GroupMeta,
+} from '../contract.ts';
 import { groupExists, staleEpoch, versionConflict } from '../errors.ts';
 import {
   checkEpoch,
@@ -59,6 +65,17 @@ function toEntry(group: string, gseq: number, r: GroupLogRecord): GroupLogEntry 
   entry.group = group;
   entry.gseq = gseq;
   return entry as unknown as GroupLogEntry;
+}
+
+/** The content of live log entry `gseq` of `group`: what an inbox reference reads (one get). */
+export function logContent(
+  ctx: Ctx,
+  group: string,
+  gseq: number,
+  nowMs: number,
+): Content | undefined {
+  const row = ctx.dbs.glog.get(groupEntryKey(group, gseq));
+  return live<GroupLogEntry>(row, ctx.retention.groupLogTtlMs, nowMs)?.content;
 }
 
 function liveGseqOf(ctx: Ctx, group: string, key: string, nowMs: number): number | undefined {

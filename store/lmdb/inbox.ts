@@ -27,6 +27,7 @@
 import { quote } from '../../runtime/index.ts';
 import type {
   AppendResult,
+  GroupRefRecord,
   HistoryPage,
   InboxAppend,
   InboxEntry,
@@ -34,6 +35,7 @@ import type {
   PendingForward,
 } from '../contract.ts';
 import { staleEpoch } from '../errors.ts';
+import { resolveEntry, type StoredEntry } from '../group-ref.ts';
 import {
   checkEpoch,
   checkId,
@@ -44,6 +46,7 @@ import {
 } from '../validate.ts';
 import { chatUpdates, type Fresh, rememberChatUpdates, writeChatUpdates } from './chats.ts';
 import { type Ctx, written } from './context.ts';
+import { logContent } from './groups.ts';
 import type { Decision, SeenState } from './owners.ts';
 import { encodeEntry } from './row-bytes.ts';
 import {
@@ -58,18 +61,18 @@ import {
 } from './schema.ts';
 
 /** The stored entry: the record's fields that are set, plus `user` and `seq`. */
-function toEntry(user: string, seq: number, r: InboxRecord): InboxEntry {
+function toEntry(user: string, seq: number, r: InboxRecord | GroupRefRecord): StoredEntry {
   // Field by field, not a walk over Object.entries: this runs for every append.
   const entry: Record<string, unknown> = { key: r.key, from: r.from, id: r.id };
   if (r.to !== undefined) entry.to = r.to;
   if (r.group !== undefined) entry.group = r.group;
   entry.ts = r.ts;
-  entry.content = r.content;
+  if (r.content !== undefined) entry.content = r.content;
   if (r.device !== undefined) entry.device = r.device;
   if (r.gseq !== undefined) entry.gseq = r.gseq;
   entry.user = user;
   entry.seq = seq;
-  return entry as unknown as InboxEntry;
+  return entry as unknown as StoredEntry;
 }
 
 /** The conversation of inbox entry `seq` if it is still live. */
@@ -77,21 +80,28 @@ function liveConversation(ctx: Ctx, user: string, seq: number, nowMs: number): s
   return live<string>(ctx.dbs.users.get(entryKey(user, seq)), ctx.retention.inboxTtlMs, nowMs);
 }
 
-/** The inbox entry `seq` in `conversation` (its history row outlives the inbox row). */
+/** The inbox entry `seq` in `conversation` (its history row outlives the inbox row), as kept. */
 function entryIn(
   ctx: Ctx,
   user: string,
   conversation: string,
   seq: number,
-): InboxEntry | undefined {
+): StoredEntry | undefined {
   const row = ctx.dbs.users.get(historyKey(user, conversation, seq));
-  return row === undefined ? undefined : (row as Stamped<InboxEntry>)[1];
+  return row === undefined ? undefined : (row as Stamped<StoredEntry>)[1];
 }
 
-/** The live inbox entry `seq`. */
+/** `entry` as reads return it: undefined for a group reference whose log entry is gone. */
+function resolved(ctx: Ctx, entry: StoredEntry | undefined, nowMs: number): InboxEntry | undefined {
+  return entry && resolveEntry(entry, (group, gseq) => logContent(ctx, group, gseq, nowMs));
+}
+
+/** The live inbox entry `seq`, resolved. */
 function liveEntry(ctx: Ctx, user: string, seq: number, nowMs: number): InboxEntry | undefined {
   const conversation = liveConversation(ctx, user, seq, nowMs);
-  return conversation === undefined ? undefined : entryIn(ctx, user, conversation, seq);
+  return conversation === undefined
+    ? undefined
+    : resolved(ctx, entryIn(ctx, user, conversation, seq), nowMs);
 }
 
 /** The seq under `key` if its entry is still live. */
@@ -185,7 +195,7 @@ export function readInbox(ctx: Ctx, user: string, afterSeq: number, limit: numbe
   })) {
     const conversation = live<string>(value, ttl, now);
     if (conversation === undefined) continue;
-    const entry = entryIn(ctx, user, conversation, key[2] as number);
+    const entry = resolved(ctx, entryIn(ctx, user, conversation, key[2] as number), now);
     if (entry === undefined) continue;
     out.push(entry);
     if (out.length >= max) break;
@@ -276,8 +286,10 @@ export function history(
     end: [user, Tag.History, conversation],
     reverse: true,
   })) {
-    const entry = live<InboxEntry>(value, ctx.retention.historyTtlMs, now);
-    if (entry === undefined || (beforeSeq !== null && entry.seq >= beforeSeq)) continue;
+    const kept = live<StoredEntry>(value, ctx.retention.historyTtlMs, now);
+    if (kept === undefined || (beforeSeq !== null && kept.seq >= beforeSeq)) continue;
+    const entry = resolved(ctx, kept, now);
+    if (entry === undefined) continue;
     newest.push(entry);
     if (newest.length > max) break;
   }

@@ -8,7 +8,8 @@
  * entries from others with seq > `readUpTo` (an append from someone else
  * adds one: its seq is above every seq the watermark can have reached).
  */
-import type { ConversationPage, ConversationSummary, InboxEntry, ReadMark } from '../contract.ts';
+import type { ConversationPage, ConversationSummary, ReadMark } from '../contract.ts';
+import { type ContentOf, resolveLast, type StoredEntry } from '../group-ref.ts';
 import type { UserState, Users } from './state.ts';
 
 /** Records `entry` (just appended to `conversation`) in the chat list of `u`. */
@@ -16,7 +17,7 @@ export function noteAppended(
   u: UserState,
   user: string,
   conversation: string,
-  entry: InboxEntry,
+  entry: StoredEntry,
 ): void {
   const fromOther = entry.from !== user ? 1 : 0;
   const row = u.chats.get(conversation);
@@ -28,19 +29,22 @@ export function noteAppended(
   row.unread += fromOther;
 }
 
-/** One page of the chat list: `last.seq < beforeSeq` (all when null), newest first. */
+/** One page of the chat list: `last.seq < beforeSeq` (all when null), newest first; references resolved by `contentOf`. */
 export function pageChats(
   u: UserState | undefined,
   beforeSeq: number | null,
   limit: number,
+  contentOf: ContentOf,
 ): ConversationPage {
-  const all: ConversationSummary[] = [];
+  const all: { conversation: string; last: StoredEntry; unread: number; readUpTo: number }[] = [];
   for (const [conversation, row] of u?.chats ?? []) {
     if (beforeSeq === null || row.last.seq < beforeSeq)
       all.push({ conversation, last: row.last, unread: row.unread, readUpTo: row.readUpTo });
   }
   all.sort((a, b) => b.last.seq - a.last.seq);
-  const items = all.slice(0, limit);
+  const items: ConversationSummary[] = all
+    .slice(0, limit)
+    .map((item) => ({ ...item, last: resolveLast(item.last, contentOf) }));
   const more = all.length > limit;
   return { items, nextBeforeSeq: more ? (items.at(-1)?.last.seq ?? null) : null };
 }

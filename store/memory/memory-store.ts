@@ -38,6 +38,7 @@ import type {
   Store,
 } from '../contract.ts';
 import { groupExists, staleEpoch, toStoreError, versionConflict } from '../errors.ts';
+import { type ContentOf, resolveEntry, type StoredEntry } from '../group-ref.ts';
 import { compareUtf8 } from '../utf8-order.ts';
 import {
   checkEpoch,
@@ -107,7 +108,7 @@ export class MemoryStore implements Store {
         const known = this.users.liveSeqOf(u, item.record.key, now);
         if (known !== undefined) return { seq: known, duplicate: true };
         const seq = ++u.head;
-        const entry = withoutUndefined<InboxEntry>({ ...item.record, user, seq });
+        const entry = withoutUndefined<StoredEntry>({ ...item.record, user, seq });
         u.inbox.push(seq, entry, expiryOf(inboxTtlMs, now));
         u.keys.set(entry.key, seq);
         const history = this.users.conversationFor(u, item.conversation, now);
@@ -127,7 +128,8 @@ export class MemoryStore implements Store {
       checkId('user', user);
       checkInt('afterSeq', afterSeq, 0);
       const max = checkLimit(limit);
-      return this.users.read(user, now)?.inbox.after(afterSeq, max, now) ?? [];
+      const resolve = this.resolver(now);
+      return this.users.read(user, now)?.inbox.after(afterSeq, max, now, resolve) ?? [];
     });
   }
 
@@ -144,7 +146,8 @@ export class MemoryStore implements Store {
       checkKey('key', key);
       const u = this.users.read(user, now);
       const seq = u && this.users.liveSeqOf(u, key, now);
-      return seq === undefined ? undefined : u?.inbox.get(seq, now);
+      const entry = seq === undefined ? undefined : u?.inbox.get(seq, now);
+      return entry && this.resolver(now)(entry);
     });
   }
 
@@ -153,10 +156,12 @@ export class MemoryStore implements Store {
       checkId('user', user);
       const max = checkLimit(limit);
       const u = this.users.read(user, now);
+      const resolve = this.resolver(now);
       const out: PendingForward[] = [];
       // Marks were added in seq order, so the map iterates oldest first.
       for (const [seq, recipients] of u?.pending ?? []) {
-        const entry = u?.inbox.get(seq, now);
+        const stored = u?.inbox.get(seq, now);
+        const entry = stored && resolve(stored);
         if (entry === undefined) continue;
         for (const recipient of [...recipients].sort()) {
           if (out.length >= max) return out;
@@ -258,7 +263,7 @@ export class MemoryStore implements Store {
       const max = checkLimit(limit);
       const u = this.users.read(user, now);
       const rows = u && this.users.conversation(u, conversation, now);
-      const page = rows?.page(beforeSeq, max, now);
+      const page = rows?.page(beforeSeq, max, now, this.resolver(now));
       return { entries: page?.values ?? [], nextBeforeSeq: page?.nextBeforeSeq ?? null };
     });
   }
@@ -268,7 +273,7 @@ export class MemoryStore implements Store {
       checkId('user', user);
       if (beforeSeq !== null) checkInt('beforeSeq', beforeSeq, 0);
       const max = checkLimit(limit);
-      return pageChats(this.users.read(user, now), beforeSeq, max);
+      return pageChats(this.users.read(user, now), beforeSeq, max, this.contentOf(now));
     });
   }
 
@@ -393,6 +398,17 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {}
+
+  /** Live group log contents at `nowMs`, for group references. */
+  private contentOf(nowMs: number): ContentOf {
+    return (group, gseq) => this.groups.content(group, gseq, nowMs);
+  }
+
+  /** A kept entry as reads return it: undefined for a reference whose log entry is gone. */
+  private resolver(nowMs: number): (entry: StoredEntry) => InboxEntry | undefined {
+    const contentOf = this.contentOf(nowMs);
+    return (entry) => resolveEntry(entry, contentOf);
+  }
 
   /** Refuses a write of `owner` fenced by anything but its current epoch. */
   private fence(owner: string, epoch: number): void {

@@ -43,12 +43,22 @@ export class Rows<T> {
     return row !== undefined && row.seq === seq && row.expMs > nowMs ? row.value : undefined;
   }
 
-  /** Live rows with seq > `afterSeq`, ascending, at most `limit`. */
-  after(afterSeq: number, limit: number, nowMs: number): T[] {
-    const out: T[] = [];
+  /**
+   * Live rows with seq > `afterSeq`, ascending, at most `limit`; with `map`,
+   * their images, skipping the rows it maps to undefined.
+   */
+  after<U = T>(
+    afterSeq: number,
+    limit: number,
+    nowMs: number,
+    map?: (value: T) => U | undefined,
+  ): U[] {
+    const out: U[] = [];
     for (let i = this.indexOf(afterSeq + 1); i < this.rows.length && out.length < limit; i++) {
       const row = this.rows[i]!;
-      if (row.expMs > nowMs) out.push(row.value);
+      if (row.expMs <= nowMs) continue;
+      const value = map === undefined ? (row.value as unknown as U) : map(row.value);
+      if (value !== undefined) out.push(value);
     }
     return out;
   }
@@ -56,19 +66,23 @@ export class Rows<T> {
   /**
    * The newest `limit` live rows with seq < `beforeSeq` (all when null),
    * oldest first, and the seq to pass for the next older page (the oldest
-   * returned when an older live row exists, else null).
+   * returned when an older live row exists, else null). With `map`, their
+   * images, skipping (as if expired) the rows it maps to undefined.
    */
-  page(
+  page<U = T>(
     beforeSeq: number | null,
     limit: number,
     nowMs: number,
-  ): { values: T[]; nextBeforeSeq: number | null } {
-    const newest: Row<T>[] = [];
+    map?: (value: T) => U | undefined,
+  ): { values: U[]; nextBeforeSeq: number | null } {
+    const newest: Row<U>[] = [];
     const end = beforeSeq === null ? this.rows.length : this.indexOf(beforeSeq);
     // One row more than asked tells whether an older page exists.
     for (let i = end - 1; i >= 0 && newest.length <= limit; i--) {
       const row = this.rows[i]!;
-      if (row.expMs > nowMs) newest.push(row);
+      if (row.expMs <= nowMs) continue;
+      const value = map === undefined ? (row.value as unknown as U) : map(row.value);
+      if (value !== undefined) newest.push({ seq: row.seq, value, expMs: row.expMs });
     }
     const more = newest.length > limit;
     const rows = newest.slice(0, limit).reverse();

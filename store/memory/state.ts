@@ -5,12 +5,14 @@
  * inbox entry, and the status of an expired receipt) do not pile up. Heads,
  * epochs and cursors never expire.
  */
-import type { GroupLogEntry, InboxEntry, ReceiptEntry, ReceiptStatus } from '../contract.ts';
+import type { Content, GroupLogEntry, ReceiptEntry, ReceiptStatus } from '../contract.ts';
+import type { StoredEntry } from '../group-ref.ts';
 import { Rows } from './rows.ts';
 
 /** A conversation's summary in the chat list (`chats.ts` keeps it). */
 export interface ChatRow {
-  last: InboxEntry;
+  /** As kept: a group reference is resolved when read. */
+  last: StoredEntry;
   unread: number;
   readUpTo: number;
 }
@@ -18,11 +20,12 @@ export interface ChatRow {
 export interface UserState {
   /** The highest seq issued. */
   head: number;
-  readonly inbox: Rows<InboxEntry>;
+  /** Entries as kept: group references are resolved by the reads (`../group-ref.ts`). */
+  readonly inbox: Rows<StoredEntry>;
   /** Idempotency key -> seq; a key counts only while its inbox row lives. */
   readonly keys: Map<string, number>;
   /** Conversation -> its history rows (they outlive inbox rows by their own TTL). */
-  readonly history: Map<string, Rows<InboxEntry>>;
+  readonly history: Map<string, Rows<StoredEntry>>;
   /** seq -> recipients that must still confirm it; in seq order, as appends come in order. A mark counts only while its inbox row lives. */
   readonly pending: Map<number, Set<string>>;
   readonly cursors: Map<string, number>;
@@ -85,7 +88,7 @@ export class Users {
   }
 
   /** The history rows of `conversation`, pruned; one left empty is forgotten. */
-  conversation(u: UserState, name: string, nowMs: number): Rows<InboxEntry> | undefined {
+  conversation(u: UserState, name: string, nowMs: number): Rows<StoredEntry> | undefined {
     const rows = u.history.get(name);
     rows?.prune(nowMs);
     if (rows?.size === 0) u.history.delete(name);
@@ -93,7 +96,7 @@ export class Users {
   }
 
   /** The history rows of `conversation`, created if new. */
-  conversationFor(u: UserState, name: string, nowMs: number): Rows<InboxEntry> {
+  conversationFor(u: UserState, name: string, nowMs: number): Rows<StoredEntry> {
     let rows = this.conversation(u, name, nowMs);
     if (rows === undefined) u.history.set(name, (rows = new Rows()));
     return rows;
@@ -131,6 +134,11 @@ export class Groups {
     const fresh: GroupState = { head: 0, log: new Rows(), keys: new Map() };
     this.byId.set(group, fresh);
     return fresh;
+  }
+
+  /** The content of live log entry `gseq` of `group` (what a reference reads; no pruning). */
+  content(group: string, gseq: number, nowMs: number): Content | undefined {
+    return this.byId.get(group)?.log.get(gseq, nowMs)?.content;
   }
 
   /** The gseq appended under `key`, if its entry still lives. */

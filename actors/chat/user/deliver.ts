@@ -125,16 +125,8 @@ export async function onGroupDeliver(
     return;
   }
   const key = groupEntryKey(group, msg.from, msg.id);
-  const record = {
-    key,
-    from: msg.from,
-    id: msg.id,
-    group,
-    gseq,
-    ts: msg.ts,
-    content: toStored(msg.content),
-    device: msg.device,
-  };
+  // A reference: the content stays in the group log, written before this delivery.
+  const record = { key, from: msg.from, id: msg.id, group, gseq, ts: msg.ts, device: msg.device };
   const [result] = await store.appendInbox(user, s.epoch, [
     { record, conversation: groupConversation(group) },
   ]);
@@ -142,7 +134,8 @@ export async function onGroupDeliver(
   s.cursors.set(name, gseq);
   s.dirtyCursors.add(name);
   // Pushed even when a duplicate (see `onDeliver`): the cursor above stops real repeats.
-  const text = json(messageFrame({ ...record, user, seq: result!.seq }));
+  const content = toStored(msg.content);
+  const text = json(messageFrame({ ...record, content, user, seq: result!.seq }));
   await pushAppended(s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
   rememberEntry(s, key, { seq: result!.seq, from: msg.from, device: msg.device });
   directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
