@@ -12,6 +12,19 @@ function setup() {
 }
 
 describe('metrics', () => {
+  test('instrumentStore exposes the commits of a store that counts them, read at scrape time', async () => {
+    const { metrics } = setup();
+    let commits = 3;
+    const counting = Object.defineProperty(mediaOnlyStore(), 'commits', { get: () => commits });
+    instrumentStore(counting, metrics);
+    expect(await metrics.text()).toContain('parley_store_commits_total 3');
+    commits = 10;
+    expect(await metrics.text()).toContain('parley_store_commits_total 10');
+    const { metrics: plain } = setup();
+    instrumentStore(mediaOnlyStore(), plain);
+    expect(await plain.text()).not.toContain('store_commits_total');
+  });
+
   test('instrumentStore times every call by method and outcome and passes results through', async () => {
     const { metrics, tick } = setup();
     const inner = mediaOnlyStore();

@@ -37,9 +37,12 @@ export class Metrics implements EdgeCounters {
   private readonly messagesIn: Counter;
   private readonly messagesOut: Counter;
   private readonly errors: Counter<'code'>;
+  private readonly prefix: string;
+  private commitsFrom: (() => number) | undefined;
 
   constructor(options: MetricsOptions) {
     const p = options.prefix ?? 'parley_';
+    this.prefix = p;
     const registers = [this.registry];
     const system = options.system;
     this.monotonicMs = options.monotonicMs ?? monotonicMs;
@@ -151,6 +154,28 @@ export class Metrics implements EdgeCounters {
     this.errors.inc({ code });
   }
 
+  /**
+   * Exposes `parley_store_commits_total`, read from `read` at scrape time:
+   * the store's durable commits (LMDB write transactions, each one
+   * `fdatasync`, shared by every write of one event-loop turn). Once per
+   * node; a store that does not count its commits has no such metric.
+   */
+  countCommits(read: () => number): void {
+    const first = this.commitsFrom === undefined;
+    this.commitsFrom = read;
+    if (!first) return;
+    const metrics = this;
+    new Counter({
+      name: `${this.prefix}store_commits_total`,
+      help: 'Durable store commits (LMDB write transactions, each one fdatasync)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(metrics.commitsFrom!());
+      },
+    });
+  }
+
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();
@@ -205,6 +230,7 @@ void everyMethodListed;
  */
 export function instrumentStore(store: Store, metrics: Metrics): Store {
   const wrapped: Record<string, unknown> = {};
+  if (countsCommits(store)) metrics.countCommits(() => store.commits);
   for (const method of STORE_METHODS) {
     const fn = store[method] as (...args: unknown[]) => Promise<unknown>;
     // The `ok` child is bound once: labelling by object on every call was 4-7 % of a busy node.
@@ -225,6 +251,11 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
     };
   }
   return wrapped as unknown as Store;
+}
+
+/** A store that counts its durable commits (`LmdbStore.commits`). */
+function countsCommits(store: Store): store is Store & { readonly commits: number } {
+  return typeof (store as { commits?: unknown }).commits === 'number';
 }
 
 function outcomeOf(err: unknown): string {

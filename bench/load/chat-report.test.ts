@@ -44,6 +44,7 @@ const final = (rate: number, sent: [number, number], delivered: [number, number]
   result: result(rate, sent, delivered),
   processCpu: { 'node-1': 0.2 },
   storeCallsPerMsg: 4.5,
+  commitsPerMsg: 0.25,
   loadAvg1: 1,
 });
 
@@ -87,6 +88,7 @@ describe('summary', () => {
       halfP50DeliveredMs: 4,
       halfP99DeliveredMs: 13,
       halfStoreCallsPerMsg: 4.5,
+      halfCommitsPerMsg: 0.25,
       halfProcessCpu: { 'node-1': 0.2 },
       at10k: null,
     });

@@ -29,6 +29,8 @@ export interface Step extends Verdict {
   readonly processCpu: Readonly<Record<string, number>>;
   readonly clientCpu: number;
   readonly storeCallsPerMsg: number;
+  /** Durable commits (each one fdatasync) per message; null when the store does not count them. */
+  readonly commitsPerMsg: number | null;
   readonly errors: Readonly<Record<string, number>>;
   readonly loadAvg1: number;
 }
@@ -47,6 +49,7 @@ export interface Summary {
   readonly halfP50DeliveredMs: number | null;
   readonly halfP99DeliveredMs: number | null;
   readonly halfStoreCallsPerMsg: number | null;
+  readonly halfCommitsPerMsg: number | null;
   readonly halfProcessCpu: Readonly<Record<string, number>> | null;
   readonly at10k: {
     readonly reachable: boolean;
@@ -76,6 +79,7 @@ export function summary(s: Search): Summary {
     halfP50DeliveredMs: half?.result.sendToDelivered.p50Ms ?? null,
     halfP99DeliveredMs: half?.result.sendToDelivered.p99Ms ?? null,
     halfStoreCallsPerMsg: half?.storeCallsPerMsg ?? null,
+    halfCommitsPerMsg: half?.commitsPerMsg ?? null,
     halfProcessCpu: half?.processCpu ?? null,
     at10k:
       at10k === undefined
@@ -101,6 +105,7 @@ function finalJson(f: FinalRun): Record<string, unknown> {
     serverCpu: r.serverCpu,
     processCpu: f.processCpu,
     storeCallsPerMsg: f.storeCallsPerMsg,
+    commitsPerMsg: f.commitsPerMsg,
     clientCpu: r.clientCpu,
     loadAvg1: f.loadAvg1,
     ...(f.profile !== undefined ? { profile: f.profile } : {}),

@@ -24,7 +24,7 @@ import { judge } from './chat-verdict.ts';
 import { LoadSession, type RunResult } from './load-session.ts';
 import { load1, sleepMs } from './machine.ts';
 import { type CpuShare, cpuMeter } from './proc.ts';
-import { scrape, storeCalls } from './server-metrics.ts';
+import { scrape, series, storeCalls } from './server-metrics.ts';
 import { signedTokens } from './tokens.ts';
 
 export interface SearchOptions {
@@ -47,6 +47,7 @@ export interface FinalRun {
   readonly result: RunResult;
   readonly processCpu: Readonly<Record<string, number>>;
   readonly storeCallsPerMsg: number;
+  readonly commitsPerMsg: number | null;
   readonly loadAvg1: number;
   readonly profile?: string;
 }
@@ -104,8 +105,12 @@ async function close(target: Target, r: Rig): Promise<void> {
 interface Measured {
   readonly result: RunResult;
   readonly callsPerMsg: number;
+  /** Durable store commits per message (LMDB transactions, each one fdatasync); null when the store does not count them. */
+  readonly commitsPerMsg: number | null;
   readonly processCpu: Record<string, number>;
 }
+
+const COMMITS = 'parley_store_commits_total';
 
 async function measuredRun(
   rg: Rig,
@@ -122,12 +127,23 @@ async function measuredRun(
   for (const [name, m] of meters) processCpu[name] = m.stop().total;
   const after = await Promise.all(rg.servers.httpUrls.map((u) => scrape(u)));
   let total = 0;
+  let commits = 0;
+  let counted = false;
   for (let i = 0; i < after.length; i++) {
     const calls = storeCalls(before[i]!, after[i]!);
     total += Object.values(calls).reduce((n, c) => n + c.count, 0);
+    if (after[i]!.values.has(COMMITS)) {
+      counted = true;
+      commits += series(after[i]!, COMMITS) - series(before[i]!, COMMITS);
+    }
   }
   const messages = Math.max(1, Math.round(rate * (durationS + warmupS)));
-  return { result, callsPerMsg: Math.round((total / messages) * 10) / 10, processCpu };
+  return {
+    result,
+    callsPerMsg: Math.round((total / messages) * 10) / 10,
+    commitsPerMsg: counted ? Math.round((commits / messages) * 1000) / 1000 : null,
+    processCpu,
+  };
 }
 
 function stepOf(m: Measured, rate: number, idle: CpuShare, p99BoundMs: number): Step {
@@ -151,6 +167,7 @@ function stepOf(m: Measured, rate: number, idle: CpuShare, p99BoundMs: number): 
     processCpu: m.processCpu,
     clientCpu: r.clientCpu,
     storeCallsPerMsg: m.callsPerMsg,
+    commitsPerMsg: m.commitsPerMsg,
     errors: r.errors,
     loadAvg1: load1(),
   };
@@ -233,6 +250,7 @@ async function finalRun(
       result: m.result,
       processCpu: m.processCpu,
       storeCallsPerMsg: m.callsPerMsg,
+      commitsPerMsg: m.commitsPerMsg,
       loadAvg1: load1(),
       ...(written !== undefined ? { profile: written } : {}),
     };

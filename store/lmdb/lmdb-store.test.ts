@@ -250,3 +250,35 @@ describe('lmdb store', () => {
     });
   });
 });
+
+describe('group commit', () => {
+  const record = (user: string, n: number) => ({
+    record: {
+      key: `${user}/m${n}`,
+      from: user,
+      id: `m${n}`,
+      to: 'x',
+      ts: 1,
+      content: { type: 'text', body: '' },
+    },
+    conversation: 'u:x',
+  });
+
+  it('commits the appends of many owners issued in one turn in one transaction; awaited ones in one each', async () => {
+    const store = await openLmdbStore({ path: freshPath(), sweepIntervalMs: 0 });
+    try {
+      const users = Array.from({ length: 50 }, (_, i) => `u${i}`);
+      const epochs = await Promise.all(users.map((u) => store.acquireEpoch(`user:${u}`)));
+      const before = store.commits;
+      await Promise.all(users.map((u, i) => store.appendInbox(u, epochs[i]!, [record(u, 1)])));
+      const together = store.commits - before;
+      expect(together).toBeGreaterThanOrEqual(1);
+      expect(together).toBeLessThanOrEqual(2);
+      const start = store.commits;
+      for (let n = 2; n <= 6; n++) await store.appendInbox('u0', epochs[0]!, [record('u0', n)]);
+      expect(store.commits - start).toBe(5);
+    } finally {
+      await store.close();
+    }
+  });
+});

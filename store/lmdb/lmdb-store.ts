@@ -64,6 +64,7 @@ export class LmdbStore implements Store {
   private closed = false;
   private timer: TimerHandle | undefined;
   private sweeping: Promise<void> | undefined;
+  private committedTxns = 0;
 
   constructor(
     private readonly dbs: Dbs,
@@ -75,7 +76,16 @@ export class LmdbStore implements Store {
       clock: settings.clock,
       retention: settings.retention,
     };
+    // Every write transaction, however many appends it holds (group commit).
+    dbs.env.on('aftercommit', () => {
+      this.committedTxns++;
+    });
     this.schedule();
+  }
+
+  /** Write transactions committed since open: each is one `fdatasync` (`noSync` is never on). */
+  get commits(): number {
+    return this.committedTxns;
   }
 
   acquireEpoch(owner: string): Promise<number> {
