@@ -55,8 +55,17 @@ export async function initUser(
     const e = p.entry;
     outbound.add(p.recipient, { senderSeq: e.seq, key: e.key, msg: messageCore(e) }, 0, undefined);
   }
+  const life = startLifecycle(ctx, config);
+  // Every field written out, none spread: a literal keeps all its fields in
+  // the object itself (a spread one keeps most in a side array, one more
+  // load on every access of the hot path).
   return {
-    ...startLifecycle(ctx, config),
+    routed: life.routed,
+    lastActiveMs: life.lastActiveMs,
+    passivating: life.passivating,
+    nextTick: life.nextTick,
+    nextTickTimer: life.nextTickTimer,
+    idleWake: life.idleWake,
     user,
     env,
     activator,
