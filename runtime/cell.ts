@@ -20,6 +20,7 @@ import type {
   SpawnOptions,
   TimerRef,
 } from './behavior.ts';
+import { type CellInfo, describeCell } from './cell-info.ts';
 import type { TimerHandle } from './clock.ts';
 import { ErrorCode, ParleyError, quote } from './errors.ts';
 import { type ExitReason, errorReason, formatReason } from './exit-reason.ts';
@@ -587,20 +588,8 @@ export class Cell<M = unknown, S = unknown> implements Runnable {
     return this.links === null ? [] : [...this.links.values()];
   }
 
-  describe(): {
-    ref: string;
-    name: string | null;
-    behavior: string;
-    depth: number;
-    trapExit: boolean;
-  } {
-    return {
-      ref: String(this.ref),
-      name: this.name,
-      behavior: this.behavior.name ?? 'anonymous',
-      depth: this.depth,
-      trapExit: this.trapsExit,
-    };
+  describe(): CellInfo {
+    return describeCell(this);
   }
 
   toString(): string {
