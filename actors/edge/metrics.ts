@@ -217,6 +217,9 @@ const STORE_METHODS = [
   'listWake',
   'putMedia',
   'getMedia',
+  'putPushSubscription',
+  'listPushSubscriptions',
+  'deletePushSubscription',
   'close',
 ] as const satisfies readonly (keyof Store)[];
 type Unlisted = Exclude<keyof Store, (typeof STORE_METHODS)[number]>;
