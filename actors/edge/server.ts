@@ -23,7 +23,8 @@
  *
  * HTTP routes: `GET /healthz`, `GET /metrics`, `POST /api/v1/media`,
  * `GET /api/v1/media/{id}`, `POST /api/v1/dev/tokens` (only with dev tokens;
- * 404 otherwise), static files of `webRoot`. Errors are JSON
+ * 404 otherwise), the push routes (`push-routes.ts`; only with `push`), static
+ * files of `webRoot`. Errors are JSON
  * `{"error":{"code","message"}}`; an unknown path is 404, a known path with
  * the wrong method 405 (with `Allow`).
  *
@@ -54,6 +55,7 @@ import {
   type Identity,
   type TokenVerifier,
 } from '../protocol/index.ts';
+import type { PushService } from '../push/index.ts';
 import type { Directory } from '../virtual/index.ts';
 import { CloseCode } from './close-codes.ts';
 import { DEV_TOKENS_PATH, mintDevToken } from './dev-tokens.ts';
@@ -78,6 +80,13 @@ import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
 import { EdgeLoad } from './load.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
+import {
+  createSubscription,
+  deleteSubscription,
+  PUSH_SUBSCRIPTIONS_PATH,
+  PUSH_VAPID_PATH,
+  sendVapidKey,
+} from './push-routes.ts';
 import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
 import {
@@ -130,6 +139,8 @@ export interface EdgeServerOptions {
   /** Serve `POST /api/v1/dev/tokens`. */
   readonly devTokens: boolean;
   readonly metrics: Metrics;
+  /** Push notifications: the push frames and routes; none: they are refused. */
+  readonly push?: PushService;
   /** Folder of the web client's static files; not served when absent or missing. */
   readonly webRoot?: string;
   readonly host: string;
@@ -174,7 +185,7 @@ const METRICS_PATH = '/metrics';
 const WS_PATH = '/ws';
 
 export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
-  const { system, directory, presence, metrics, verifier } = options;
+  const { system, directory, presence, metrics, verifier, push } = options;
   const limits = resolveServerLimits(options.limits);
   const secret = options.jwtSecret;
   if (options.devTokens && (secret === undefined || secret.length === 0))
@@ -266,6 +277,24 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       await authenticate(req, verifier, onAuthFailure);
       await downloadMedia(res, path.slice(MEDIA_PATH.length + 1), media);
       return `${MEDIA_PATH}/{id}`;
+    }
+    if (push !== undefined && path === PUSH_VAPID_PATH) {
+      allow('GET', 'HEAD');
+      sendVapidKey(res, push);
+      return PUSH_VAPID_PATH;
+    }
+    if (push !== undefined && path === PUSH_SUBSCRIPTIONS_PATH) {
+      allow('POST');
+      const identity = await authenticate(req, verifier, onAuthFailure);
+      await createSubscription(req, res, identity.user, push);
+      return PUSH_SUBSCRIPTIONS_PATH;
+    }
+    if (push !== undefined && path.startsWith(`${PUSH_SUBSCRIPTIONS_PATH}/`)) {
+      allow('DELETE');
+      const identity = await authenticate(req, verifier, onAuthFailure);
+      const id = decodeURIComponentOr(path.slice(PUSH_SUBSCRIPTIONS_PATH.length + 1));
+      await deleteSubscription(res, identity.user, id, push);
+      return `${PUSH_SUBSCRIPTIONS_PATH}/{id}`;
     }
     if (path === DEV_TOKENS_PATH && options.devTokens && secret !== undefined) {
       allow('POST');
@@ -364,6 +393,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           limits: edgeLimits,
           counters: metrics,
           load,
+          ...(push !== undefined ? { push: push.registry } : {}),
           mailboxMax: limits.edgeMailboxMax,
         },
         ws,
@@ -495,6 +525,15 @@ export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerL
   for (const name of Object.keys(DEFAULT_SERVER_LIMITS) as (keyof typeof DEFAULT_SERVER_LIMITS)[])
     positive(name, out[name], true);
   return out;
+}
+
+/** A path segment decoded, or as it is when it is not valid percent-encoding. */
+function decodeURIComponentOr(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** An upgrade socket's error listener: shared, not a closure per connection. */
