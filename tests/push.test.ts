@@ -1,0 +1,322 @@
+/**
+ * Push notifications end to end on real nodes (in-process `startNode`, LMDB,
+ * the real edge) against the loopback Web Push service
+ * (`support/push-service.ts`), which checks VAPID and decrypts every push
+ * with the subscription's own keys: so encryption, signing and the payload
+ * are checked for real. Then the same on two nodes sharing a store (a
+ * subscription made on one node is served by the other).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChatNode, startNode } from '../actors/node.ts';
+import { MemoryPresence } from '../actors/presence/index.ts';
+import { signDevToken } from '../actors/protocol/index.ts';
+import { loadVapidKeys } from '../actors/push/index.ts';
+import { functionPlacement } from '../actors/virtual/index.ts';
+import { InProcessNetwork, systemClock } from '../runtime/index.ts';
+import { openFsBlobStore, openLmdbStore, type Store } from '../store/index.ts';
+import { LoopbackPushService, type ReceivedPush } from './support/push-service.ts';
+import { TEST_JWT_SECRET } from './support/server-process.ts';
+import { WsClient } from './support/ws-client.ts';
+
+const logger = pino({ level: 'warn' });
+let counter = 0;
+const fresh = (name: string) => `${name}${++counter}x${process.pid}`;
+
+async function connect(node: ChatNode, user: string, device = 'd1'): Promise<WsClient> {
+  const token = await signDevToken(TEST_JWT_SECRET, user, device);
+  const client = await WsClient.open(`ws://127.0.0.1:${node.port}/ws`, { token });
+  await client.waitFor((f) => f.type === 'welcome');
+  return client;
+}
+
+/** Closes `client` and waits until presence has `user` offline (the session detached). */
+async function goOffline(node: ChatNode, client: WsClient, user: string): Promise<void> {
+  await client.close();
+  for (let i = 0; i < 100; i++) {
+    const [state] = await node.presence.get([user]);
+    if (state?.online === false) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // The edge goes offline in presence and detaches from the user actor in the same close.
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+async function sendText(client: WsClient, to: string, body: string): Promise<string> {
+  const id = fresh('m');
+  client.send({ type: 'message', id, to, content: { type: 'text', body } });
+  await client.waitFor((f) => f.type === 'ack' && f.id === id && f.status === 'sent');
+  return id;
+}
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`not within 3 s: ${what}`);
+}
+
+describe('push notifications on one node', () => {
+  let dir: string;
+  let node: ChatNode;
+  let service: LoopbackPushService;
+  const http = () => `http://127.0.0.1:${node.port}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-push-'));
+    service = await LoopbackPushService.start();
+    node = await startNode({
+      port: 0,
+      dataDir: dir,
+      jwtSecret: TEST_JWT_SECRET,
+      devTokens: true,
+      logger,
+      push: {
+        vapid: loadVapidKeys({ dataDir: dir }),
+        config: { allowHttp: true, coalesceMs: 0, backoffBaseMs: 20 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await node?.close();
+    await service?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an offline user subscribed with the frame gets an encrypted, VAPID-signed 1:1 push without the body', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const sub = service.subscribe();
+    const b = await connect(node, bob);
+    b.send({ type: 'push.subscribe', ref: 'r1', subscription: sub });
+    const subscribed = await b.waitFor((f) => f.type === 'push.subscribed');
+    expect(subscribed).toEqual({ type: 'push.subscribed', ref: 'r1', id: expect.any(String) });
+    await goOffline(node, b, bob);
+
+    const a = await connect(node, alice);
+    const id = await sendText(a, bob, 'the secret plan');
+    const push = await service.waitFor((p) => p.id === sub.id);
+    expect(push.payload).toEqual({
+      title: alice,
+      body: 'New message',
+      tag: `parley:u:${alice}`,
+      data: { from: alice, id, seq: expect.any(Number), conversation: `u:${alice}`, count: 1 },
+    });
+    expect(push.text).not.toContain('secret');
+    expect(push.vapid.k).toBe(node.push!.vapidPublicKey);
+    expect(push.vapid.aud).toBe(service.origin);
+    expect(push.vapid.sub).toBe('mailto:parley@localhost');
+    expect(push.headers.urgency).toBe('high');
+    expect(push.headers.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+    expect(service.refused).toEqual([]);
+    await a.close();
+  });
+
+  it('a subscription made over HTTP with previews shows a text body; the VAPID key is public', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const vapid = await fetch(`${http()}/api/v1/push/vapid`);
+    expect(vapid.status).toBe(200);
+    expect(await vapid.json()).toEqual({ publicKey: node.push!.vapidPublicKey });
+
+    const sub = service.subscribe();
+    const token = await signDevToken(TEST_JWT_SECRET, bob, 'd1');
+    const res = await fetch(`${http()}/api/v1/push/subscriptions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ subscription: sub, previews: true }),
+    });
+    expect(res.status).toBe(201);
+    const { id: subId } = (await res.json()) as { id: string };
+    expect((await node.store.listPushSubscriptions(bob)).map((s) => s.id)).toEqual([subId]);
+
+    const a = await connect(node, alice);
+    await sendText(a, bob, 'lunch at noon?');
+    const push = await service.waitFor((p) => p.id === sub.id);
+    expect(push.payload).toMatchObject({ title: alice, body: 'lunch at noon?' });
+
+    const del = await fetch(`${http()}/api/v1/push/subscriptions/${subId}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(del.status).toBe(204);
+    expect(await node.store.listPushSubscriptions(bob)).toEqual([]);
+    await a.close();
+  });
+
+  it('a group message to an offline member pushes "<sender> in <group name>"', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const sub = service.subscribe();
+    const b = await connect(node, bob);
+    b.send({ type: 'push.subscribe', ref: 'r1', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    await goOffline(node, b, bob);
+
+    const a = await connect(node, alice);
+    a.send({ type: 'group.create', ref: 'g1', name: 'Climbing', members: [bob] });
+    const group = (await a.waitFor((f) => f.type === 'group' && f.ref === 'g1')).id as string;
+    const id = fresh('m');
+    a.send({ type: 'message', id, group, content: { type: 'text', body: 'rope check' } });
+    await a.waitFor((f) => f.type === 'ack' && f.id === id);
+    const push = await service.waitFor((p) => p.id === sub.id);
+    expect(push.payload).toEqual({
+      title: `${alice} in Climbing`,
+      body: 'New message',
+      tag: `parley:g:${group}`,
+      data: {
+        from: alice,
+        group,
+        id,
+        seq: expect.any(Number),
+        conversation: `g:${group}`,
+        count: 1,
+      },
+    });
+    await a.close();
+  });
+
+  it('a connected user gets the message and no push', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const sub = service.subscribe();
+    const b = await connect(node, bob);
+    b.send({ type: 'push.subscribe', ref: 'r1', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    const a = await connect(node, alice);
+    const id = await sendText(a, bob, 'are you there');
+    await b.waitFor((f) => f.type === 'message' && f.id === id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(service.received.filter((p) => p.id === sub.id)).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
+  it('a subscription its push service calls gone (410) is deleted', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const sub = service.subscribe();
+    const b = await connect(node, bob);
+    b.send({ type: 'push.subscribe', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    await goOffline(node, b, bob);
+    expect(await node.store.listPushSubscriptions(bob)).toHaveLength(1);
+    service.markGone(sub.id);
+    const a = await connect(node, alice);
+    await sendText(a, bob, 'hello?');
+    await eventually(
+      async () => (await node.store.listPushSubscriptions(bob)).length === 0,
+      'the gone subscription deleted',
+    );
+    await a.close();
+  });
+
+  it('a 503 from the push service is retried until it takes the push', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const sub = service.subscribe();
+    service.respond(sub.id, 503, 503);
+    const b = await connect(node, bob);
+    b.send({ type: 'push.subscribe', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    await goOffline(node, b, bob);
+    const a = await connect(node, alice);
+    const id = await sendText(a, bob, 'third time lucky');
+    const push = await service.waitFor((p) => p.id === sub.id);
+    expect((push.payload.data as { id: string }).id).toBe(id);
+    await a.close();
+  });
+
+  it('bad push frames are refused bad_frame and the connection stays', async () => {
+    const bob = fresh('bob');
+    const b = await connect(node, bob);
+    b.send({
+      type: 'push.subscribe',
+      ref: 'w1',
+      subscription: { kind: 'webhook', platform: 'apns', token: 'abc' },
+    });
+    const noRelay = await b.waitFor((f) => f.type === 'error' && f.ref === 'w1');
+    expect(noRelay).toMatchObject({ code: 'bad_frame' });
+    expect(noRelay.message).toContain('no webhook relay');
+    b.send({
+      type: 'push.subscribe',
+      ref: 'w2',
+      subscription: { endpoint: 'ftp://x/y', keys: {} },
+    });
+    expect(await b.waitFor((f) => f.type === 'error' && f.ref === 'w2')).toMatchObject({
+      code: 'bad_frame',
+      message:
+        'field "subscription.endpoint" must be an https: URL without credentials, got "ftp://x/y"',
+    });
+    b.send({ type: 'push.unsubscribe', ref: 'w3' });
+    expect(await b.waitFor((f) => f.type === 'error' && f.ref === 'w3')).toMatchObject({
+      code: 'bad_frame',
+    });
+    const sub = service.subscribe();
+    b.send({ type: 'push.subscribe', ref: 'ok', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed' && f.ref === 'ok');
+    b.send({ type: 'push.unsubscribe', ref: 'un', endpoint: sub.endpoint });
+    expect(await b.waitFor((f) => f.ref === 'un')).toEqual({
+      type: 'push.unsubscribed',
+      ref: 'un',
+    });
+    expect(await node.store.listPushSubscriptions(bob)).toEqual([]);
+    await b.close();
+  });
+});
+
+describe('push notifications on two nodes sharing a store', () => {
+  let dir: string;
+  let store: Store;
+  const nodes: ChatNode[] = [];
+  let service: LoopbackPushService;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-push2-'));
+    service = await LoopbackPushService.start();
+    store = await openLmdbStore({ path: join(dir, 'lmdb') });
+    const blobs = await openFsBlobStore({ dir: join(dir, 'media') });
+    const presence = new MemoryPresence({ clock: systemClock });
+    const network = new InProcessNetwork();
+    // Every user actor on n2: a subscription made on n1 must serve a push sent from n2.
+    const placement = functionPlacement(() => 'n2');
+    const vapid = loadVapidKeys({ dataDir: dir });
+    for (const name of ['n1', 'n2'])
+      nodes.push(
+        await startNode({
+          node: name,
+          port: 0,
+          dataDir: dir,
+          jwtSecret: TEST_JWT_SECRET,
+          devTokens: true,
+          store,
+          blobs,
+          presence,
+          transport: network.join(name),
+          placement,
+          logger,
+          push: { vapid, config: { allowHttp: true, coalesceMs: 0 } },
+        }),
+      );
+  });
+  afterAll(async () => {
+    for (const n of nodes) await n.close();
+    await store?.close();
+    await service?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a user subscribed on one node is pushed by the node that owns its actor', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const [n1, n2] = nodes as [ChatNode, ChatNode];
+    const sub = service.subscribe();
+    const b = await connect(n1, bob);
+    b.send({ type: 'push.subscribe', subscription: sub });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    await goOffline(n1, b, bob);
+    const a = await connect(n1, alice);
+    const id = await sendText(a, bob, 'across nodes');
+    const push: ReceivedPush = await service.waitFor((p) => p.id === sub.id);
+    expect(push.payload).toMatchObject({ title: alice, data: { id } });
+    expect(push.vapid.k).toBe(n2.push!.vapidPublicKey);
+    await a.close();
+  });
+});
