@@ -9,7 +9,7 @@
  * point (65 bytes), the private one 32 bytes.
  */
 import { Buffer } from 'node:buffer';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import webpush from 'web-push';
 import { ErrorCode, ParleyError, quote } from '../../runtime/index.ts';
@@ -77,13 +77,18 @@ export function loadVapidKeys(options: {
   }
   if (text === undefined) {
     const made = webpush.generateVAPIDKeys();
+    // Written whole under a private name, then linked into place: a process
+    // reading the file never sees half of it, and of two racing makers one wins.
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(made)}\n`, { mode: 0o600 });
     try {
-      writeFileSync(path, `${JSON.stringify(made)}\n`, { mode: 0o600, flag: 'wx' });
+      linkSync(tmp, path);
       text = JSON.stringify(made);
     } catch (err) {
-      // Another process made it first: use that one.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       text = readFileSync(path, 'utf8');
+    } finally {
+      unlinkSync(tmp);
     }
   }
   let kept: { publicKey?: string; privateKey?: string };
