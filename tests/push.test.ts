@@ -4,9 +4,13 @@
  * (`support/push-service.ts`), which checks VAPID and decrypts every push
  * with the subscription's own keys: so encryption, signing and the payload
  * are checked for real. Then the same on two nodes sharing a store (a
- * subscription made on one node is served by the other).
+ * subscription made on one node is served by the other), and the webhook
+ * provider against a relay on loopback that checks the signature.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -317,6 +321,94 @@ describe('push notifications on two nodes sharing a store', () => {
     const push: ReceivedPush = await service.waitFor((p) => p.id === sub.id);
     expect(push.payload).toMatchObject({ title: alice, data: { id } });
     expect(push.vapid.k).toBe(n2.push!.vapidPublicKey);
+    await a.close();
+  });
+});
+
+describe('the webhook provider on a node', () => {
+  const SECRET = 'relay-secret';
+  let dir: string;
+  let node: ChatNode;
+  let relay: Server;
+  const got: { body: string; signature: string; at: number }[] = [];
+  const statuses: number[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'parley-push-hook-'));
+    relay = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({
+          body: Buffer.concat(chunks).toString('utf8'),
+          signature: String(req.headers['x-parley-signature']),
+          at: Date.now(),
+        });
+        res.writeHead(statuses.shift() ?? 200);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    node = await startNode({
+      port: 0,
+      dataDir: dir,
+      jwtSecret: TEST_JWT_SECRET,
+      devTokens: true,
+      logger,
+      push: {
+        vapid: loadVapidKeys({ dataDir: dir }),
+        webhook: {
+          url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/hook`,
+          secret: SECRET,
+        },
+        config: { coalesceMs: 0, backoffBaseMs: 20 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await node?.close();
+    relay?.closeAllConnections();
+    await new Promise((r) => relay?.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('posts the signed JSON, retries a 500, and deletes the token on 410', async () => {
+    const [alice, bob] = [fresh('alice'), fresh('bob')];
+    const b = await connect(node, bob);
+    b.send({
+      type: 'push.subscribe',
+      ref: 'h',
+      subscription: { kind: 'webhook', platform: 'fcm', token: 'device-token-1' },
+    });
+    await b.waitFor((f) => f.type === 'push.subscribed');
+    await goOffline(node, b, bob);
+    statuses.push(500);
+    const a = await connect(node, alice);
+    const id = await sendText(a, bob, 'native hello');
+    await eventually(async () => got.length >= 2, 'the relay got the push and its retry');
+    for (const { body, signature } of got) {
+      const [t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature)!.slice(1);
+      expect(createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')).toBe(v1);
+    }
+    expect(JSON.parse(got[1]!.body)).toEqual({
+      user: bob,
+      platform: 'fcm',
+      token: 'device-token-1',
+      title: alice,
+      body: 'New message',
+      tag: `parley:u:${alice}`,
+      data: { from: alice, id, seq: expect.any(Number), conversation: `u:${alice}`, count: 1 },
+      ts: expect.any(Number),
+    });
+    statuses.push(410);
+    await sendText(a, bob, 'again');
+    await eventually(
+      async () => (await node.store.listPushSubscriptions(bob)).length === 0,
+      'the token deleted after 410',
+    );
+    const metrics = await node.metrics.text();
+    expect(metrics).toMatch(/parley_push_sent_total\{kind="webhook"\} 1/);
+    expect(metrics).toMatch(/parley_push_subscriptions_expired_total\{kind="webhook"\} 1/);
     await a.close();
   });
 });
