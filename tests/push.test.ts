@@ -150,6 +150,36 @@ describe('push notifications on one node', () => {
     await a.close();
   });
 
+  it('the subscription route refuses a missing token (401), a bad body (400) and a non-JSON type (415)', async () => {
+    const url = `${http()}/api/v1/push/subscriptions`;
+    const json = { 'Content-Type': 'application/json' };
+    expect((await fetch(url, { method: 'POST', headers: json, body: '{}' })).status).toBe(401);
+    const token = await signDevToken(TEST_JWT_SECRET, fresh('bob'), 'd1');
+    const auth = { Authorization: `Bearer ${token}` };
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { ...auth, ...json },
+      body: JSON.stringify({
+        subscription: { endpoint: 'https://x.example/1', keys: { p256dh: 'AA', auth: 'AA' } },
+      }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: {
+        code: 'bad_request',
+        message:
+          'field "subscription.keys.p256dh" must be a base64url P-256 public key (65 bytes, uncompressed), got "AA"',
+      },
+    });
+    const text = await fetch(url, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
+    expect(text.status).toBe(415);
+    expect((await fetch(url, { method: 'GET', headers: auth })).status).toBe(405);
+  });
+
   it('a group message to an offline member pushes "<sender> in <group name>"', async () => {
     const [alice, bob] = [fresh('alice'), fresh('bob')];
     const sub = service.subscribe();

@@ -23,6 +23,49 @@ export const PUSH_VAPID_PATH = '/api/v1/push/vapid';
 export const PUSH_SUBSCRIPTIONS_PATH = '/api/v1/push/subscriptions';
 const BODY_BYTES_MAX = 8192;
 
+/**
+ * Answers `path` when it is a push route (resolving with the route's name
+ * for the metrics), else resolves undefined. `allow` refuses other methods
+ * (405); `identify` authenticates the request (401).
+ */
+export async function routePush(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  push: PushService,
+  allow: (...methods: string[]) => void,
+  identify: () => Promise<{ readonly user: string }>,
+): Promise<string | undefined> {
+  if (path === PUSH_VAPID_PATH) {
+    allow('GET', 'HEAD');
+    sendVapidKey(res, push);
+    return PUSH_VAPID_PATH;
+  }
+  if (path === PUSH_SUBSCRIPTIONS_PATH) {
+    allow('POST');
+    const { user } = await identify();
+    await createSubscription(req, res, user, push);
+    return PUSH_SUBSCRIPTIONS_PATH;
+  }
+  if (path.startsWith(`${PUSH_SUBSCRIPTIONS_PATH}/`)) {
+    allow('DELETE');
+    const { user } = await identify();
+    const id = decodeSegment(path.slice(PUSH_SUBSCRIPTIONS_PATH.length + 1));
+    await deleteSubscription(res, user, id, push);
+    return `${PUSH_SUBSCRIPTIONS_PATH}/{id}`;
+  }
+  return undefined;
+}
+
+/** A path segment decoded, or as it is when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function sendVapidKey(res: ServerResponse, push: PushService): void {
   sendJson(res, 200, { publicKey: push.vapidPublicKey });
 }

@@ -80,13 +80,7 @@ import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
 import { EdgeLoad } from './load.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
-import {
-  createSubscription,
-  deleteSubscription,
-  PUSH_SUBSCRIPTIONS_PATH,
-  PUSH_VAPID_PATH,
-  sendVapidKey,
-} from './push-routes.ts';
+import { routePush } from './push-routes.ts';
 import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
 import {
@@ -278,23 +272,11 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       await downloadMedia(res, path.slice(MEDIA_PATH.length + 1), media);
       return `${MEDIA_PATH}/{id}`;
     }
-    if (push !== undefined && path === PUSH_VAPID_PATH) {
-      allow('GET', 'HEAD');
-      sendVapidKey(res, push);
-      return PUSH_VAPID_PATH;
-    }
-    if (push !== undefined && path === PUSH_SUBSCRIPTIONS_PATH) {
-      allow('POST');
-      const identity = await authenticate(req, verifier, onAuthFailure);
-      await createSubscription(req, res, identity.user, push);
-      return PUSH_SUBSCRIPTIONS_PATH;
-    }
-    if (push !== undefined && path.startsWith(`${PUSH_SUBSCRIPTIONS_PATH}/`)) {
-      allow('DELETE');
-      const identity = await authenticate(req, verifier, onAuthFailure);
-      const id = decodeURIComponentOr(path.slice(PUSH_SUBSCRIPTIONS_PATH.length + 1));
-      await deleteSubscription(res, identity.user, id, push);
-      return `${PUSH_SUBSCRIPTIONS_PATH}/{id}`;
+    if (push !== undefined) {
+      const pushRoute = await routePush(req, res, path, push, allow, () =>
+        authenticate(req, verifier, onAuthFailure),
+      );
+      if (pushRoute !== undefined) return pushRoute;
     }
     if (path === DEV_TOKENS_PATH && options.devTokens && secret !== undefined) {
       allow('POST');
@@ -525,15 +507,6 @@ export function resolveServerLimits(limits: Partial<ServerLimits> = {}): ServerL
   for (const name of Object.keys(DEFAULT_SERVER_LIMITS) as (keyof typeof DEFAULT_SERVER_LIMITS)[])
     positive(name, out[name], true);
   return out;
-}
-
-/** A path segment decoded, or as it is when it is not valid percent-encoding. */
-function decodeURIComponentOr(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 /** An upgrade socket's error listener: shared, not a closure per connection. */

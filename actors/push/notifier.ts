@@ -79,6 +79,8 @@ export class Notifier implements PushNotifier {
   private async fanOut(nudge: Nudge): Promise<void> {
     const { registry, groupNames, queue, config } = this.deps;
     const { event, conversation } = nudge;
+    // A trailing push of a user found without subscriptions since its window opened.
+    if (registry.knownEmpty(event.user, this.deps.clock.now())) return;
     const subs = await registry.list(event.user);
     if (subs.length === 0) return;
     const name = event.group === undefined ? undefined : await groupNames.get(event.group);
