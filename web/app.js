@@ -101,7 +101,10 @@ function startApp(session) {
     state,
     controller,
     device: session.device,
-    onSignOut: () => {
+    onSignOut: async () => {
+      // The browser's subscription must not keep notifying this user for whoever signs in next.
+      if (controller.notifications.settings.on)
+        await controller.notifications.disable().catch(() => {});
       connection.stop();
       controller.dispose();
       state.save();
