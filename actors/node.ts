@@ -21,6 +21,14 @@ import {
 } from './edge/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
+import {
+  createPushService,
+  type Fetch,
+  type PushConfig,
+  type PushService,
+  type VapidKeys,
+  type WebhookSettings,
+} from './push/index.ts';
 import { type Placement, staticPlacement } from './virtual/index.ts';
 
 export interface NodeOptions {
@@ -59,6 +67,17 @@ export interface NodeOptions {
    * `node`, `creation` and `chat` are then not used.
    */
   readonly core?: NodeCore;
+  /** Push notifications for offline users (`docs/push.md`); none: no pushes. Not used with `core` (give `core.push`). */
+  readonly push?: NodePushOptions;
+}
+
+export interface NodePushOptions {
+  readonly vapid: VapidKeys;
+  /** The relay of native pushes; none: webhook subscriptions are refused. */
+  readonly webhook?: WebhookSettings;
+  readonly config?: Partial<PushConfig>;
+  /** The senders' HTTP client; default the global `fetch`. */
+  readonly fetch?: Fetch;
 }
 
 export interface NodeCore {
@@ -66,6 +85,8 @@ export interface NodeCore {
   readonly chat: ChatCore;
   readonly metrics: Metrics;
   readonly store: Store;
+  /** The push service whose notifier `chat` was composed with. */
+  readonly push?: PushService;
 }
 
 export interface ChatNode {
@@ -77,6 +98,7 @@ export interface ChatNode {
   readonly edge: EdgeServer;
   readonly presence: Presence;
   readonly metrics: Metrics;
+  readonly push: PushService | undefined;
   close(): Promise<void>;
 }
 
@@ -106,6 +128,19 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       'PARLEY_JWT_SECRET is not set: using a random secret, so only dev tokens from this node work',
     );
   }
+  const push =
+    core !== undefined
+      ? core.push
+      : options.push === undefined
+        ? undefined
+        : createPushService({
+            store,
+            clock: system.clock,
+            random: system.random,
+            log: system.log,
+            counters: metrics,
+            ...options.push,
+          });
   const placement = options.placement ?? staticPlacement(system.node);
   const chat =
     core?.chat ??
@@ -115,6 +150,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       wakeStore: rawStore,
       placement,
       ...(options.chat !== undefined ? { config: options.chat } : {}),
+      ...(push !== undefined ? { push: push.notifier } : {}),
     });
   const { directory, root } = chat;
   const devTokens =
@@ -131,6 +167,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       jwtSecret,
       devTokens,
       metrics,
+      ...(push !== undefined ? { push } : {}),
       ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
       host,
       port: options.port ?? 8080,
@@ -140,6 +177,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     });
   } catch (err) {
     chat.stop();
+    push?.close();
     await system.shutdown();
     if (ownsStore) await rawStore.close();
     throw err;
@@ -154,8 +192,10 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     edge,
     presence,
     metrics,
+    push,
     async close() {
       chat.stop();
+      push?.close();
       await edge.close();
       await system.shutdown();
       if (ownsStore) await rawStore.close();

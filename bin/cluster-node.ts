@@ -11,12 +11,14 @@ import { instrumentStore, Metrics } from '../actors/edge/index.ts';
 import { composeMember } from '../actors/member/index.ts';
 import { type ChatNode, startNode } from '../actors/node.ts';
 import { RedisPresence } from '../actors/presence/index.ts';
+import { createPushService, lateCounters } from '../actors/push/index.ts';
 import { type DrainResult, startAdminServer } from '../cluster/index.ts';
-import { systemClock } from '../runtime/index.ts';
+import { systemClock, systemRandom } from '../runtime/index.ts';
 import { openCassandraStore, openFsBlobStore, type Store } from '../store/index.ts';
 import { readEdgeSettings } from './edge-env.ts';
 import { nodeAdmin } from './node-admin.ts';
 import type { ClusterSettings, NodeSettings } from './node-config.ts';
+import { nodePushOptions, readPushEnv } from './push-env.ts';
 import { type RunningNode, StartupError } from './running-node.ts';
 
 const DRAIN_BOUND_MS = 30_000;
@@ -77,6 +79,19 @@ export async function startClusterNode(
   });
   let metrics: Metrics | undefined;
   let chat: ChatNode | undefined;
+  // Subscriptions live in Cassandra: every node sees them; the VAPID keys must be the same on every node.
+  const pushOptions = nodePushOptions(readPushEnv(process.env), settings.dataDir);
+  const push =
+    pushOptions === undefined
+      ? undefined
+      : createPushService({
+          store,
+          clock: systemClock,
+          random: systemRandom,
+          log,
+          counters: lateCounters(() => metrics),
+          ...pushOptions,
+        });
   const member = composeMember({
     node,
     creation,
@@ -87,6 +102,7 @@ export async function startClusterNode(
     logger: log,
     downAfterMs: cluster.downAfterMs,
     sendAway: (code, reason) => chat?.edge.sendAway(code, reason) ?? 0,
+    ...(push !== undefined ? { push: push.notifier } : {}),
   });
   const { transport } = member;
   // The server has our subscription before anyone can probe us (no false "no responders").
@@ -104,7 +120,13 @@ export async function startClusterNode(
     presence,
     logger: log,
     availability: member.availability,
-    core: { system: member.system, chat: member.chat, metrics: metrics!, store: member.store },
+    core: {
+      system: member.system,
+      chat: member.chat,
+      metrics: metrics!,
+      store: member.store,
+      ...(push !== undefined ? { push } : {}),
+    },
     ...readEdgeSettings(process.env),
   });
   const { system } = chat;

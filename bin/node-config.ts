@@ -23,6 +23,18 @@
  * | `PARLEY_CASSANDRA_DC` | `datacenter1` | local data center |
  * | `PARLEY_CASSANDRA_KEYSPACE` | `parley` | keyspace (created and migrated on start) |
  * | `PARLEY_DOWN_AFTER_MS` | `2000` | a node silent this long is down |
+ *
+ * Push notifications (`bin/push-env.ts`, `docs/push.md`):
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `PARLEY_PUSH` | `1` | `0`: no push notifications at all |
+ * | `PARLEY_VAPID_PUBLIC_KEY` / `PARLEY_VAPID_PRIVATE_KEY` | `<PARLEY_DATA_DIR>/vapid.json` (made once) | VAPID key pair (base64url), both or neither; the same on every node of a cluster |
+ * | `PARLEY_VAPID_SUBJECT` | `mailto:parley@localhost` | contact sent to push services |
+ * | `PARLEY_PUSH_ALLOW_HTTP` | `0` | `1`: accept `http:` push endpoints (tests, local development only) |
+ * | `PARLEY_PUSH_COALESCE_MS` | `30000` | one push per conversation per window (0: every message) |
+ * | `PARLEY_PUSH_RATE_PER_MIN` | `20` | pushes per user per minute |
+ * | `PARLEY_PUSH_WEBHOOK_URL` / `PARLEY_PUSH_WEBHOOK_SECRET` | | relay of native pushes and its HMAC key, both or neither |
  */
 
 export class ConfigError extends Error {

@@ -11,6 +11,7 @@ import { bannerText, startupLog } from './banner.ts';
 import { startClusterNode } from './cluster-node.ts';
 import { EdgeEnvError, readEdgeSettings } from './edge-env.ts';
 import { ConfigError, type NodeSettings, readNodeSettings } from './node-config.ts';
+import { PushEnvError, readPushEnv } from './push-env.ts';
 import { type RunningNode, StartupError } from './running-node.ts';
 import { startSingleNode } from './single-node.ts';
 
@@ -26,8 +27,10 @@ let settings: NodeSettings;
 try {
   settings = readNodeSettings(process.env);
   readEdgeSettings(process.env);
+  readPushEnv(process.env);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof EdgeEnvError) fail(err.message);
+  if (err instanceof ConfigError || err instanceof EdgeEnvError || err instanceof PushEnvError)
+    fail(err.message);
   throw err;
 }
 // Log lines wait until the human banner is out (JSON when stdout is not a terminal).

@@ -13,6 +13,7 @@ import { systemClock } from '../runtime/index.ts';
 import { readEdgeSettings } from './edge-env.ts';
 import { nodeAdmin } from './node-admin.ts';
 import type { NodeSettings } from './node-config.ts';
+import { nodePushOptions, readPushEnv } from './push-env.ts';
 import type { RunningNode } from './running-node.ts';
 
 export async function startSingleNode(
@@ -20,6 +21,7 @@ export async function startSingleNode(
   log: Logger,
   webRoot: string,
 ): Promise<RunningNode> {
+  const push = nodePushOptions(readPushEnv(process.env), settings.dataDir);
   const chat = await startNode({
     node: settings.node,
     host: settings.host,
@@ -29,6 +31,7 @@ export async function startSingleNode(
     ...(settings.devTokens !== undefined ? { devTokens: settings.devTokens } : {}),
     webRoot,
     logger: log,
+    ...(push !== undefined ? { push } : {}),
     ...readEdgeSettings(process.env),
   });
   const startedAt = systemClock.now();

@@ -18,7 +18,8 @@
  * key within and across calls, atomic appends with key index, history rows
  * and pending marks, concurrent appends), pending marks, delivery cursors,
  * receipts (monotonic status, gapless rseq), history paging, groups
- * (create/update compare-and-set), the group log, media metadata, retention
+ * (create/update compare-and-set), the group log, media metadata, push
+ * subscriptions, retention
  * TTLs, the wake list (ordered paging, idempotent mark and clear, marks that
  * survive reopening when the harness can `reopen`, and never expire; marks
  * derived from pending marks and group log appends), the
@@ -45,6 +46,7 @@ import {
 } from './contract-tests/kit.ts';
 import { checkConcurrentAppends, checkInboxModel } from './contract-tests/model.ts';
 import { otherTests } from './contract-tests/others.ts';
+import { pushTests } from './contract-tests/push.ts';
 import { retentionTests, TEST_RETENTION } from './contract-tests/retention.ts';
 import { wakeTests } from './contract-tests/wake.ts';
 import { wakeDerivedTests } from './contract-tests/wake-derived.ts';
@@ -101,6 +103,7 @@ export function runStoreContract(
       fencingTests(f);
       inboxTests(f);
       otherTests(f);
+      pushTests(f);
       wakeTests(f);
       wakeDerivedTests(f, settings.wakeDerivation ?? 'atomic');
       conversationTests(f);

@@ -86,6 +86,14 @@
  * days) an inbox reference never outlives its message; history rows (kept
  * forever by default) of group messages last as long as the group log.
  *
+ * Push subscriptions. A user's registered push endpoints (`PushSubscriptionRecord`),
+ * kept so every node of a cluster can notify the user. `putPushSubscription`
+ * upserts on (`user`, `id`): the same id put again replaces the record.
+ * `listPushSubscriptions` returns a user's records oldest first (by `ts`,
+ * then `id`); `deletePushSubscription` is idempotent. The store bounds
+ * nothing per user: the caller (`actors/push/registry.ts`) does. Records
+ * never expire; a push service's "gone" answer deletes them.
+ *
  * Errors. Every method rejects only with `ParleyError`: `fenced` (stale
  * epoch, group version mismatch), `already_exists` (creating a group that
  * exists), `unavailable` (the database cannot be reached or timed out; nothing
@@ -259,6 +267,29 @@ export interface MediaMeta {
   readonly ts: number;
 }
 
+/** How a push subscription is reached. */
+export const PushKind = { WebPush: 'webpush', Webhook: 'webhook' } as const;
+export type PushKind = (typeof PushKind)[keyof typeof PushKind];
+
+/** One device's push registration (see "Push subscriptions"). */
+export interface PushSubscriptionRecord {
+  /** Unique per user; chosen by the caller. */
+  readonly id: string;
+  readonly user: string;
+  readonly kind: PushKind;
+  /** `webpush`: the push service endpoint URL; `webhook`: the device token. */
+  readonly target: string;
+  /** `webpush`: the subscription's P-256 public key and auth secret (base64url). */
+  readonly p256dh?: string;
+  readonly auth?: string;
+  /** `webhook`: the native platform (`apns`, `fcm`, ...). */
+  readonly platform?: string;
+  /** Whether a plain text body may be shown in the notification. */
+  readonly previews: boolean;
+  /** When it was (last) registered, ms since epoch. */
+  readonly ts: number;
+}
+
 export interface Retention {
   /**
    * Inbox entries, with their key index and pending marks, and the sender's
@@ -393,6 +424,14 @@ export interface Store {
   // ---- media metadata (bytes live in a BlobStore) ----------------------------
   putMedia(meta: MediaMeta): Promise<void>;
   getMedia(id: string): Promise<MediaMeta | undefined>;
+
+  // ---- push subscriptions (see "Push subscriptions") --------------------------
+  /** Inserts or replaces the record of (`sub.user`, `sub.id`). */
+  putPushSubscription(sub: PushSubscriptionRecord): Promise<void>;
+  /** `user`'s records, oldest first (by `ts`, then `id`). */
+  listPushSubscriptions(user: string): Promise<PushSubscriptionRecord[]>;
+  /** Deletes the record of (`user`, `id`); idempotent. */
+  deletePushSubscription(user: string, id: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -33,6 +33,8 @@ export {
   type InboxRecord,
   type MediaMeta,
   type PendingForward,
+  PushKind,
+  type PushSubscriptionRecord,
   type ReadMark,
   type Receipt,
   type ReceiptEntry,

@@ -21,6 +21,8 @@ import {
   type InboxAppend,
   type InboxRecord,
   type MediaMeta,
+  PushKind,
+  type PushSubscriptionRecord,
   type Receipt,
   ReceiptStatus,
   type Retention,
@@ -281,4 +283,37 @@ export function checkMediaMeta(meta: MediaMeta): MediaMeta {
     size: checkInt('meta.size', meta.size, 0),
     ts: checkInt('meta.ts', meta.ts, 0),
   };
+}
+
+/** Longest push endpoint URL or device token, in UTF-8 bytes. */
+export const PUSH_TARGET_BYTES_MAX = 2048;
+const PUSH_KINDS: readonly string[] = Object.values(PushKind);
+
+/** The `sub` of `putPushSubscription`, fields copied (absent optional fields left out). */
+export function checkPushSubscription(sub: PushSubscriptionRecord): PushSubscriptionRecord {
+  checkObject('sub', sub);
+  if (!PUSH_KINDS.includes(sub.kind))
+    throw invalidArgument('sub.kind', sub.kind, `must be one of ${PUSH_KINDS.join(', ')}`);
+  if (typeof sub.previews !== 'boolean')
+    throw invalidArgument('sub.previews', sub.previews, 'must be a boolean');
+  const out: { -readonly [K in keyof PushSubscriptionRecord]: PushSubscriptionRecord[K] } = {
+    id: checkId('sub.id', sub.id),
+    user: checkId('sub.user', sub.user),
+    kind: sub.kind,
+    target: checkString('sub.target', sub.target, PUSH_TARGET_BYTES_MAX),
+    previews: sub.previews,
+    ts: checkInt('sub.ts', sub.ts, 0),
+  };
+  if (sub.p256dh !== undefined) out.p256dh = checkId('sub.p256dh', sub.p256dh);
+  if (sub.auth !== undefined) out.auth = checkId('sub.auth', sub.auth);
+  if (sub.platform !== undefined) out.platform = checkId('sub.platform', sub.platform);
+  return out;
+}
+
+/** Oldest first: by `ts`, then `id` (the order of `listPushSubscriptions`). */
+export function comparePushSubscriptions(
+  a: PushSubscriptionRecord,
+  b: PushSubscriptionRecord,
+): number {
+  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -15,6 +15,7 @@ import { mintDevToken, tokenExpiry } from './js/api.js';
 import { ChatController } from './js/chat.js';
 import { Connection } from './js/connection.js';
 import { newId } from './js/dom.js';
+import { onNotificationOpen, registerServiceWorker } from './js/push.js';
 import { ChatState } from './js/state.js';
 import { conversationView } from './js/views/conversation.js';
 import { groupInfoDialog, newGroupDialog, settingsDialog } from './js/views/dialogs.js';
@@ -100,7 +101,10 @@ function startApp(session) {
     state,
     controller,
     device: session.device,
-    onSignOut: () => {
+    onSignOut: async () => {
+      // The browser's subscription must not keep notifying this user for whoever signs in next.
+      if (controller.notifications.settings.on)
+        await controller.notifications.disable().catch(() => {});
       connection.stop();
       controller.dispose();
       state.save();
@@ -137,6 +141,7 @@ function startApp(session) {
     sidebar.render();
     chat.render();
     groupInfo.render();
+    settings.render();
   };
   const scheduleRender = () => {
     if (queued) return;
@@ -155,6 +160,15 @@ function startApp(session) {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') connection.retryNow();
   });
+
+  // Notifications (docs/push.md): the service worker shows them; a click opens the conversation.
+  void registerServiceWorker();
+  onNotificationOpen((key) => state.open(key));
+  const asked = new URLSearchParams(location.search).get('open');
+  if (asked !== null && /^[ug]:./.test(asked)) {
+    state.open(asked);
+    history.replaceState(null, '', location.pathname);
+  }
 
   render();
   connection.start();

@@ -10,6 +10,7 @@
 import type { ActorSystem, Ref, SupervisorMsg } from '../../runtime/index.ts';
 import { startSupervisor } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
+import type { PushNotifier } from '../push/index.ts';
 import { ACTIVATOR_NAME, activator, type Placement, VirtualDirectory } from '../virtual/index.ts';
 import { type ChatConfig, type ChatEnv, DEFAULT_CHAT_CONFIG } from './env.ts';
 import { groupActor } from './group-actor.ts';
@@ -24,6 +25,8 @@ export interface ChatDeps {
   readonly wakeStore?: Store;
   readonly placement: Placement;
   readonly config?: Partial<ChatConfig>;
+  /** Push notifications for offline users; none: no pushes. */
+  readonly push?: PushNotifier;
 }
 
 export interface ChatCore {
@@ -42,6 +45,7 @@ export function composeChat(deps: ChatDeps): ChatCore {
     store: deps.store,
     directory,
     config: { ...DEFAULT_CHAT_CONFIG, ...deps.config },
+    ...(deps.push !== undefined ? { push: deps.push } : {}),
   };
   const root = startSupervisor(
     system,

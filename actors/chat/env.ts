@@ -3,6 +3,7 @@
  * actors, and their tunables. Plain dependencies, no globals.
  */
 import type { Store } from '../../store/index.ts';
+import type { PushNotifier } from '../push/index.ts';
 import type { Directory } from '../virtual/index.ts';
 
 export interface ChatConfig {
@@ -44,4 +45,6 @@ export interface ChatEnv {
   readonly store: Store;
   readonly directory: Directory;
   readonly config: ChatConfig;
+  /** Told of each message stored for a user with no connected device (push notifications); none: no pushes. */
+  readonly push?: PushNotifier;
 }

@@ -583,3 +583,30 @@ describe('edge actor: the node-wide bound on messages in flight', () => {
     expect(load.inFlight).toBe(0);
   });
 });
+
+describe('edge actor: push frames', () => {
+  const P256 = Buffer.from([4, ...new Array(64).fill(1)]).toString('base64url');
+  const AUTH = Buffer.alloc(16, 2).toString('base64url');
+  const subscription = { endpoint: 'https://push.example/x', keys: { p256dh: P256, auth: AUTH } };
+
+  test('a node without push refuses push.subscribe and push.unsubscribe with bad_frame, echoing the ref', async () => {
+    const h = await start();
+    await h.frame({ type: 'push.subscribe', ref: 'p1', subscription });
+    await h.frame({ type: 'push.unsubscribe', ref: 'p2', id: 'x' });
+    expect(h.socket.frames().slice(1)).toEqual([
+      {
+        type: 'error',
+        code: 'bad_frame',
+        message: 'push notifications are off on this node',
+        ref: 'p1',
+      },
+      {
+        type: 'error',
+        code: 'bad_frame',
+        message: 'push notifications are off on this node',
+        ref: 'p2',
+      },
+    ]);
+    expect(h.directory.sent.filter((m) => (m.msg as { t: string }).t === 'client')).toEqual([]);
+  });
+});

@@ -3,7 +3,8 @@
  * token bucket, acks in their own; `rate_limited`), decoding (`bad_frame`,
  * `unknown_type`). Each refusal is an `error` frame echoing the frame's
  * `ref`/`id` when they could be read, and the connection stays. `ping`,
- * `presence.subscribe` and `settings` are answered here; every other frame
+ * `presence.subscribe`, `settings` and the push frames (`edge-push.ts`) are
+ * answered here; every other frame
  * is tracked in flight (`in-flight.ts`; past `inflightMessagesMax` it is
  * refused `rate_limited`) and goes to the user actor. An exception while
  * handling a frame becomes an `error` frame (`unavailable`, or the code of a
@@ -24,6 +25,7 @@ import {
   TEXT_FRAME_REFUSAL,
   type Wire,
 } from '../protocol/index.ts';
+import { subscribePush, unsubscribePush } from './edge-push.ts';
 import { type EdgeState, toUser } from './edge-state.ts';
 import { type Echo, sendError, write, writeFrame } from './edge-writes.ts';
 import { awaitsAnswer, InFlight } from './in-flight.ts';
@@ -120,6 +122,10 @@ function dispatch(state: EdgeState, frame: ClientFrame): Promise<void> | undefin
       return subscribePresence(state, frame);
     case 'settings':
       return state.presence.setLastSeenVisibility(state.user, frame.lastSeen);
+    case 'push.subscribe':
+      return subscribePush(state, frame);
+    case 'push.unsubscribe':
+      return unsubscribePush(state, frame);
     default: {
       if (frame.type === 'message' && state.load?.full === true) {
         // Backpressure, not more work: the node is behind; nothing is stored.

@@ -13,6 +13,7 @@
 import type { ActorContext } from '../../runtime/index.ts';
 import { type EdgeMsg, type UserMsg, userKey } from '../chat/messages.ts';
 import type { Presence, PresenceListener } from '../presence/index.ts';
+import type { PushRegistry } from '../push/index.ts';
 import type { Directory } from '../virtual/index.ts';
 import { type EdgeCounters, noCounters } from './counters.ts';
 import { type Deadlines, deadlines } from './deadlines.ts';
@@ -32,6 +33,8 @@ export interface EdgeOptions {
   readonly counters?: EdgeCounters;
   /** The node's messages in flight (one per node); without it no node-wide bound applies. */
   readonly load?: EdgeLoad;
+  /** The node's push subscriptions; without it `push.subscribe` is refused. */
+  readonly push?: PushRegistry;
 }
 
 export type Ctx = ActorContext<EdgeMsg>;
@@ -48,6 +51,7 @@ export interface EdgeState {
   readonly limits: EdgeLimits;
   readonly counters: EdgeCounters;
   readonly load: EdgeLoad | undefined;
+  readonly push: PushRegistry | undefined;
   /** The queue the next heartbeat waits in (one per clock and interval). */
   readonly heartbeats: Deadlines<EdgeMsg>;
   /** The queue an unanswered `attach` waits in. */
@@ -116,6 +120,7 @@ export function newEdgeState(options: EdgeOptions, limits: EdgeLimits, ctx: Ctx)
     limits,
     counters: options.counters ?? noCounters,
     load: options.load,
+    push: options.push,
     heartbeats: deadlines(ctx.clock, 'heartbeat', limits.heartbeatIntervalMs, HEARTBEAT),
     attachChecks: deadlines(ctx.clock, 'attach_check', limits.attachRetryMs, ATTACH_CHECK),
     bucket: undefined,

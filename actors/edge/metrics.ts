@@ -14,6 +14,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type ActorSystem, monotonicMs } from '../../runtime/index.ts';
 import type { Store } from '../../store/index.ts';
+import type { PushCounters } from '../push/index.ts';
 import type { EdgeCounters } from './counters.ts';
 
 export interface MetricsOptions {
@@ -24,7 +25,7 @@ export interface MetricsOptions {
   readonly monotonicMs?: () => number;
 }
 
-export class Metrics implements EdgeCounters {
+export class Metrics implements EdgeCounters, PushCounters {
   readonly registry = new Registry();
   readonly monotonicMs: () => number;
   readonly connectionsOpen: Gauge;
@@ -37,6 +38,11 @@ export class Metrics implements EdgeCounters {
   private readonly messagesIn: Counter;
   private readonly messagesOut: Counter;
   private readonly errors: Counter<'code'>;
+  private readonly pushes: Counter<'kind'>;
+  private readonly pushFailures: Counter<'kind' | 'reason'>;
+  private readonly pushDeadLetters: Counter;
+  private readonly pushExpirations: Counter<'kind'>;
+  private readonly pushDrops: Counter<'reason'>;
   private readonly prefix: string;
   private commitsFrom: (() => number) | undefined;
 
@@ -81,6 +87,36 @@ export class Metrics implements EdgeCounters {
       name: `${p}errors_total`,
       help: 'Error frames written to clients, by code',
       labelNames: ['code'],
+      registers,
+    });
+    this.pushes = new Counter({
+      name: `${p}push_sent_total`,
+      help: 'Pushes a push service or the webhook relay took, by kind (webpush, webhook)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.pushFailures = new Counter({
+      name: `${p}push_failed_total`,
+      help: 'Pushes given up, by kind and reason (rejected, exhausted)',
+      labelNames: ['kind', 'reason'],
+      registers,
+    });
+    this.pushDeadLetters = counter(
+      p,
+      'push_dead_letters_total',
+      'Webhook pushes given up: refused by the relay or out of retries',
+      registers,
+    );
+    this.pushExpirations = new Counter({
+      name: `${p}push_subscriptions_expired_total`,
+      help: 'Push subscriptions deleted because their service said they are gone (404/410)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.pushDrops = new Counter({
+      name: `${p}push_dropped_total`,
+      help: 'Pushes not sent, by reason (rate_limited, queue_full, windows_full)',
+      labelNames: ['reason'],
       registers,
     });
     this.storeLatency = new Histogram({
@@ -154,6 +190,22 @@ export class Metrics implements EdgeCounters {
     this.errors.inc({ code });
   }
 
+  pushSent(kind: string): void {
+    this.pushes.inc({ kind });
+  }
+  pushFailed(kind: string, reason: string): void {
+    this.pushFailures.inc({ kind, reason });
+  }
+  pushDeadLetter(): void {
+    this.pushDeadLetters.inc();
+  }
+  pushExpired(kind: string): void {
+    this.pushExpirations.inc({ kind });
+  }
+  pushDropped(reason: string): void {
+    this.pushDrops.inc({ reason });
+  }
+
   /**
    * Exposes `parley_store_commits_total`, read from `read` at scrape time:
    * the store's durable commits (LMDB write transactions, each one
@@ -217,6 +269,9 @@ const STORE_METHODS = [
   'listWake',
   'putMedia',
   'getMedia',
+  'putPushSubscription',
+  'listPushSubscriptions',
+  'deletePushSubscription',
   'close',
 ] as const satisfies readonly (keyof Store)[];
 type Unlisted = Exclude<keyof Store, (typeof STORE_METHODS)[number]>;

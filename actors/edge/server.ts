@@ -23,7 +23,8 @@
  *
  * HTTP routes: `GET /healthz`, `GET /metrics`, `POST /api/v1/media`,
  * `GET /api/v1/media/{id}`, `POST /api/v1/dev/tokens` (only with dev tokens;
- * 404 otherwise), static files of `webRoot`. Errors are JSON
+ * 404 otherwise), the push routes (`push-routes.ts`; only with `push`), static
+ * files of `webRoot`. Errors are JSON
  * `{"error":{"code","message"}}`; an unknown path is 404, a known path with
  * the wrong method 405 (with `Allow`).
  *
@@ -55,6 +56,7 @@ import {
   selectSubprotocol,
   type TokenVerifier,
 } from '../protocol/index.ts';
+import type { PushService } from '../push/index.ts';
 import type { Directory } from '../virtual/index.ts';
 import { CloseCode } from './close-codes.ts';
 import { DEV_TOKENS_PATH, mintDevToken } from './dev-tokens.ts';
@@ -79,6 +81,7 @@ import { type EdgeLimits, positive, resolveEdgeLimits } from './limits.ts';
 import { EdgeLoad } from './load.ts';
 import { downloadMedia, MEDIA_PATH, type MediaDeps, uploadMedia } from './media.ts';
 import type { Metrics } from './metrics.ts';
+import { routePush } from './push-routes.ts';
 import { spawnEdgeSession } from './session.ts';
 import { type StaticFiles, staticFiles } from './static-files.ts';
 import {
@@ -131,6 +134,8 @@ export interface EdgeServerOptions {
   /** Serve `POST /api/v1/dev/tokens`. */
   readonly devTokens: boolean;
   readonly metrics: Metrics;
+  /** Push notifications: the push frames and routes; none: they are refused. */
+  readonly push?: PushService;
   /** Folder of the web client's static files; not served when absent or missing. */
   readonly webRoot?: string;
   readonly host: string;
@@ -175,7 +180,7 @@ const METRICS_PATH = '/metrics';
 const WS_PATH = '/ws';
 
 export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer> {
-  const { system, directory, presence, metrics, verifier } = options;
+  const { system, directory, presence, metrics, verifier, push } = options;
   const limits = resolveServerLimits(options.limits);
   const secret = options.jwtSecret;
   if (options.devTokens && (secret === undefined || secret.length === 0))
@@ -269,6 +274,12 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
       await authenticate(req, verifier, onAuthFailure);
       await downloadMedia(res, path.slice(MEDIA_PATH.length + 1), media);
       return `${MEDIA_PATH}/{id}`;
+    }
+    if (push !== undefined) {
+      const pushRoute = await routePush(req, res, path, push, allow, () =>
+        authenticate(req, verifier, onAuthFailure),
+      );
+      if (pushRoute !== undefined) return pushRoute;
     }
     if (path === DEV_TOKENS_PATH && options.devTokens && secret !== undefined) {
       allow('POST');
@@ -367,6 +378,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
           limits: edgeLimits,
           counters: metrics,
           load,
+          ...(push !== undefined ? { push: push.registry } : {}),
           mailboxMax: limits.edgeMailboxMax,
         },
         ws,

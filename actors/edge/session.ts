@@ -10,6 +10,7 @@
 import type { ActorSystem, Ref } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
 import type { Presence } from '../presence/index.ts';
+import type { PushRegistry } from '../push/index.ts';
 import type { Directory } from '../virtual/index.ts';
 import type { EdgeCounters } from './counters.ts';
 import { edgeBehavior } from './edge-actor.ts';
@@ -25,6 +26,8 @@ export interface SessionDeps {
   readonly counters?: EdgeCounters;
   /** The node's messages in flight, shared by its edges (`load.ts`). */
   readonly load?: EdgeLoad;
+  /** The node's push subscriptions (`push.subscribe`). */
+  readonly push?: PushRegistry;
   /** Messages waiting for the edge actor before it crashes. */
   readonly mailboxMax: number;
 }
@@ -45,6 +48,7 @@ export function spawnEdgeSession(
       ...(deps.limits !== undefined ? { limits: deps.limits } : {}),
       ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
       ...(deps.load !== undefined ? { load: deps.load } : {}),
+      ...(deps.push !== undefined ? { push: deps.push } : {}),
     }),
     { trapExit: true, mailbox: { capacity: deps.mailboxMax, overflow: 'crash' } },
   );

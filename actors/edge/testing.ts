@@ -71,6 +71,9 @@ export function mediaOnlyStore(): Store & { readonly media: Map<string, MediaMet
     async getMedia(id) {
       return media.get(id);
     },
+    putPushSubscription: refuse,
+    listPushSubscriptions: refuse,
+    deletePushSubscription: refuse,
     async close() {},
   };
 }

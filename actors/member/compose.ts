@@ -38,6 +38,7 @@ import type { Store } from '../../store/index.ts';
 import { type ChatCore, composeChat } from '../chat/compose.ts';
 import type { ChatConfig } from '../chat/env.ts';
 import { type Availability, CloseCode } from '../edge/index.ts';
+import type { PushNotifier } from '../push/index.ts';
 import {
   ACTIVATOR_NAME,
   type ActivatorMsg,
@@ -60,6 +61,8 @@ export interface MemberDeps {
   readonly wakeStore?: Store;
   readonly logger: Logger;
   readonly chat?: Partial<ChatConfig>;
+  /** Push notifications for offline users (`actors/push`); none: no pushes. */
+  readonly push?: PushNotifier;
   readonly heartbeatMs?: number;
   readonly downAfterMs?: number;
   /** Closes every client session of this node with `code`; returns how many. The socket layer's hook. */
@@ -132,6 +135,7 @@ export function composeMember(deps: MemberDeps): Member {
     ...(deps.wakeStore !== undefined ? { wakeStore: deps.wakeStore } : {}),
     placement: deps.mutate?.placement?.(placement) ?? placement,
     ...(deps.chat !== undefined ? { config: deps.chat } : {}),
+    ...(deps.push !== undefined ? { push: deps.push } : {}),
   });
   let membership: Membership | undefined;
   let clusterPlacement: ClusterPlacement | undefined;

@@ -16,6 +16,8 @@ const TYPES = [
   'group.remove',
   'group.leave',
   'ping',
+  'push.subscribe',
+  'push.unsubscribe',
 ];
 
 /** Decodes, failing the property on a throw or on a result outside the contract. */
@@ -51,6 +53,22 @@ const content = fc.oneof(
   ),
 );
 const target = fc.oneof(fc.record({ to: userId }), fc.record({ group: anyId }));
+const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+const webPushSubscription = fc.record({
+  kind: fc.constant('webpush'),
+  endpoint: fc.webUrl({ validSchemes: ['https'] }),
+  keys: fc.record({
+    p256dh: fc
+      .uint8Array({ minLength: 64, maxLength: 64 })
+      .map((b) => b64url(Uint8Array.of(4, ...b))),
+    auth: fc.uint8Array({ minLength: 16, maxLength: 16 }).map(b64url),
+  }),
+});
+const webhookSubscription = fc.record({
+  kind: fc.constant('webhook'),
+  platform: fc.stringMatching(/^[a-z0-9_-]{1,32}$/),
+  token: fc.stringMatching(/^[\x21-\x7e]{1,200}$/),
+});
 const validFrame = fc.oneof(
   fc.tuple(anyId, target, content).map(([id, t, c]) => ({ type: 'message', id, ...t, content: c })),
   fc.record({
@@ -94,6 +112,18 @@ const validFrame = fc.oneof(
     members: fc.array(userId, { minLength: 1, maxLength: 20 }),
   }),
   fc.record({ type: fc.constant('group.leave'), ref: anyId, group: anyId }),
+  fc.record({
+    type: fc.constant('push.subscribe'),
+    subscription: fc.oneof(webPushSubscription, webhookSubscription),
+    previews: fc.boolean(),
+  }),
+  fc
+    .oneof(
+      fc.record({ id: anyId }),
+      fc.record({ endpoint: fc.webUrl() }),
+      fc.record({ token: fc.string({ minLength: 1, maxLength: 100 }) }),
+    )
+    .map((by) => ({ type: 'push.unsubscribe', ...by })),
   fc
     .record({ type: fc.constant('ping') }, { requiredKeys: [] })
     .map((f) => ({ type: 'ping', ...f })),
@@ -134,6 +164,10 @@ describe('decodeClientFrame properties', () => {
       'ref',
       'name',
       'members',
+      'subscription',
+      'previews',
+      'endpoint',
+      'token',
       '__proto__',
       'constructor',
     );

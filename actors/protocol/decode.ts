@@ -23,6 +23,7 @@
  * within the store's 256) and never makes the store answer `invalid_argument`.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
+import { pushSubscribe, pushUnsubscribe } from './decode-push.ts';
 import {
   hasSafeChars,
   ID_CHARS_RULE,
@@ -52,6 +53,8 @@ import type {
   MediaType,
   PingFrame,
   PresenceSubscribeFrame,
+  PushSubscribeFrame,
+  PushUnsubscribeFrame,
   SettingsFrame,
   Target,
 } from './frames.ts';
@@ -227,8 +230,34 @@ function decodeObject(f: Obj): ClientFrame {
       return conversations(f);
     case 'group.info':
       return { type, ref: id(f.ref, 'ref'), group: id(f.group, 'group') };
+    case 'push.subscribe':
+      return withRef<PushSubscribeFrame>(pushSubscribe(f), f);
+    case 'push.unsubscribe':
+      return withRef<PushUnsubscribeFrame>(pushUnsubscribe(f), f);
     default:
       throw new Refusal('unknown_type', `unknown frame type ${show(type)}`);
+  }
+}
+
+/**
+ * Decodes the JSON body of `POST /api/v1/push/subscriptions`: the fields of
+ * `push.subscribe` without `type` (and without `ref`, which it ignores).
+ */
+export function decodePushSubscribeBody(
+  value: unknown,
+):
+  | { readonly ok: true; readonly frame: PushSubscribeFrame }
+  | { readonly ok: false; readonly error: DecodeError } {
+  if (!isObject(value))
+    return {
+      ok: false,
+      error: { code: 'bad_frame', message: `body must be a JSON object, got ${show(value)}` },
+    };
+  try {
+    return { ok: true, frame: pushSubscribe(value) };
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return { ok: false, error: { code: error.code, message: error.message } };
   }
 }
 

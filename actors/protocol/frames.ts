@@ -1,7 +1,8 @@
 /**
  * The frames of client protocol v1 and its backward-compatible v1.1
  * additions (`conversations`, `group.info`, `read`) (`PROTOCOL.md`,
- * explained in `docs/protocol.md`).
+ * explained in `docs/protocol.md`), and Parley's push additions
+ * (`push.subscribe`, `push.unsubscribe` and their answers, `docs/push.md`).
  *
  * Plain data, one JSON object per WebSocket text frame, discriminated on
  * `type`. `ClientFrame` is what `decodeClientFrame` returns: already
@@ -27,6 +28,10 @@ export const ClientFrameType = {
   Conversations: 'conversations',
   /** v1.1 */
   GroupInfo: 'group.info',
+  /** Parley addition */
+  PushSubscribe: 'push.subscribe',
+  /** Parley addition */
+  PushUnsubscribe: 'push.unsubscribe',
 } as const;
 export type ClientFrameType = (typeof ClientFrameType)[keyof typeof ClientFrameType];
 
@@ -44,6 +49,10 @@ export const ServerFrameType = {
   Conversations: 'conversations',
   /** v1.1 */
   Read: 'read',
+  /** Parley addition */
+  PushSubscribed: 'push.subscribed',
+  /** Parley addition */
+  PushUnsubscribed: 'push.unsubscribed',
 } as const;
 export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType];
 
@@ -204,6 +213,41 @@ export interface GroupInfoFrame {
   readonly group: GroupId;
 }
 
+/** A browser's `PushSubscription.toJSON()` (RFC 8030 endpoint, RFC 8291 keys, base64url). */
+export interface WebPushTarget {
+  readonly kind: 'webpush';
+  readonly endpoint: string;
+  readonly keys: { readonly p256dh: string; readonly auth: string };
+}
+
+/** A native app's device token, pushed through the operator's webhook relay (APNs, FCM, ...). */
+export interface WebhookTarget {
+  readonly kind: 'webhook';
+  readonly platform: string;
+  readonly token: string;
+}
+
+export type PushTarget = WebPushTarget | WebhookTarget;
+
+/** Parley addition: register a push endpoint of this user. */
+export interface PushSubscribeFrame extends Referenced {
+  readonly type: 'push.subscribe';
+  readonly subscription: PushTarget;
+  /** Plain text bodies may be shown in notifications; default false. */
+  readonly previews: boolean;
+}
+
+/** Which subscription `push.unsubscribe` removes: exactly one of these. */
+export type PushUnsubscribeBy =
+  | { readonly id: string }
+  | { readonly endpoint: string }
+  | { readonly token: string };
+
+/** Parley addition: remove one of this user's push endpoints. */
+export type PushUnsubscribeFrame = Referenced & {
+  readonly type: 'push.unsubscribe';
+} & PushUnsubscribeBy;
+
 export type ClientFrame =
   | ClientMessageFrame
   | ClientAckFrame
@@ -216,7 +260,9 @@ export type ClientFrame =
   | GroupLeaveFrame
   | PingFrame
   | ConversationsRequestFrame
-  | GroupInfoFrame;
+  | GroupInfoFrame
+  | PushSubscribeFrame
+  | PushUnsubscribeFrame;
 
 // ---- server → client ------------------------------------------------------
 
@@ -341,6 +387,20 @@ export type ReadFrame = (
   readonly ts: Millis;
 };
 
+/** Parley addition: the answer to `push.subscribe`. */
+export interface PushSubscribedFrame {
+  readonly type: 'push.subscribed';
+  readonly ref?: ClientId;
+  /** The subscription's id (for `push.unsubscribe` and `DELETE /api/v1/push/subscriptions/{id}`). */
+  readonly id: string;
+}
+
+/** Parley addition: the answer to `push.unsubscribe`. */
+export interface PushUnsubscribedFrame {
+  readonly type: 'push.unsubscribed';
+  readonly ref?: ClientId;
+}
+
 export type ServerFrame =
   | WelcomeFrame
   | SentAckFrame
@@ -353,7 +413,9 @@ export type ServerFrame =
   | ErrorFrame
   | PongFrame
   | ConversationsFrame
-  | ReadFrame;
+  | ReadFrame
+  | PushSubscribedFrame
+  | PushUnsubscribedFrame;
 
 /** Serialises a server frame: one JSON text frame. */
 export function encodeServerFrame(frame: ServerFrame): string {

@@ -29,6 +29,7 @@ export {
   type DecodeErrorCode,
   type DecodeResult,
   decodeClientFrame,
+  decodePushSubscribeBody,
   frameByteLength,
 } from './decode.ts';
 export { isId, isUserId } from './fields.ts';
@@ -63,6 +64,12 @@ export {
   type PongFrame,
   type PresenceFrame,
   type PresenceSubscribeFrame,
+  type PushSubscribedFrame,
+  type PushSubscribeFrame,
+  type PushTarget,
+  type PushUnsubscribeBy,
+  type PushUnsubscribedFrame,
+  type PushUnsubscribeFrame,
   type ReadFrame,
   type ReceiptFrame,
   ReceiptStatus,
@@ -76,6 +83,8 @@ export {
   type TextContent,
   TypingStatus,
   type UserId,
+  type WebhookTarget,
+  type WebPushTarget,
   type WelcomeFrame,
 } from './frames.ts';
 export {

@@ -47,3 +47,6 @@ export const HISTORY_LIMIT_DEFAULT = 50;
 export const HISTORY_LIMIT_MAX = 200;
 /** `history.before`: the opaque cursor a previous page returned as `next`. */
 export const HISTORY_CURSOR_LENGTH_MAX = 128;
+
+/** `push.subscribe`: `subscription.endpoint` (a URL) and `subscription.token`. */
+export const PUSH_TARGET_LENGTH_MAX = 2048;

@@ -25,6 +25,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import webpush from 'web-push';
 import { type CassandraService, startCassandra } from '../../tests/setup/cassandra.ts';
 import { pickPort } from '../../tests/setup/free-port.ts';
 import { startNatsServer } from '../../tests/support/nats-server.ts';
@@ -109,6 +110,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     );
     say(`nats ${nats.url}, redis ${redis.url}, cassandra ${cassandra.contactPoint}`);
     const jwtSecret = randomBytes(32).toString('base64url');
+    // One VAPID pair for every node: a browser's push subscription is bound to the key it was made with.
+    const vapid = webpush.generateVAPIDKeys();
     const env = {
       PARLEY_DATA_DIR: dataDir,
       PARLEY_NATS_URL: nats.url,
@@ -116,6 +119,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       PARLEY_CASSANDRA: cassandra.contactPoint,
       PARLEY_CASSANDRA_DC: cassandra.localDataCenter,
       PARLEY_JWT_SECRET: jwtSecret,
+      PARLEY_VAPID_PUBLIC_KEY: vapid.publicKey,
+      PARLEY_VAPID_PRIVATE_KEY: vapid.privateKey,
       ...options.env,
     };
     const taken = new Set<number>();

@@ -39,6 +39,7 @@ const READS = new Set([
   'groupHistory',
   'listWake',
   'getMedia',
+  'listPushSubscriptions',
 ]);
 
 /** Writes fenced by an epoch, and the kind of key that owns them. */

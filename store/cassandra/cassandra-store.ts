@@ -4,7 +4,7 @@
  *
  * `openCassandraStore` connects, migrates the keyspace to the newest schema
  * (`schema.ts`) and returns the store. The operations live in one module per
- * noun (`epochs`, `inbox`, `chats`, `receipts`, `groups`, `wake`); this class wires
+ * noun (`epochs`, `inbox`, `chats`, `receipts`, `groups`, `wake`, `push`); this class wires
  * them, runs the sweep of derived wake marks (`wake-marks.ts`) on a timer of
  * the injected clock, and holds the two small ones:
  * - cursors: `UPDATE ... USING TIMESTAMP <seq> SET seq = <seq>`. The cell
@@ -29,6 +29,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  PushSubscriptionRecord,
   ReadMark,
   Receipt,
   ReceiptEntry,
@@ -46,6 +47,7 @@ import * as groups from './groups.ts';
 import * as inbox from './inbox.ts';
 import { type CassandraStoreOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { PartitionLock } from './partition-lock.ts';
+import * as push from './push.ts';
 import * as receipts from './receipts.ts';
 import { num } from './rows.ts';
 import { migrate } from './schema.ts';
@@ -282,6 +284,20 @@ export class CassandraStore implements Store {
         ts: num(row.get('ts')),
       };
     });
+  }
+
+  putPushSubscription(sub: PushSubscriptionRecord): Promise<void> {
+    return this.call('putPushSubscription', sub?.user, (ctx) => push.putPushSubscription(ctx, sub));
+  }
+
+  listPushSubscriptions(user: string): Promise<PushSubscriptionRecord[]> {
+    return this.call('listPushSubscriptions', user, (ctx) => push.listPushSubscriptions(ctx, user));
+  }
+
+  deletePushSubscription(user: string, id: string): Promise<void> {
+    return this.call('deletePushSubscription', user, (ctx) =>
+      push.deletePushSubscription(ctx, user, id),
+    );
   }
 
   /** Closes the connections; idempotent. Every call after it rejects with `unavailable`. */

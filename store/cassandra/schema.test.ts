@@ -41,6 +41,7 @@ describe('schema migrations', () => {
       'group_log',
       'groups',
       'media',
+      'push_subscriptions',
       'schema_version',
       'user_log',
       'wake',

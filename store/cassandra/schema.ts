@@ -23,6 +23,8 @@
  * - `cursors`: per-device cursors, written `USING TIMESTAMP <seq>` (max wins).
  * - `media`: media metadata.
  * - `wake` (version 2): the wake list, owners in fixed buckets (`wake.ts`).
+ * - `push_subscriptions` (version 3): push subscriptions, one partition per
+ *   user, the record as JSON in `body` (`push.ts`).
  *
  * A change to the schema is a new migration at the end of the list; a
  * migration that was released is never edited.
@@ -73,6 +75,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS ${ks}.wake (
         bucket int, owner text, PRIMARY KEY ((bucket), owner))
         WITH gc_grace_seconds = ${WAKE_GC_GRACE_S}`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'push subscriptions, one partition per user',
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.push_subscriptions (
+        uid text, id text, body text, PRIMARY KEY ((uid), id))`,
     ],
   },
 ];

@@ -80,6 +80,11 @@ export function statements(ks: string) {
     mediaPut: `INSERT INTO ${ks}.media (id, owner, mime, size, ts) VALUES (?, ?, ?, ?, ?)`,
     mediaGet: `SELECT id, owner, mime, size, ts FROM ${ks}.media WHERE id = ?`,
 
+    // ---- push subscriptions (plain writes, idempotent) ------------------------------
+    pushPut: `INSERT INTO ${ks}.push_subscriptions (uid, id, body) VALUES (?, ?, ?)`,
+    pushList: `SELECT body FROM ${ks}.push_subscriptions WHERE uid = ?`,
+    pushDelete: `DELETE FROM ${ks}.push_subscriptions WHERE uid = ? AND id = ?`,
+
     // ---- wake list (plain writes: the table is never written by an LWT) -----------
     wakeMark: `INSERT INTO ${ks}.wake (bucket, owner) VALUES (?, ?)`,
     wakeClear: `DELETE FROM ${ks}.wake WHERE bucket = ? AND owner = ?`,

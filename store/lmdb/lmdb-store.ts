@@ -25,6 +25,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  PushSubscriptionRecord,
   ReadMark,
   Receipt,
   ReceiptEntry,
@@ -40,6 +41,7 @@ import { sweepOnce } from './expiry.ts';
 import * as groups from './groups.ts';
 import * as inbox from './inbox.ts';
 import { Owners } from './owners.ts';
+import * as push from './push.ts';
 import * as receipts from './receipts.ts';
 import { cursorKey, type Dbs, END, Tag } from './schema.ts';
 import * as wake from './wake.ts';
@@ -263,6 +265,24 @@ export class LmdbStore implements Store {
       checkId('id', id);
       return this.dbs.media.get(id);
     });
+  }
+
+  putPushSubscription(sub: PushSubscriptionRecord): Promise<void> {
+    return this.guard('putPushSubscription', sub?.user, () =>
+      push.putPushSubscription(this.ctx, sub),
+    );
+  }
+
+  listPushSubscriptions(user: string): Promise<PushSubscriptionRecord[]> {
+    return this.guard('listPushSubscriptions', user, () =>
+      push.listPushSubscriptions(this.ctx, user),
+    );
+  }
+
+  deletePushSubscription(user: string, id: string): Promise<void> {
+    return this.guard('deletePushSubscription', user, () =>
+      push.deletePushSubscription(this.ctx, user, id),
+    );
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The key layout of the LMDB store: six named databases in one environment,
+ * The key layout of the LMDB store: seven named databases in one environment,
  * keys as ordered-binary arrays so that everything of one user (or group) is
  * one contiguous key range, and each range scan is a prefix scan.
  *
@@ -18,6 +18,7 @@
  *                        [group, 'k', key]       -> gseq
  *   media                id                      -> MediaMeta
  *   wake                 owner                   -> true                        owner with unfinished work
+ *   push                 [user, id]              -> PushSubscriptionRecord      push subscription (`push.ts`)
  *
  * Invariants:
  * - An owner's state row holds its epoch `e` and the heads of the logs it
@@ -47,7 +48,7 @@
  *   the out-of-order rows waits until the rows before them expire).
  */
 import type { Database, DatabaseOptions, Key, RootDatabase } from 'lmdb';
-import type { GroupMeta, MediaMeta, Retention } from '../contract.ts';
+import type { GroupMeta, MediaMeta, PushSubscriptionRecord, Retention } from '../contract.ts';
 
 export interface OwnerState {
   /** Current epoch; 0 when none was ever acquired. */
@@ -86,6 +87,7 @@ export interface Dbs {
   readonly media: Database<MediaMeta, string>;
   /** The wake list: a key per marked owner (a plain string key sorts in UTF-8 byte order). */
   readonly wake: Database<true, string>;
+  readonly push: Database<PushSubscriptionRecord, Key[]>;
 }
 
 /** Plain msgpack maps (no record extension): the cheapest to encode for one-off shapes. */
@@ -103,6 +105,8 @@ export function openDbs(env: RootDatabase): Dbs {
     media: env.openDB<MediaMeta, string>('media', {}),
     // Created on first open; an environment written before it existed gains it empty.
     wake: env.openDB<true, string>('wake', {}),
+    // Likewise created on first open.
+    push: env.openDB<PushSubscriptionRecord, Key[]>('push', packed),
   };
 }
 

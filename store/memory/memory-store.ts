@@ -30,6 +30,7 @@ import type {
   InboxEntry,
   MediaMeta,
   PendingForward,
+  PushSubscriptionRecord,
   ReadMark,
   Receipt,
   ReceiptEntry,
@@ -51,8 +52,10 @@ import {
   checkKey,
   checkLimit,
   checkMediaMeta,
+  checkPushSubscription,
   checkReceipts,
   checkRetention,
+  comparePushSubscriptions,
 } from '../validate.ts';
 import { markChatRead, noteAppended, pageChats } from './chats.ts';
 import { expiryOf } from './rows.ts';
@@ -77,6 +80,8 @@ export class MemoryStore implements Store {
   private readonly groups = new Groups();
   private readonly metas = new Map<string, GroupMeta>();
   private readonly media = new Map<string, MediaMeta>();
+  /** Push subscriptions by user, then id. */
+  private readonly push = new Map<string, Map<string, PushSubscriptionRecord>>();
   /** Owners marked with unfinished work: by `markWake`, by appends that create work (see the contract's "Wake list"). */
   private readonly wake = new Set<string>();
 
@@ -394,6 +399,32 @@ export class MemoryStore implements Store {
     return this.call('getMedia', id, () => {
       checkId('id', id);
       return this.media.get(id);
+    });
+  }
+
+  putPushSubscription(sub: PushSubscriptionRecord): Promise<void> {
+    return this.call('putPushSubscription', sub?.user, () => {
+      const saved = checkPushSubscription(sub);
+      let subs = this.push.get(saved.user);
+      if (subs === undefined) this.push.set(saved.user, (subs = new Map()));
+      subs.set(saved.id, saved);
+    });
+  }
+
+  listPushSubscriptions(user: string): Promise<PushSubscriptionRecord[]> {
+    return this.call('listPushSubscriptions', user, () => {
+      checkId('user', user);
+      return [...(this.push.get(user)?.values() ?? [])].sort(comparePushSubscriptions);
+    });
+  }
+
+  deletePushSubscription(user: string, id: string): Promise<void> {
+    return this.call('deletePushSubscription', user, () => {
+      checkId('user', user);
+      checkId('id', id);
+      const subs = this.push.get(user);
+      subs?.delete(id);
+      if (subs?.size === 0) this.push.delete(user);
     });
   }
 

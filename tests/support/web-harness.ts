@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { type ChatNode, startNode } from '../../actors/node.ts';
+import { type ChatNode, type NodePushOptions, startNode } from '../../actors/node.ts';
 import { ensureChromium, type RunningChromium, startChromium } from './chromium.ts';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web', import.meta.url));
@@ -41,7 +41,12 @@ export interface WebHarness {
   blankPage(page: Page): Promise<void>;
 }
 
-export function useWebHarness(): WebHarness {
+export interface WebHarnessOptions {
+  /** Push notifications on the node, made from its data directory; default off. */
+  readonly push?: (dataDir: string) => NodePushOptions;
+}
+
+export function useWebHarness(options: WebHarnessOptions = {}): WebHarness {
   let node: ChatNode | undefined;
   let browser: RunningChromium | undefined;
   let dataDir: string | undefined;
@@ -49,7 +54,13 @@ export function useWebHarness(): WebHarness {
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   const start = (port: number) =>
-    startNode({ port, dataDir, webRoot: WEB_ROOT, logger: pino({ level: 'error' }) });
+    startNode({
+      port,
+      dataDir,
+      webRoot: WEB_ROOT,
+      logger: pino({ level: 'error' }),
+      ...(options.push !== undefined ? { push: options.push(dataDir!) } : {}),
+    });
 
   beforeAll(async () => {
     await ensureChromium();

@@ -14,7 +14,9 @@
  * - keeps the chat list, group details and read state in step with the
  *   user's other devices (protocol v1.1, `chat-list.js`);
  * - uploads files (`POST /api/v1/media`) and sends them as image, video,
- *   audio or document content (`attachments.js`).
+ *   audio or document content (`attachments.js`);
+ * - keeps the notification setting's push subscription on the server
+ *   (`notifications.js`).
  *
  * Events: `notice` (detail `{ text, kind }`) for the views to show.
  */
@@ -22,6 +24,7 @@ import { mediaSrc, uploadMedia } from './api.js';
 import { attachmentContent } from './attachments.js';
 import { ChatListSync } from './chat-list.js';
 import { newId } from './dom.js';
+import { NotificationSync } from './notifications.js';
 import { groupKey, userKey } from './state.js';
 
 const HISTORY_PAGE = 30;
@@ -50,6 +53,7 @@ export class ChatController extends EventTarget {
     this.sentAtMs = new Map();
     this.retryTimer = undefined;
     this.chatList = new ChatListSync({ state, connection, requests: this.requests });
+    this.notifications = new NotificationSync(this);
 
     connection.addEventListener('open', () => this.onOpen());
     connection.addEventListener('frame', (e) => this.onFrame(e.detail));
@@ -85,6 +89,7 @@ export class ChatController extends EventTarget {
       this.connection.send({ type: 'settings', lastSeen: this.state.settings.lastSeen });
     this.flushOutbox();
     this.chatList.onOpen();
+    this.notifications.onOpen();
     const open = this.state.openConversation;
     if (open !== null && open.next === undefined) this.loadHistory(open);
   }
@@ -138,6 +143,10 @@ export class ChatController extends EventTarget {
       case 'error':
         this.onError(frame);
         return;
+      case 'push.subscribed':
+      case 'push.unsubscribed':
+        this.notifications.onFrame(frame);
+        return;
       default:
     }
   }
@@ -173,6 +182,7 @@ export class ChatController extends EventTarget {
     if (request !== undefined) {
       this.requests.delete(frame.ref);
       if (request.kind === 'history') this.state.conversation(request.key).historyLoading = false;
+      this.notifications.onError(frame, request);
       if (this.chatList.onError(frame, request)) return;
     }
     if (frame.id !== undefined) {

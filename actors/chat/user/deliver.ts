@@ -7,9 +7,13 @@
  * message to this user (`prevKey`) and is taken only once that one is here
  * (else the sender is told `gap` and resends everything pending, in order);
  * a group message likewise names its predecessor's group seq.
+ *
+ * A message from someone else stored while the user has no session is handed
+ * to the push notifier (`nudgeOffline`): fire and forget, in memory, so it
+ * never slows the turn.
  */
 import type { ActorContext } from '../../../runtime/index.ts';
-import type { InboxRecord } from '../../../store/index.ts';
+import type { Content, InboxRecord } from '../../../store/index.ts';
 import { json, messageFrame, toStored } from '../frames-out.ts';
 import {
   directKey,
@@ -93,8 +97,29 @@ export async function onDeliver(
     // session still replaying its inbox reads the entry from the store.
     await pushAppended(s, ctx, seq, json(messageFrame({ ...record, user, seq })));
     rememberEntry(s, record.key, { seq, from: record.from, device: record.device });
+    if (!results[i]!.duplicate)
+      nudgeOffline(s, record.from, undefined, record.id, seq, record.ts, record.content);
     directory.send(userKey(record.from), { t: 'confirm', recipient: user, senderSeq: d.senderSeq });
   }
+}
+
+/** Tells the push notifier of a new message from someone else while no device is connected. */
+function nudgeOffline(
+  s: UserState,
+  from: string,
+  group: string | undefined,
+  id: string,
+  seq: number,
+  ts: number,
+  content: Content,
+): void {
+  const push = s.env.push;
+  if (push === undefined || s.sessions.size !== 0 || from === s.user) return;
+  push.notify(
+    group === undefined
+      ? { user: s.user, from, id, seq, ts, content }
+      : { user: s.user, from, group, id, seq, ts, content },
+  );
 }
 
 function rememberAccepted(s: UserState, from: string, key: string): void {
@@ -138,6 +163,7 @@ export async function onGroupDeliver(
   const text = json(messageFrame({ ...record, content, user, seq: result!.seq }));
   await pushAppended(s, ctx, result!.seq, text, msg.from === user ? msg.device : undefined);
   rememberEntry(s, key, { seq: result!.seq, from: msg.from, device: msg.device });
+  if (!result!.duplicate) nudgeOffline(s, msg.from, group, msg.id, result!.seq, msg.ts, content);
   directory.send(groupKey(group), { t: 'confirm', member: user, gseq });
 }
 

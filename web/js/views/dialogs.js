@@ -1,10 +1,12 @@
 /**
- * Modal dialogs (native <dialog>): settings (hide last seen, sign out), a new
+ * Modal dialogs (native <dialog>): settings (hide last seen, notifications,
+ * sign out), a new
  * group (name and members), and a group's info (members and admins; admins
  * add and remove members; anyone leaves).
  */
 import { h, parseUserList, replaceChildren, USER_ID } from '../dom.js';
 import { icon } from '../icons.js';
+import { pushSupported } from '../push.js';
 import { avatar } from './common.js';
 
 function dialog(testid, titleText, ...body) {
@@ -44,6 +46,7 @@ export function settingsDialog({ state, controller, device, onSignOut }) {
     'data-testid': 'setting-hide-last-seen',
     onchange: () => controller.setLastSeen(hide.checked ? 'nobody' : 'everyone'),
   });
+  const notifications = notificationSettings(controller);
   const el = dialog(
     'settings-dialog',
     'Settings',
@@ -59,6 +62,7 @@ export function settingsDialog({ state, controller, device, onSignOut }) {
         h('span', { class: 'muted small block' }, 'Others still see when you are online.'),
       ),
     ),
+    ...notifications.rows,
     h(
       'div',
       { class: 'dialog-actions' },
@@ -73,9 +77,77 @@ export function settingsDialog({ state, controller, device, onSignOut }) {
     el,
     show() {
       hide.checked = state.settings.lastSeen === 'nobody';
+      notifications.render();
       el.showModal();
     },
+    render: () => notifications.render(),
   };
+}
+
+const NOTIFICATION_STATUS = {
+  off: 'Off.',
+  pending: 'Turning on…',
+  on: 'On: you get a notification when a message comes while Parley is closed.',
+};
+
+/** The notification rows of the settings: on/off, previews, and what happened. */
+function notificationSettings(controller) {
+  const sync = controller.notifications;
+  const supported = pushSupported();
+  const on = h('input', {
+    type: 'checkbox',
+    id: 'setting-notifications',
+    'data-testid': 'setting-notifications',
+    disabled: !supported,
+    onchange: () => {
+      if (on.checked) sync.enable(previews.checked).catch(() => render());
+      else void sync.disable();
+    },
+  });
+  const previews = h('input', {
+    type: 'checkbox',
+    id: 'setting-notification-previews',
+    'data-testid': 'setting-notification-previews',
+    onchange: () => void sync.setPreviews(previews.checked),
+  });
+  const status = h('p', { class: 'muted small', 'data-testid': 'notifications-status' });
+  const render = () => {
+    on.checked = sync.settings.on;
+    previews.checked = sync.settings.previews;
+    status.textContent = supported
+      ? (NOTIFICATION_STATUS[sync.status] ?? sync.status)
+      : 'This browser cannot show notifications.';
+  };
+  const rows = [
+    h(
+      'div',
+      { class: 'setting' },
+      on,
+      h(
+        'label',
+        { for: 'setting-notifications' },
+        'Notifications',
+        h('span', { class: 'muted small block' }, 'When a message comes while Parley is closed.'),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'setting' },
+      previews,
+      h(
+        'label',
+        { for: 'setting-notification-previews' },
+        'Show message text in notifications',
+        h(
+          'span',
+          { class: 'muted small block' },
+          'Off: only who wrote. Leave it off if your chats are end-to-end encrypted.',
+        ),
+      ),
+    ),
+    status,
+  ];
+  return { rows, render };
 }
 
 /** A new group: a name and members (user ids, comma- or space-separated). */
