@@ -22,9 +22,10 @@
  * - Refused with CONNACK 3 "server unavailable" while stopping, while the
  *   node does not serve (`availability`), or at `connectionsMax`; with 4 or
  *   5 for the credentials (`mqtt-auth.ts`).
- * - The broker's client id becomes `parley/<user>/<device>`, so ids from
- *   different users never collide and a second connection of one device
- *   takes over the first, as Parley's own replacement does.
+ * - The broker's client id becomes `parley/<user>/<device>/<n>`, unique per
+ *   connection: ids chosen by different clients never collide, and the
+ *   broker never takes a connection over; a second connection of one device
+ *   replaces the first by Parley's own rule (the first gets `close` 4001).
  *
  * PUBLISH: on the up topic only (anything else ends the connection: MQTT
  * 3.1.1 has no refusal for a PUBLISH), QoS 0 or 1 (QoS 2 ends it too), the
@@ -104,6 +105,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const connections = new Map<number, MqttEdgeSocket>();
   const perAddress = new ConnectionCap(limits.connectionsPerAddressMax);
   let closing = false;
+  /** Numbers the broker's client ids. */
+  let accepted = 0;
 
   const sessionDeps = {
     system,
@@ -161,7 +164,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
           }
           const parley = client as ParleyClient;
           const { user, device } = auth.identity;
-          (parley as { id: string }).id = `parley/${user}/${device}`;
+          (parley as { id: string }).id = `parley/${user}/${device}/${++accepted}`;
           parley.parley = new MqttEdgeSocket(parley, auth.identity);
           done(null, true);
         },
