@@ -219,7 +219,6 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       return;
     }
     connections.set(edge.id, socket);
-    metrics.connectionsTotal.inc();
     socket.wire(system, edge, owner, limits);
     if (client.closed) socket.closed();
   });
