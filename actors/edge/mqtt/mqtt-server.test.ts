@@ -161,6 +161,34 @@ describe('MQTT CONNECT', () => {
     }
   });
 
+  it('refuses with 3 "server unavailable" while the node does not serve, and past connectionsMax', async () => {
+    let serving = false;
+    const n = await startNode({
+      host: '127.0.0.1',
+      port: 0,
+      mqttPort: 0,
+      dataDir: await mkdtemp(join(dir, 'node-')),
+      jwtSecret: SECRET,
+      logger: pino({ level: 'silent' }),
+      availability: () => ({ serving, reason: 'draining' }),
+      serverLimits: { connectionsMax: 1 },
+    });
+    try {
+      const user = uid('alice');
+      const token = await signDevToken(SECRET, user, 'phone');
+      expect((await refusedConnect(mqttUrl(n), { token })).returnCode).toBe(3);
+      serving = true;
+      const first = await mqttClient(user, 'phone', {}, n);
+      const other = await signDevToken(SECRET, uid('bob'), 'phone');
+      expect((await refusedConnect(mqttUrl(n), { token: other })).returnCode).toBe(3);
+      await first.close();
+      await expect.poll(() => n.mqtt!.clients()).toBe(0);
+      await mqttClient(uid('bob'), 'phone', {}, n);
+    } finally {
+      await n.close();
+    }
+  });
+
   it('refuses MQTT 5 with "unacceptable protocol version"', async () => {
     const { connectAsync } = await import('mqtt');
     const user = uid('alice');
