@@ -48,7 +48,8 @@ export type EdgeMsg =
   /** Internal to the edge: has the `attach` it sent been answered (`attached`, or a replay batch)? */
   | { readonly t: 'attach_check' }
   /** Internal to the edge: a decoded socket event. */
-  | { readonly t: 'socket_frame'; readonly data: string; readonly binary?: boolean }
+  /** A client frame: text (JSON), or the bytes of a binary frame (MessagePack, or refused). */
+  | { readonly t: 'socket_frame'; readonly data: string | Uint8Array; readonly binary?: boolean }
   | { readonly t: 'socket_closed' }
   | { readonly t: 'heartbeat' }
   | { readonly t: 'presence'; readonly json: string };

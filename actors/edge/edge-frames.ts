@@ -17,9 +17,12 @@ import {
   checkFrameSize,
   type DecodeResult,
   decodeClientFrame,
+  decodeMsgpackFrame,
   type ErrorFrameCode,
   encodeServerFrame,
   type PresenceSubscribeFrame,
+  TEXT_FRAME_REFUSAL,
+  type Wire,
 } from '../protocol/index.ts';
 import { type EdgeState, toUser } from './edge-state.ts';
 import { type Echo, sendError, write, writeFrame } from './edge-writes.ts';
@@ -29,7 +32,7 @@ import { TokenBucket } from './rate-limiter.ts';
 /** Handles one inbound frame; a promise when it waits for presence I/O. */
 export function onFrame(
   state: EdgeState,
-  data: string,
+  data: string | Uint8Array,
   binary: boolean,
 ): EdgeState | Promise<EdgeState> {
   state.socket.received?.(data.length);
@@ -42,10 +45,7 @@ export function onFrame(
     sendError(state, tooLarge.code, tooLarge.message, {});
     return state;
   }
-  // The protocol is JSON in text frames: a binary frame is refused whatever it holds.
-  const decoded: DecodeResult = binary
-    ? { ok: false, error: BINARY_FRAME_REFUSAL }
-    : decodeClientFrame(data);
+  const decoded = decode(state.socket.encoding, data, binary);
   const bucket =
     decoded.ok && decoded.frame.type === 'ack' ? ackBucketOf(state, now) : bucketOf(state, now);
   if (!bucket.take(now)) {
@@ -73,6 +73,18 @@ export function onFrame(
   } catch (err) {
     return failed(state, frame, err);
   }
+}
+
+/**
+ * JSON wire: text frames only, a binary frame is refused whatever it holds;
+ * MessagePack wire: binary frames only, a text frame is refused.
+ */
+function decode(wire: Wire | undefined, data: string | Uint8Array, binary: boolean): DecodeResult {
+  if (wire === 'msgpack')
+    return binary && typeof data !== 'string'
+      ? decodeMsgpackFrame(data)
+      : { ok: false, error: TEXT_FRAME_REFUSAL };
+  return binary ? { ok: false, error: BINARY_FRAME_REFUSAL } : decodeClientFrame(data);
 }
 
 /** A bucket made on first use is full, as one made at connect would be by now. */

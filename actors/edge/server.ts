@@ -52,6 +52,7 @@ import {
   authenticateRequest,
   FRAME_BYTES_HARD_MAX,
   type Identity,
+  selectSubprotocol,
   type TokenVerifier,
 } from '../protocol/index.ts';
 import type { Directory } from '../virtual/index.ts';
@@ -202,6 +203,8 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     maxPayload: FRAME_BYTES_HARD_MAX,
     clientTracking: false,
     WebSocket: EdgeWebSocket,
+    // `parley.v1.msgpack` for MessagePack frames; none (or `parley.v1`) for JSON.
+    handleProtocols: selectSubprotocol,
   });
   /** Open client connections by edge actor id: one table, one entry per connection. */
   const connections = new Map<number, EdgeWebSocket>();

@@ -14,6 +14,11 @@
  * not N writes. Corked bytes count in `bufferedAmount`, so the edge's
  * slow-consumer check sees them.
  *
+ * Wire: on `parley.v1.msgpack` (`msgpack-wire.ts`) every frame the edge
+ * writes (as JSON) leaves as one MessagePack binary frame, and binary frames
+ * reach the edge as bytes; on the default JSON wire text frames reach it as
+ * strings and a binary frame as bytes (which the edge refuses).
+ *
  * No closures or side objects per connection: the socket is an
  * `EdgeWebSocket` (a `ws` subclass holding this state in its own fields) and
  * its listeners are module-level functions called on it.
@@ -24,6 +29,7 @@ import process from 'node:process';
 import { type RawData, WebSocket } from 'ws';
 import type { ActorSystem, Ref } from '../../runtime/index.ts';
 import type { EdgeMsg } from '../chat/messages.ts';
+import { encodeMsgpackFrame, type Wire, wireOf } from '../protocol/index.ts';
 import type { EdgeSocket } from './edge-socket.ts';
 
 const OPEN = 1;
@@ -75,10 +81,16 @@ export class EdgeWebSocket extends WebSocket implements EdgeSocket {
     return this.edgeRef;
   }
 
+  /** `msgpack` when the client agreed on `parley.v1.msgpack` in its upgrade. */
+  get encoding(): Wire {
+    return wireOf(this.protocol);
+  }
+
   override send(data: string, options?: SendOptions | SendCallback, cb?: SendCallback): void {
     if (this.readyState !== OPEN) return;
     if (!this.corked) this.cork();
-    super.send(data, options as SendOptions, cb);
+    if (this.encoding === 'msgpack') super.send(encodeMsgpackFrame(data), BINARY, cb);
+    else super.send(data, options as SendOptions, cb);
   }
 
   override ping(data?: unknown, mask?: boolean, cb?: (err: Error) => void): void {
@@ -142,9 +154,9 @@ export class EdgeWebSocket extends WebSocket implements EdgeSocket {
 
   /** A frame arrived: count it against the inbound bound and hand it to the edge. */
   frame(data: RawData, isBinary: boolean): void {
-    const text = toText(data);
+    const payload = isBinary ? toBuffer(data) : toBuffer(data).toString('utf8');
     this.waitingFrames++;
-    this.waitingChars += text.length;
+    this.waitingChars += payload.length;
     if (
       !this.readPaused &&
       (this.waitingFrames > this.inbound.inboundFramesMax ||
@@ -153,7 +165,7 @@ export class EdgeWebSocket extends WebSocket implements EdgeSocket {
       this.readPaused = true;
       this.pause();
     }
-    this.system!.send(this.edgeRef!, { t: 'socket_frame', data: text, binary: isBinary });
+    this.system!.send(this.edgeRef!, { t: 'socket_frame', data: payload, binary: isBinary });
   }
 
   closed(): void {
@@ -165,6 +177,7 @@ export class EdgeWebSocket extends WebSocket implements EdgeSocket {
 }
 
 const SOCKET_CLOSED: EdgeMsg = { t: 'socket_closed' };
+const BINARY = { binary: true } as const;
 
 /** Sockets corked in the current turn. */
 const corkedSockets: EdgeWebSocket[] = [];
@@ -190,16 +203,8 @@ function onClose(this: WebSocket): void {
 
 function ignore(): void {}
 
-/**
- * Text of a frame. Text frames are valid UTF-8 (`ws` checks); a binary frame
- * is read as UTF-8 too (bad sequences become U+FFFD) only so the edge can
- * count and size it the same way; the edge refuses it with `bad_frame`.
- */
-function toText(data: RawData): string {
-  const buf = Buffer.isBuffer(data)
-    ? data
-    : Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.from(data);
-  return buf.toString('utf8');
+/** The bytes of a frame: text frames are valid UTF-8 (`ws` checks them). */
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

@@ -127,6 +127,14 @@ export function decodeClientFrame(data: string | Uint8Array): DecodeResult {
     return fail('bad_frame', `frame is not valid JSON, got ${show(text)}`);
   }
   if (!isObject(value)) return fail('bad_frame', `frame must be a JSON object, got ${show(value)}`);
+  return decodeFrameObject(value);
+}
+
+/**
+ * Validates a frame already parsed from its wire encoding (JSON here, msgpack
+ * in `msgpack-wire.ts`): the same checks and normalisation for every wire.
+ */
+export function decodeFrameObject(value: Obj): DecodeResult {
   try {
     return { ok: true, frame: decodeObject(value) };
   } catch (error) {

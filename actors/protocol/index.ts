@@ -96,3 +96,13 @@ export {
   TEXT_BODY_LENGTH_MAX,
   USER_ID_PATTERN,
 } from './limits.ts';
+export {
+  decodeMsgpackFrame,
+  encodeMsgpackFrame,
+  JSON_SUBPROTOCOL,
+  MSGPACK_SUBPROTOCOL,
+  selectSubprotocol,
+  TEXT_FRAME_REFUSAL,
+  type Wire,
+  wireOf,
+} from './msgpack-wire.ts';

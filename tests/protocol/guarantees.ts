@@ -5,6 +5,10 @@
  * in-process nodes sharing a store). Tests share the target's server(s) and
  * keep apart by unique user ids.
  *
+ * Every section is written once against `ProtocolClient`; the transport
+ * (`transports.ts`: JSON or MessagePack over WebSocket, MQTT) is the
+ * target's, so one suite checks every way in.
+ *
  * Map (PROTOCOL.md → section):
  * - Connecting (tokens, 401, welcome, claims) → `connecting.ts`
  * - Frames, guarantee 7 (errors never fatal), rate limits → `frames.ts`
@@ -31,12 +35,22 @@ import { groupsTests } from './sections/groups.ts';
 import { historyTests } from './sections/history.ts';
 import { httpTests } from './sections/http.ts';
 import { receiptsTests } from './sections/receipts.ts';
+import { type ClientTransport, wsJson } from './transports.ts';
 
 export type { Target } from './harness.ts';
 
-export function runProtocolSuite(name: string, start: () => Promise<Target>): void {
+/**
+ * Registers the suite under `name` against what `start` brings up. `transport`
+ * is the one `start`'s target will name (default JSON over WebSocket): the
+ * suite needs it before the target exists, to choose its tests.
+ */
+export function runProtocolSuite(
+  name: string,
+  start: () => Promise<Target>,
+  transport: ClientTransport = wsJson,
+): void {
   describe(name, () => {
-    const h = new Harness();
+    const h = new Harness(transport);
     beforeAll(async () => {
       h.target = await start();
     });
@@ -46,7 +60,8 @@ export function runProtocolSuite(name: string, start: () => Promise<Target>): vo
       if (h.started) await h.target.close();
       h.target = undefined;
     });
-    connectingTests(h);
+    // Upgrades, 401s and `?token=` are WebSocket's; another transport brings its own.
+    if (h.transport.websocket) connectingTests(h);
     framesTests(h);
     deliveryTests(h);
     receiptsTests(h);

@@ -6,7 +6,12 @@
  * apart.
  */
 import { signDevToken } from '../../actors/protocol/index.ts';
-import { type Frame, type OpenOptions, WsClient } from '../support/ws-client.ts';
+import type { Frame, FrameLog } from '../support/frame-log.ts';
+import type { OpenOptions } from '../support/ws-client.ts';
+import { type ClientTransport, wsJson } from './transports.ts';
+
+/** A raw client of the suite, whatever its transport. */
+export type ProtocolClient = FrameLog;
 
 export interface Target {
   /** `ws://HOST:PORT/ws` of each node; clients are spread over them. */
@@ -40,7 +45,7 @@ let runCounter = 0;
 
 export class Harness {
   private current: Target | undefined;
-  private readonly open: WsClient[] = [];
+  private readonly open: ProtocolClient[] = [];
   private counter = 0;
   private readonly run = `${process.pid.toString(36)}${(++runCounter).toString(36)}`;
 
@@ -56,6 +61,9 @@ export class Harness {
   get started(): boolean {
     return this.current !== undefined;
   }
+
+  /** The transport is known before the target starts, so the suite can pick its tests. */
+  constructor(readonly transport: ClientTransport = wsJson) {}
 
   get nodes(): number {
     return this.target.urls.length;
@@ -75,9 +83,9 @@ export class Harness {
   }
 
   /** Opens a raw client for `user` and waits for its `welcome`. */
-  async connect(user: string, options: ConnectOptions = {}): Promise<WsClient> {
+  async connect(user: string, options: ConnectOptions = {}): Promise<ProtocolClient> {
     const token = await this.target.token(user, options.device ?? 'd1');
-    const client = await WsClient.open(this.url(options.node), {
+    const client = await this.transport.open(this.target, options.node ?? 0, {
       token,
       ...(options.via !== undefined ? { via: options.via } : {}),
     });
@@ -87,15 +95,15 @@ export class Harness {
   }
 
   /** Opens with an arbitrary token (or none), tracked for cleanup. */
-  async openWith(options: OpenOptions, node = 0): Promise<WsClient> {
-    const client = await WsClient.open(this.url(node), options);
+  async openWith(options: OpenOptions, node = 0): Promise<ProtocolClient> {
+    const client = await this.transport.open(this.target, node, options);
     this.open.push(client);
     return client;
   }
 
   /** Sends a text message and waits for its `sent` ack. */
   async send(
-    client: WsClient,
+    client: ProtocolClient,
     to: { to: string } | { group: string },
     id: string,
     body = id,
@@ -116,7 +124,7 @@ export class Harness {
 
   /** Waits for `count` `message` frames matching `more` from index `from`. */
   messages(
-    client: WsClient,
+    client: ProtocolClient,
     count: number,
     more: Readonly<Record<string, unknown>> = {},
     from = 0,
@@ -126,7 +134,11 @@ export class Harness {
   }
 
   /** Creates a group of `members` (the creator is `client`'s user) and returns its id. */
-  async createGroup(client: WsClient, members: readonly string[], name = 'g'): Promise<string> {
+  async createGroup(
+    client: ProtocolClient,
+    members: readonly string[],
+    name = 'g',
+  ): Promise<string> {
     const reply = await client.request({ type: 'group.create', name, members });
     if (reply.type !== 'group') throw new Error(`group.create refused: ${JSON.stringify(reply)}`);
     return reply.id as string;

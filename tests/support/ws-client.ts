@@ -1,35 +1,28 @@
 /**
  * A raw protocol-v1 test client on `ws` (deliberately not the SDK): it sends
  * exactly the bytes a test gives it and records every frame the server
- * writes, in arrival order, so tests check the wire itself.
+ * writes, in arrival order, so tests check the wire itself. The waiting
+ * (`waitFor`, `barrier`, ...) is `FrameLog`'s.
  *
- * - `frames`: every text frame, parsed (a frame that is not a JSON object is
- *   recorded as `{ type: '<unparsed>', text }` so a test sees it and fails);
- *   `arrivals` numbers them in the arrival order of all clients together.
- * - `waitFor(predicate, timeoutMs, from)`: the first recorded frame at index
- *   `from` or later that matches, now or when it arrives; rejects after
- *   `timeoutMs` with the frames seen so far in the message. `mark()` gives the
- *   current index to search from.
- * - `barrier()`: a `ping` with a fresh `ref`, resolved at its `pong`: every
- *   frame the server wrote in answer to what this client sent before it has
- *   then arrived (the edge handles one connection's frames in order).
- * - `closed`: resolves with the close code and reason (1006 when cut).
+ * Encoding: JSON in text frames (the default), or with `encoding:
+ * 'msgpack'` the `parley.v1.msgpack` subprotocol, one MessagePack map per
+ * binary frame. Frames of the other kind from the server are kept in
+ * `strayFrames` (the protocol sends none).
  *
- * `openSocket` resolves once the socket is open, and rejects with an
+ * `open` resolves once the socket is open, and rejects with an
  * `UpgradeRefused` (status, headers, body) when the server answers the
  * upgrade with anything but 101; `refusedUpgrade` expects that outcome.
  */
 import type { IncomingMessage } from 'node:http';
+import { Packr, Unpackr } from 'msgpackr';
 import { type RawData, WebSocket } from 'ws';
+import { asFrame, type Closed, DEFAULT_WAIT_MS, FrameLog } from './frame-log.ts';
 
-/** A server frame as parsed JSON. */
-export type Frame = { readonly type: string } & Readonly<Record<string, unknown>>;
-export type FramePredicate = (frame: Frame) => boolean;
+export type { Closed, Frame, FramePredicate } from './frame-log.ts';
 
-export interface Closed {
-  readonly code: number;
-  readonly reason: string;
-}
+export const MSGPACK_SUBPROTOCOL = 'parley.v1.msgpack';
+
+export type Encoding = 'json' | 'msgpack';
 
 export interface OpenOptions {
   /** Sent as `Authorization: Bearer` (default) or `?token=`. */
@@ -37,6 +30,10 @@ export interface OpenOptions {
   readonly via?: 'header' | 'query';
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** Frames as JSON text (default) or MessagePack binary (`parley.v1.msgpack`). */
+  readonly encoding?: Encoding;
+  /** Subprotocols to offer instead of the encoding's own. */
+  readonly protocols?: readonly string[];
 }
 
 /** The server refused the upgrade: no WebSocket was opened. */
@@ -51,38 +48,20 @@ export class UpgradeRefused extends Error {
   }
 }
 
-const DEFAULT_WAIT_MS = 5000;
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
-/** Counts every frame any client receives: arrival order across clients of one process. */
-let arrivals = 0;
-
-export class WsClient {
-  readonly frames: Frame[] = [];
-  /** For each of `frames`, its place in the arrival order of all clients of this process. */
-  readonly arrivals: number[] = [];
-  /** Binary frames from the server (the protocol has none: a test asserts this stays empty). */
-  readonly binaryFrames: Buffer[] = [];
-  readonly closed: Promise<Closed>;
-  private closedWith: Closed | undefined;
-  private readonly waiters = new Set<() => void>();
-  private refs = 0;
-
-  private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => {
-      ws.once('close', (code, reason) => {
-        this.closedWith = { code, reason: reason.toString() };
-        resolve(this.closedWith);
-        this.wake();
-      });
-    });
+export class WsClient extends FrameLog {
+  private constructor(
+    readonly ws: WebSocket,
+    readonly encoding: Encoding,
+  ) {
+    super();
+    ws.once('close', (code, reason) => this.recordClose({ code, reason: reason.toString() }));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const buf = toBuffer(data);
-      if (isBinary) this.binaryFrames.push(buf);
-      else {
-        this.frames.push(parse(buf.toString('utf8')));
-        this.arrivals.push(++arrivals);
-      }
-      this.wake();
+      if (isBinary !== (encoding === 'msgpack')) this.recordStray(buf);
+      else this.record(encoding === 'msgpack' ? unpacked(buf) : parsed(buf.toString('utf8')));
     });
     ws.on('error', () => {});
   }
@@ -95,8 +74,13 @@ export class WsClient {
       if (options.via === 'query') target.searchParams.set('token', options.token);
       else headers.Authorization = `Bearer ${options.token}`;
     }
-    const ws = new WebSocket(target, { headers, maxPayload: 256 * 1024 * 1024 });
-    const client = new WsClient(ws);
+    const encoding = options.encoding ?? 'json';
+    const protocols = options.protocols ?? (encoding === 'msgpack' ? [MSGPACK_SUBPROTOCOL] : []);
+    const ws = new WebSocket(target, [...protocols], {
+      headers,
+      maxPayload: 256 * 1024 * 1024,
+    });
+    const client = new WsClient(ws, encoding);
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -133,9 +117,15 @@ export class WsClient {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Sends one frame as JSON text. */
+  /** Sends one frame: JSON text, or a MessagePack binary frame. */
   send(frame: Readonly<Record<string, unknown>>): void {
-    this.ws.send(JSON.stringify(frame));
+    if (this.encoding === 'msgpack') this.ws.send(packr.pack(frame), { binary: true });
+    else this.ws.send(JSON.stringify(frame));
+  }
+
+  /** A frame of this client's kind (text for JSON, binary for MessagePack) holding exactly `payload`. */
+  sendRaw(payload: string | Uint8Array): void {
+    this.ws.send(payload, { binary: this.encoding === 'msgpack' });
   }
 
   /** Sends a text frame with exactly this text. */
@@ -152,79 +142,6 @@ export class WsClient {
     this.ws.send(bytes, { binary: true });
   }
 
-  /** The index the next frame will have: pass it to `waitFor` to look only at later frames. */
-  mark(): number {
-    return this.frames.length;
-  }
-
-  /** The first frame at index `from` or later matching `predicate`, waiting up to `timeoutMs`. */
-  async waitFor(
-    predicate: FramePredicate,
-    timeoutMs: number = DEFAULT_WAIT_MS,
-    from = 0,
-  ): Promise<Frame> {
-    const [frame] = await this.waitForCount(predicate, 1, timeoutMs, from);
-    return frame!;
-  }
-
-  /** The first `count` frames at index `from` or later matching `predicate`. */
-  waitForCount(
-    predicate: FramePredicate,
-    count: number,
-    timeoutMs: number = DEFAULT_WAIT_MS,
-    from = 0,
-  ): Promise<Frame[]> {
-    const found = () => this.frames.slice(from).filter(predicate);
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const hits = found();
-        if (hits.length >= count) {
-          resolve(hits.slice(0, count));
-          return true;
-        }
-        return false;
-      };
-      if (check()) return;
-      const waiter = () => {
-        if (check()) done();
-        else if (this.closedWith !== undefined) {
-          done();
-          reject(this.failure(`the socket closed (${this.closedWith.code})`, count, from));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(this.failure(`timed out after ${timeoutMs} ms`, count, from));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-      };
-      this.waiters.add(waiter);
-      if (this.closedWith !== undefined) waiter();
-    });
-  }
-
-  /** Sends `frame` with a fresh `ref` and waits for the frame that echoes it. */
-  async request(frame: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<Frame> {
-    const ref = `r${++this.refs}-${Math.random().toString(36).slice(2, 8)}`;
-    const from = this.mark();
-    this.send({ ...frame, ref });
-    return this.waitFor((f) => f.ref === ref, timeoutMs, from);
-  }
-
-  /** Round-trips a `ping`: every answer to what was sent before has arrived. Returns the index after the pong. */
-  async barrier(timeoutMs?: number): Promise<number> {
-    const pong = await this.request({ type: 'ping' }, timeoutMs);
-    return this.frames.indexOf(pong) + 1;
-  }
-
-  /** Frames of `type` (and matching `predicate`), in arrival order. */
-  all(type: string, predicate: FramePredicate = () => true): Frame[] {
-    return this.frames.filter((f) => f.type === type && predicate(f));
-  }
-
-  /** Closes normally and waits for the close to finish. */
   async close(code = 1000): Promise<Closed> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
       this.ws.close(code);
@@ -234,22 +151,6 @@ export class WsClient {
   /** Cuts the TCP connection without a close handshake. */
   terminate(): void {
     this.ws.terminate();
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  private failure(why: string, count: number, from: number): Error {
-    const seen = this.frames.slice(from);
-    const shown = seen
-      .slice(-30)
-      .map((f) => JSON.stringify(f).slice(0, 300))
-      .join('\n  ');
-    return new Error(
-      `waiting for ${count} matching frame(s): ${why}; ${seen.length} frame(s) since index ${from}` +
-        `${seen.length > 30 ? ' (last 30 shown)' : ''}:\n  ${shown}`,
-    );
   }
 }
 
@@ -268,14 +169,20 @@ export async function refusedUpgrade(
   throw new Error(`expected the upgrade at ${url} to be refused, but a WebSocket opened`);
 }
 
-function parse(text: string): Frame {
+function parsed(text: string): ReturnType<typeof asFrame> {
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Frame;
+    return asFrame(JSON.parse(text), text);
   } catch {
-    // recorded as unparsed below
+    return asFrame(undefined, text);
   }
-  return { type: '<unparsed>', text };
+}
+
+function unpacked(bytes: Buffer): ReturnType<typeof asFrame> {
+  try {
+    return asFrame(unpackr.unpack(bytes), bytes.toString('hex'));
+  } catch {
+    return asFrame(undefined, bytes.toString('hex'));
+  }
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -3,11 +3,10 @@
  * `sub`) and 7 (bad input changes nothing stored).
  */
 import { describe, expect, it } from 'vitest';
-import type { WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType, text } from '../harness.ts';
+import { type Harness, isType, type ProtocolClient, text } from '../harness.ts';
 import { actorBarrier } from './delivery.ts';
 
-async function historyOf(c: WsClient, query: Record<string, unknown>) {
+async function historyOf(c: ProtocolClient, query: Record<string, unknown>) {
   return c.request({ type: 'history', limit: 200, ...query });
 }
 
@@ -133,7 +132,7 @@ export function authorizationTests(h: Harness): void {
       const b = await h.connect(bob, { node: 1 });
       const group = await h.createGroup(a, [bob, carol]);
       const m = await h.connect(mallory, { node: 1 });
-      const attempts: [WsClient, Record<string, unknown>][] = [
+      const attempts: [ProtocolClient, Record<string, unknown>][] = [
         [b, { type: 'group.add', group, members: [mallory] }],
         [b, { type: 'group.remove', group, members: [carol] }],
         [b, { type: 'group.remove', group, members: [alice] }],
@@ -197,7 +196,7 @@ export function authorizationTests(h: Harness): void {
       ];
       for (const frame of refused) {
         const from = a.mark();
-        if (typeof frame === 'string') a.sendText(frame);
+        if (typeof frame === 'string') a.sendRaw(h.transport.wire.malformed[0]![1]);
         else a.send(frame as Record<string, unknown>);
         expect(await a.waitFor(isType('error'), 5000, from)).toMatchObject({ code: 'bad_frame' });
       }

@@ -5,8 +5,8 @@
  * `group.info` (members only), and exact `bad_frame` errors for bad frames.
  */
 import { describe, expect, it } from 'vitest';
-import type { Frame, WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType } from '../harness.ts';
+import type { Frame } from '../../support/frame-log.ts';
+import { type Harness, isType, type ProtocolClient } from '../harness.ts';
 import { pipeline } from './delivery.ts';
 
 type Item = Frame & { last: Frame; unread: number; readUpTo: number };
@@ -14,7 +14,7 @@ type Item = Frame & { last: Frame; unread: number; readUpTo: number };
 const items = (page: Frame): Item[] => page.items as Item[];
 
 /** The whole chat list of `c`, following `next` with pages of `limit`. */
-async function chatList(c: WsClient, limit?: number): Promise<Item[]> {
+async function chatList(c: ProtocolClient, limit?: number): Promise<Item[]> {
   const out: Item[] = [];
   let before: unknown;
   for (let i = 0; i < 50; i++) {

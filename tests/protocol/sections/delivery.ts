@@ -5,18 +5,18 @@
  * nodes when the target has several.
  */
 import { describe, expect, it } from 'vitest';
-import type { Frame, WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType, text } from '../harness.ts';
+import type { Frame } from '../../support/frame-log.ts';
+import { type Harness, isType, type ProtocolClient, text } from '../harness.ts';
 
 /** Waits until `user`'s actor has handled everything `c` sent before (a history round trip). */
-export async function actorBarrier(c: WsClient, peer: string): Promise<void> {
+export async function actorBarrier(c: ProtocolClient, peer: string): Promise<void> {
   const reply = await c.request({ type: 'history', with: peer, limit: 1 });
   expect(reply.type).toBe('history');
 }
 
 /** Sends `count` messages without waiting; returns the ids in the order their `sent` acks came. */
 export async function pipeline(
-  c: WsClient,
+  c: ProtocolClient,
   to: { to: string } | { group: string },
   prefix: string,
   count: number,

@@ -3,12 +3,15 @@
  * group, never stored) and `presence.subscribe` / `settings`.
  */
 import { describe, expect, it } from 'vitest';
-import type { WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType } from '../harness.ts';
+import { type Harness, isType, type ProtocolClient } from '../harness.ts';
 import { actorBarrier } from './delivery.ts';
 
-const presenceOf = (c: WsClient, user: string, from: number, more: Record<string, unknown> = {}) =>
-  c.waitFor(isType('presence', { user, ...more }), 5000, from);
+const presenceOf = (
+  c: ProtocolClient,
+  user: string,
+  from: number,
+  more: Record<string, unknown> = {},
+) => c.waitFor(isType('presence', { user, ...more }), 5000, from);
 
 export function devicesTests(h: Harness): void {
   describe('multi-device: guarantee 9', () => {

@@ -1,31 +1,28 @@
 /**
  * PROTOCOL.md "Frames" and guarantee 7 (bad input is answered, never
- * fatal): one JSON object per text frame; `too_large` over 64 KiB with the
+ * fatal): one frame per WebSocket frame (JSON text, or MessagePack binary
+ * on `parley.v1.msgpack`: `transports.ts`); `too_large` over 64 KiB with the
  * connection kept; `bad_frame` and `unknown_type` with the connection still
  * usable; unknown fields ignored; `ping` → `pong` with `ts`; the rate limit's
  * room for ordinary use and its `rate_limited` answer.
  */
 import { describe, expect, it } from 'vitest';
 import type { WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType, text } from '../harness.ts';
+import { type Harness, isType, type ProtocolClient, text } from '../harness.ts';
 
 const KIB_64 = 64 * 1024;
 
-/** A `ping` padded with an unknown field to exactly `bytes` UTF-8 bytes. */
-function paddedPing(bytes: number): string {
-  const head = '{"type":"ping","pad":"';
-  const tail = '"}';
-  return `${head}${'x'.repeat(bytes - head.length - tail.length)}${tail}`;
-}
-
 /** The connection still works: a ping is answered. */
-async function stillUsable(c: WsClient): Promise<void> {
+async function stillUsable(c: ProtocolClient): Promise<void> {
   await c.barrier();
   expect(c.isOpen).toBe(true);
 }
 
 export function framesTests(h: Harness): void {
   describe('frames', () => {
+    const paddedPing = (bytes: number) => h.transport.wire.paddedPing(bytes);
+    const byteLength = (payload: string | Uint8Array) =>
+      typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     it('answers ping with pong carrying the server time', async () => {
       const c = await h.connect(h.uid('alice'));
       const from = c.mark();
@@ -39,7 +36,7 @@ export function framesTests(h: Harness): void {
     it('refuses a frame over 64 KiB with too_large and keeps the connection', async () => {
       const c = await h.connect(h.uid('alice'));
       const from = c.mark();
-      c.sendText(paddedPing(KIB_64 + 1));
+      c.sendRaw(paddedPing(KIB_64 + 1));
       const error = await c.waitFor(isType('error'), 5000, from);
       expect(error).toMatchObject({ code: 'too_large', message: expect.any(String) });
       expect(c.all('pong')).toEqual([]);
@@ -64,33 +61,26 @@ export function framesTests(h: Harness): void {
     it('accepts a frame of exactly 64 KiB', async () => {
       const c = await h.connect(h.uid('alice'));
       const frame = paddedPing(KIB_64);
-      expect(Buffer.byteLength(frame)).toBe(KIB_64);
+      expect(byteLength(frame)).toBe(KIB_64);
       const from = c.mark();
-      c.sendText(frame);
+      c.sendRaw(frame);
       await c.waitFor(isType('pong'), 5000, from);
       expect(c.all('error')).toEqual([]);
     });
 
-    it.each([
-      ['text that is not JSON', 'hello'],
-      ['truncated JSON', '{"type":"ping"'],
-      ['an empty frame', ''],
-      ['a JSON array', '[{"type":"ping"}]'],
-      ['a JSON number', '42'],
-      ['JSON null', 'null'],
-      ['a JSON string', '"ping"'],
-      ['an object without type', '{"ref":"r1"}'],
-      ['a non-string type', '{"type":7}'],
-    ])('answers %s with bad_frame and stays usable', async (_, frame) => {
-      const c = await h.connect(h.uid('alice'));
-      const from = c.mark();
-      c.sendText(frame);
-      expect(await c.waitFor(isType('error'), 5000, from)).toMatchObject({
-        code: 'bad_frame',
-        message: expect.any(String),
-      });
-      await stillUsable(c);
-    });
+    it.each(h.transport.wire.malformed.map(([name, payload]) => [name, payload] as const))(
+      'answers %s with bad_frame and stays usable',
+      async (_, frame) => {
+        const c = await h.connect(h.uid('alice'));
+        const from = c.mark();
+        c.sendRaw(frame);
+        expect(await c.waitFor(isType('error'), 5000, from)).toMatchObject({
+          code: 'bad_frame',
+          message: expect.any(String),
+        });
+        await stillUsable(c);
+      },
+    );
 
     it('answers an unknown type with unknown_type, echoing ref, and stays usable', async () => {
       const c = await h.connect(h.uid('alice'));
@@ -219,26 +209,44 @@ export function framesTests(h: Harness): void {
       expect(c.isOpen).toBe(true);
     });
 
-    it('closes with 1009 on a frame over the 1 MiB ceiling [ours]', async () => {
-      const c = await h.connect(h.uid('alice'));
-      c.sendText(paddedPing(1024 * 1024 + 10));
-      expect((await c.closed).code).toBe(1009);
-    });
+    if (h.transport.websocket) webSocketFrameTests(h);
+  });
+}
 
+/** WebSocket only: the close code past the ceiling, and which kind of frame each wire uses. */
+function webSocketFrameTests(h: Harness): void {
+  const asWs = (c: ProtocolClient) => c as WsClient;
+  const msgpack = h.transport.wire.encoding === 'msgpack';
+
+  it('closes with 1009 on a frame over the 1 MiB ceiling [ours]', async () => {
+    const c = await h.connect(h.uid('alice'));
+    c.sendRaw(h.transport.wire.paddedPing(1024 * 1024 + 10));
+    expect((await c.closed).code).toBe(1009);
+  });
+
+  if (!msgpack)
     it('refuses a binary frame with bad_frame, even one holding a valid JSON frame [ours]', async () => {
       const c = await h.connect(h.uid('alice'));
       const from = c.mark();
-      c.sendBinary(Buffer.from('{"type":"ping","ref":"bin"}'));
+      asWs(c).sendBinary(Buffer.from('{"type":"ping","ref":"bin"}'));
+      const answer = await c.waitFor((f) => f.type === 'error' || f.type === 'pong', 5000, from);
+      expect(answer).toMatchObject({ type: 'error', code: 'bad_frame' });
+      await stillUsable(c);
+    });
+  else
+    it('refuses a text frame with bad_frame on parley.v1.msgpack, even one holding a valid JSON frame [ours]', async () => {
+      const c = await h.connect(h.uid('alice'));
+      const from = c.mark();
+      asWs(c).sendText('{"type":"ping","ref":"text"}');
       const answer = await c.waitFor((f) => f.type === 'error' || f.type === 'pong', 5000, from);
       expect(answer).toMatchObject({ type: 'error', code: 'bad_frame' });
       await stillUsable(c);
     });
 
-    it('sends only text frames', async () => {
-      const c = await h.connect(h.uid('alice'));
-      await c.barrier();
-      expect(c.binaryFrames).toEqual([]);
-      expect(c.all('<unparsed>')).toEqual([]);
-    });
+  it(`sends only ${msgpack ? 'binary MessagePack' : 'text'} frames`, async () => {
+    const c = await h.connect(h.uid('alice'));
+    await c.barrier();
+    expect(c.strayFrames).toEqual([]);
+    expect(c.all('<unparsed>')).toEqual([]);
   });
 }

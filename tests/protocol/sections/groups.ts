@@ -5,13 +5,13 @@
  * the sender's other devices included, in one per-group order.
  */
 import { describe, expect, it } from 'vitest';
-import type { Frame, WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType } from '../harness.ts';
+import type { Frame } from '../../support/frame-log.ts';
+import { type Harness, isType, type ProtocolClient } from '../harness.ts';
 import { expectConsecutive, ids, pipeline, seqs } from './delivery.ts';
 
 const sorted = (xs: unknown): string[] => [...(xs as string[])].sort();
 
-function groupFrame(c: WsClient, group: string, has: (members: string[]) => boolean) {
+function groupFrame(c: ProtocolClient, group: string, has: (members: string[]) => boolean) {
   return c.waitFor((f) => f.type === 'group' && f.id === group && has(f.members as string[]));
 }
 

@@ -4,13 +4,13 @@
  * an integer 1..200, default 50; the same for a user and for a group.
  */
 import { describe, expect, it } from 'vitest';
-import type { Frame, WsClient } from '../../support/ws-client.ts';
-import type { Harness } from '../harness.ts';
+import type { Frame } from '../../support/frame-log.ts';
+import type { Harness, ProtocolClient } from '../harness.ts';
 import { ids, pipeline } from './delivery.ts';
 
 /** Every page of a conversation, newest page first, following `next` until null. */
 async function pages(
-  c: WsClient,
+  c: ProtocolClient,
   query: Record<string, unknown>,
   limit?: number,
 ): Promise<Frame[]> {

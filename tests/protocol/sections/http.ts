@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nowSec, signToken } from '../../support/tokens.ts';
-import { WsClient } from '../../support/ws-client.ts';
 import { type Harness, isType } from '../harness.ts';
 
 export function httpTests(h: Harness): void {
@@ -79,7 +78,7 @@ export function httpTests(h: Harness): void {
       });
       expect(res.status).toBe(200);
       const { token } = (await res.json()) as { token: string };
-      const c = await WsClient.open(h.url(1), { token, via: 'query' });
+      const c = await h.openWith({ token, via: 'query' }, 1);
       try {
         expect(await c.waitFor(isType('welcome'))).toMatchObject({ user, device: 'laptop' });
       } finally {

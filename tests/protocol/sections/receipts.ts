@@ -6,14 +6,14 @@
  * earlier message from the same sender in the conversation.
  */
 import { describe, expect, it } from 'vitest';
-import type { Frame, WsClient } from '../../support/ws-client.ts';
-import { type Harness, isType } from '../harness.ts';
+import type { Frame } from '../../support/frame-log.ts';
+import { type Harness, isType, type ProtocolClient } from '../harness.ts';
 
-const receipts = (c: WsClient, id?: string): Frame[] =>
+const receipts = (c: ProtocolClient, id?: string): Frame[] =>
   c.all('ack', (f) => f.status !== 'sent' && (id === undefined || f.id === id));
 
 /** Statuses of the receipts for `id` never go down (read is never followed by delivered). */
-function expectMonotonic(c: WsClient, id: string): void {
+function expectMonotonic(c: ProtocolClient, id: string): void {
   const statuses = receipts(c, id).map((f) => f.status);
   const firstRead = statuses.indexOf('read');
   if (firstRead >= 0) expect(statuses.slice(firstRead)).not.toContain('delivered');
