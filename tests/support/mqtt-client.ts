@@ -1,29 +1,27 @@
 /**
  * A raw protocol-v1 test client over MQTT (the `mqtt` package, MQTT 3.1.1),
- * in the shape of `WsClient`: it publishes exactly the frames a test gives
+ * a `FrameLog` like `WsClient`: it publishes exactly the frames a test gives
  * it to its up topic and records every frame the server publishes to its
  * down topic, in arrival order (docs/mqtt.md).
  *
- * - `frames`: every down-topic payload, parsed (not a JSON object:
- *   `{ type: '<unparsed>', text }`); `packets` the QoS and topic of each.
- *   Anything published to another topic is kept in `strays` (a test asserts
- *   it stays empty).
- * - `waitFor`, `waitForCount`, `mark`, `request`, `barrier`, `all`: as
- *   `WsClient`'s.
+ * - `frames`: every down-topic payload, parsed as JSON (not an object:
+ *   `{ type: '<unparsed>', text }`); `packets` the topic, QoS and retain
+ *   flag of each. A publish on any other topic is recorded in `strayFrames`
+ *   (a test asserts it stays empty).
  * - `closed`: resolves once the connection is gone, with the `code` and
- *   `reason` of the server's last `close` frame, or 1006 when the
- *   connection was cut without one.
+ *   `reason` of the server's last `close` frame, 1000 after this client's
+ *   own DISCONNECT, or 1006 when the connection was cut.
  *
  * `open` resolves after CONNACK, and rejects with `MqttRefused` (the CONNACK
  * return code) when the server refuses the CONNECT. The topics come from the
  * token's `sub` and `dev` claims (read, not verified) unless given.
  */
 import mqtt, { type IPublishPacket, type MqttClient as Mqtt } from 'mqtt';
-import type { Closed, Frame, FramePredicate } from './ws-client.ts';
+import { asFrame, type Closed, FrameLog } from './frame-log.ts';
 
 export interface MqttOpenOptions {
   /** The JWT, sent as the password. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Default: the token's `sub`; `null` sends none (which MQTT 3.1.1 forbids with a password). */
   readonly username?: string | null;
   /** Topic identity; default the token's `sub` and `dev` (or `default`). */
@@ -34,7 +32,7 @@ export interface MqttOpenOptions {
   /** Seconds; default 60. */
   readonly keepalive?: number;
   readonly clientId?: string;
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** The server refused the CONNECT. */
@@ -54,48 +52,50 @@ export interface DownPacket {
   readonly retain: boolean;
 }
 
-const DEFAULT_WAIT_MS = 5000;
+const DEFAULT_CONNECT_MS = 5000;
 
-export class MqttClient {
-  readonly frames: Frame[] = [];
+export class MqttClient extends FrameLog {
+  /** Topic, QoS and retain flag of each of `frames`. */
   readonly packets: DownPacket[] = [];
-  /** Publishes on any topic but the down topic. */
-  readonly strays: DownPacket[] = [];
-  readonly closed: Promise<Closed>;
   /** CONNACK's session-present flag. */
   sessionPresent = false;
-  private closedWith: Closed | undefined;
-  private readonly waiters = new Set<() => void>();
-  private refs = 0;
   readonly up: string;
   readonly down: string;
+  /** Set once this client sent DISCONNECT. */
+  private ending = false;
 
   private constructor(
     readonly client: Mqtt,
     readonly user: string,
     readonly device: string,
   ) {
+    super();
     this.up = `parley/v1/${user}/${device}/up`;
     this.down = `parley/v1/${user}/${device}/down`;
-    this.closed = new Promise((resolve) => {
-      client.once('close', () => {
-        const last = this.frames.at(-1);
-        this.closedWith =
-          last?.type === 'close'
-            ? { code: last.code as number, reason: last.reason as string }
-            : { code: 1006, reason: '' };
-        resolve(this.closedWith);
-        this.wake();
-      });
+    client.once('close', () => {
+      const last = this.frames.at(-1);
+      this.recordClose(
+        last?.type === 'close'
+          ? { code: last.code as number, reason: last.reason as string }
+          : this.ending
+            ? { code: 1000, reason: '' }
+            : { code: 1006, reason: '' },
+      );
     });
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      const seen = { topic, qos: packet.qos, retain: packet.retain };
-      if (topic !== this.down) this.strays.push(seen);
-      else {
-        this.packets.push(seen);
-        this.frames.push(parse(payload.toString('utf8')));
+      if (topic !== this.down) {
+        this.recordStray(payload);
+        return;
       }
-      this.wake();
+      this.packets.push({ topic, qos: packet.qos, retain: packet.retain });
+      const text = payload.toString('utf8');
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = undefined;
+      }
+      this.record(asFrame(value, text));
     });
     client.on('error', () => {});
   }
@@ -111,7 +111,7 @@ export class MqttClient {
       reconnectPeriod: 0,
       clean: options.clean ?? true,
       keepalive: options.keepalive ?? 60,
-      connectTimeout: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      connectTimeout: options.timeoutMs ?? DEFAULT_CONNECT_MS,
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
       ...(username !== undefined ? { username } : {}),
       ...(options.token !== undefined ? { password: options.token } : {}),
@@ -135,22 +135,19 @@ export class MqttClient {
   }
 
   get isOpen(): boolean {
-    return this.client.connected && this.closedWith === undefined;
+    return this.client.connected;
   }
 
   /** Publishes one frame as JSON to the up topic (QoS 1 by default). */
   send(frame: Readonly<Record<string, unknown>>, qos: 0 | 1 = 1): void {
-    this.sendText(JSON.stringify(frame), qos);
+    this.sendRaw(JSON.stringify(frame), qos);
   }
 
-  /** Publishes exactly this text to the up topic. */
-  sendText(text: string, qos: 0 | 1 = 1): void {
-    this.client.publish(this.up, text, { qos });
-  }
-
-  /** Publishes exactly these bytes to the up topic (which may be invalid UTF-8). */
-  sendBytes(bytes: Uint8Array, qos: 0 | 1 = 1): void {
-    this.client.publish(this.up, Buffer.from(bytes), { qos });
+  /** Publishes exactly this text or these bytes (which may be invalid UTF-8) to the up topic. */
+  sendRaw(payload: string | Uint8Array, qos: 0 | 1 = 1): void {
+    this.client.publish(this.up, typeof payload === 'string' ? payload : Buffer.from(payload), {
+      qos,
+    });
   }
 
   /** Publishes `payload` to any topic, resolved at its PUBACK (QoS 1). */
@@ -170,75 +167,12 @@ export class MqttClient {
     );
   }
 
-  mark(): number {
-    return this.frames.length;
-  }
-
-  async waitFor(
-    predicate: FramePredicate,
-    timeoutMs: number = DEFAULT_WAIT_MS,
-    from = 0,
-  ): Promise<Frame> {
-    const [frame] = await this.waitForCount(predicate, 1, timeoutMs, from);
-    return frame!;
-  }
-
-  waitForCount(
-    predicate: FramePredicate,
-    count: number,
-    timeoutMs: number = DEFAULT_WAIT_MS,
-    from = 0,
-  ): Promise<Frame[]> {
-    const found = () => this.frames.slice(from).filter(predicate);
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const hits = found();
-        if (hits.length >= count) {
-          resolve(hits.slice(0, count));
-          return true;
-        }
-        return false;
-      };
-      if (check()) return;
-      const waiter = () => {
-        if (check()) done();
-        else if (this.closedWith !== undefined) {
-          done();
-          reject(this.failure(`the connection closed (${this.closedWith.code})`, count, from));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(this.failure(`timed out after ${timeoutMs} ms`, count, from));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-      };
-      this.waiters.add(waiter);
-      if (this.closedWith !== undefined) waiter();
-    });
-  }
-
-  async request(frame: Readonly<Record<string, unknown>>, timeoutMs?: number): Promise<Frame> {
-    const ref = `r${++this.refs}-${Math.random().toString(36).slice(2, 8)}`;
-    const from = this.mark();
-    this.send({ ...frame, ref });
-    return this.waitFor((f) => f.ref === ref, timeoutMs, from);
-  }
-
-  async barrier(timeoutMs?: number): Promise<number> {
-    const pong = await this.request({ type: 'ping' }, timeoutMs);
-    return this.frames.indexOf(pong) + 1;
-  }
-
-  all(type: string, predicate: FramePredicate = () => true): Frame[] {
-    return this.frames.filter((f) => f.type === type && predicate(f));
-  }
-
-  /** Disconnects normally (DISCONNECT) and waits for the close. */
-  async close(): Promise<Closed> {
-    if (this.closedWith === undefined) this.client.end();
+  /** Disconnects normally (DISCONNECT) and waits for the close; MQTT carries no code. */
+  async close(_code?: number): Promise<Closed> {
+    if (!this.ending && this.client.connected) {
+      this.ending = true;
+      this.client.end();
+    } else if (!this.client.connected) this.client.end(true);
     return this.closed;
   }
 
@@ -251,22 +185,6 @@ export class MqttClient {
   /** Stops sending PINGREQ while staying connected: the server's keep-alive then ends it. */
   stopPinging(): void {
     this.client.keepaliveManager?.destroy();
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  private failure(why: string, count: number, from: number): Error {
-    const seen = this.frames.slice(from);
-    const shown = seen
-      .slice(-30)
-      .map((f) => JSON.stringify(f).slice(0, 300))
-      .join('\n  ');
-    return new Error(
-      `waiting for ${count} matching frame(s) over MQTT: ${why}; ${seen.length} frame(s) since index ${from}` +
-        `${seen.length > 30 ? ' (last 30 shown)' : ''}:\n  ${shown}`,
-    );
   }
 }
 
@@ -296,14 +214,4 @@ function claimsOf(token: string): { sub?: string; dev?: string } {
   } catch {
     return {};
   }
-}
-
-function parse(text: string): Frame {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Frame;
-  } catch {
-    // recorded as unparsed below
-  }
-  return { type: '<unparsed>', text };
 }

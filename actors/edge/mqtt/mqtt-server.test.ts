@@ -219,16 +219,16 @@ describe('MQTT topics and frames', () => {
     expect(c.packets.length).toBe(c.frames.length);
     for (const p of c.packets)
       expect(p).toEqual({ topic: `parley/v1/${user}/phone/down`, qos: 1, retain: false });
-    expect(c.strays).toEqual([]);
+    expect(c.strayFrames).toEqual([]);
   });
 
   it('answers bad payloads like the WebSocket edge: not JSON, not UTF-8, unknown type, over 64 KiB; the connection stays', async () => {
     const c = await mqttClient(uid('alice'));
     let from = c.mark();
-    c.sendText('not json');
+    c.sendRaw('not json');
     expect(await c.waitFor(isType('error'), 5000, from)).toMatchObject({ code: 'bad_frame' });
     from = c.mark();
-    c.sendBytes(Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]));
+    c.sendRaw(Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect(await c.waitFor(isType('error'), 5000, from)).toMatchObject({ code: 'bad_frame' });
     from = c.mark();
     c.send({ type: 'nope', ref: 'r1' });
@@ -237,7 +237,7 @@ describe('MQTT topics and frames', () => {
       ref: 'r1',
     });
     from = c.mark();
-    c.sendText(JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }));
+    c.sendRaw(JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }));
     expect(await c.waitFor(isType('error'), 5000, from)).toMatchObject({ code: 'too_large' });
     await c.barrier();
     expect(c.isOpen).toBe(true);
@@ -245,7 +245,7 @@ describe('MQTT topics and frames', () => {
 
   it('disconnects a packet over the 1 MiB hard ceiling', async () => {
     const c = await mqttClient(uid('alice'));
-    c.sendText('x'.repeat(1024 * 1024 + 10), 0);
+    c.sendRaw('x'.repeat(1024 * 1024 + 10), 0);
     expect((await c.closed).code).toBe(1006);
   });
 
@@ -280,7 +280,7 @@ describe('MQTT topics and frames', () => {
     expect(await sendText(a, bob, 'm1')).toMatchObject({ status: 'sent' });
     await b.waitFor(isType('message', { id: 'm1' }));
     await m.barrier();
-    expect(m.strays).toEqual([]);
+    expect(m.strayFrames).toEqual([]);
     expect(m.all('message')).toEqual([]);
   });
 
@@ -288,7 +288,7 @@ describe('MQTT topics and frames', () => {
     const bob = uid('bob');
     const b = await mqttClient(bob, 'phone');
     const m = await mqttClient(uid('mallory'), 'phone');
-    m.sendText('{"type":"ping"}');
+    m.sendRaw('{"type":"ping"}');
     await m.waitFor(isType('pong'));
     void m
       .publishTo(
@@ -300,7 +300,7 @@ describe('MQTT topics and frames', () => {
     expect((await m.closed).code).toBe(1006);
     await b.barrier();
     expect(b.frames.filter((f) => f.type !== 'welcome' && f.type !== 'pong')).toEqual([]);
-    expect(b.strays).toEqual([]);
+    expect(b.strayFrames).toEqual([]);
   });
 
   it('ignores the retain flag: a retained frame is handled once and never kept for later subscribers', async () => {
@@ -311,7 +311,7 @@ describe('MQTT topics and frames', () => {
     const d = await mqttClient(user, 'tablet');
     expect(await d.subscribe(d.down)).toBe(1);
     await d.barrier();
-    expect(d.strays).toEqual([]);
+    expect(d.strayFrames).toEqual([]);
     expect(d.all('pong', (f) => f.ref === 'kept?')).toEqual([]);
   });
 });
