@@ -34,7 +34,7 @@ import { Buffer, isUtf8 } from 'node:buffer';
 import process from 'node:process';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
-import type { ActorSystem, Ref } from '../../../runtime/index.ts';
+import { type ActorSystem, type Ref, systemClock } from '../../../runtime/index.ts';
 import type { EdgeMsg } from '../../chat/messages.ts';
 import type { Identity } from '../../protocol/index.ts';
 import type { EdgeSocket } from '../edge-socket.ts';
@@ -129,10 +129,10 @@ export class MqttEdgeSocket implements EdgeSocket {
     this.uncork();
     const conn = this.conn;
     const client = this.client;
-    const cut = setTimeout(() => client.close(), CLOSE_GRACE_MS);
-    cut.unref();
+    const clock = this.system?.clock ?? systemClock;
+    const cut = clock.setTimer(CLOSE_GRACE_MS, () => client.close());
     conn.end(() => {
-      clearTimeout(cut);
+      clock.clearTimer(cut);
       client.close();
     });
   }

@@ -11,15 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MqttClient,
-  type MqttOpenOptions,
-  refusedConnect,
-} from '../../../tests/support/mqtt-client.ts';
-import { nowSec, signToken } from '../../../tests/support/tokens.ts';
-import { type Frame, WsClient } from '../../../tests/support/ws-client.ts';
-import { type ChatNode, startNode } from '../../node.ts';
-import { signDevToken } from '../../protocol/index.ts';
+import { type ChatNode, startNode } from '../actors/node.ts';
+import { signDevToken } from '../actors/protocol/index.ts';
+import { MqttClient, type MqttOpenOptions, refusedConnect } from './support/mqtt-client.ts';
+import { nowSec, signToken } from './support/tokens.ts';
+import { type Frame, WsClient } from './support/ws-client.ts';
 
 const SECRET = 'mqtt-test-secret-of-enough-length-0123456789';
 const text = (body: string) => ({ type: 'text', body });
