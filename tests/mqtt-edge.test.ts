@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { grantedKeepAlive, KEEP_ALIVE_MAX_SEC } from '../actors/edge/mqtt/index.ts';
 import { type ChatNode, startNode } from '../actors/node.ts';
 import { signDevToken } from '../actors/protocol/index.ts';
 import { MqttClient, type MqttOpenOptions, refusedConnect } from './support/mqtt-client.ts';
@@ -416,6 +417,28 @@ describe('MQTT sessions', () => {
     c.stopPinging();
     await watcher.waitFor(isType('presence', { user, online: false }), 5000, from);
     expect((await c.closed).code).toBe(1006);
+  });
+
+  it('holds a keep-alive of 0 or above 300 s to 300 s, and keeps any other', () => {
+    expect(KEEP_ALIVE_MAX_SEC).toBe(300);
+    expect(grantedKeepAlive(0, 300)).toBe(300);
+    expect(grantedKeepAlive(301, 300)).toBe(300);
+    expect(grantedKeepAlive(65_535, 300)).toBe(300);
+    expect(grantedKeepAlive(300, 300)).toBe(300);
+    expect(grantedKeepAlive(1, 300)).toBe(1);
+    expect(grantedKeepAlive(120, 300)).toBe(120);
+  });
+
+  it('stops promptly with a TCP connection open that never sent CONNECT', async () => {
+    const n = await start();
+    const conn = tcpConnect(n.mqtt!.port, '127.0.0.1');
+    conn.on('error', () => {});
+    await new Promise<void>((resolve) => conn.once('connect', () => resolve()));
+    const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()));
+    const started = Date.now();
+    await n.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('keeps a client that pings within its keep-alive, past the edge heartbeat interval', async () => {

@@ -4,6 +4,7 @@
  */
 export { authenticateConnect, ConnackCode, type MqttAuthResult } from './mqtt-auth.ts';
 export {
+  grantedKeepAlive,
   KEEP_ALIVE_MAX_SEC,
   type MqttServer,
   type MqttServerOptions,

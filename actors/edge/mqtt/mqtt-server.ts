@@ -104,6 +104,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   /** Open sessions by edge actor id. */
   const connections = new Map<number, MqttEdgeSocket>();
   const perAddress = new ConnectionCap(limits.connectionsPerAddressMax);
+  /** Every open TCP connection, sessions or not yet (before CONNACK): `close()` cuts what is left. */
+  const sockets = new Set<Socket>();
   let closing = false;
   /** Numbers the broker's client ids. */
   let accepted = 0;
@@ -145,8 +147,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       const connect = packet as ConnectPacket & { will?: unknown };
       connect.clean = true;
       delete connect.will;
-      const keepalive = packet.keepalive ?? 0;
-      if (keepalive === 0 || keepalive > keepAliveMaxSec) packet.keepalive = keepAliveMaxSec;
+      packet.keepalive = grantedKeepAlive(packet.keepalive ?? 0, keepAliveMaxSec);
       done(null, true);
     },
     authenticate(client, username, password, done) {
@@ -234,6 +235,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
 
   /** One close listener for every TCP connection: the address cap and the session. */
   function onConnectionClosed(this: Socket): void {
+    sockets.delete(this);
     perAddress.release(this.remoteAddress ?? '?');
     const client = (this as Socket & { client?: ParleyClient }).client;
     client?.parley?.closed();
@@ -246,6 +248,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       conn.destroy();
       return;
     }
+    sockets.add(conn);
     conn.on('close', onConnectionClosed);
     const client = broker.handle(conn);
     guardPacketSize(client);
@@ -264,8 +267,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   async function close(): Promise<void> {
     closing = true;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    const sockets = [...connections.values()];
-    const ended = sockets.map(
+    const sessions = [...connections.values()];
+    const ended = sessions.map(
       (socket) =>
         new Promise<void>((resolve) => {
           if (socket.conn.destroyed) resolve();
@@ -280,6 +283,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
         system.exit(socket.edge, 'shutdown');
     }
     await new Promise<void>((resolve) => broker.close(() => resolve()));
+    // Connections that never became sessions (no CONNECT yet) would hold `server.close` open.
+    for (const conn of sockets) conn.destroy();
     await stopped;
     offDeath();
   }
@@ -301,6 +306,11 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
     sendAway,
     close: () => (closed ??= close()),
   };
+}
+
+/** The keep-alive the broker holds a client to, seconds: its own, unless 0 (none) or above `max`. */
+export function grantedKeepAlive(requested: number, max: number): number {
+  return requested === 0 || requested > max ? max : requested;
 }
 
 /**
