@@ -14,9 +14,11 @@ import { type ChatCore, composeChat } from './chat/compose.ts';
 import type { ChatConfig } from './chat/env.ts';
 import {
   type Availability,
+  EdgeLoad,
   type EdgeServer,
   instrumentStore,
   Metrics,
+  resolveServerLimits,
   type ServerLimits,
   startEdgeServer,
 } from './edge/index.ts';
@@ -129,6 +131,8 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
   let mqtt: MqttServer | undefined;
   const verifier = hs256Verifier(jwtSecret, { clock: system.clock });
   try {
+    // One bound on the node's messages in flight, whichever listener its clients came by.
+    const load = new EdgeLoad(resolveServerLimits(options.serverLimits).nodeMessagesInFlightMax);
     edge = await startEdgeServer({
       system,
       directory,
@@ -136,6 +140,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       store,
       blobs,
       verifier,
+      load,
       jwtSecret,
       devTokens,
       metrics,
@@ -152,6 +157,7 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
         directory,
         presence,
         verifier,
+        load,
         metrics,
         host,
         port: options.mqttPort,

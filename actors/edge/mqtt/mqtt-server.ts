@@ -76,6 +76,8 @@ export interface MqttServerOptions {
   readonly keepAliveMaxSec?: number;
   /** Whether this node takes clients now; default always. */
   readonly availability?: () => Availability;
+  /** The node's messages in flight, shared with its WebSocket server; default this listener's own. */
+  readonly load?: EdgeLoad;
 }
 
 export interface MqttServer {
@@ -99,7 +101,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const limits = resolveServerLimits(options.limits);
   const edgeLimits = resolveEdgeLimits(limits);
   const keepAliveMaxSec = options.keepAliveMaxSec ?? KEEP_ALIVE_MAX_SEC;
-  const load = new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
+  const load = options.load ?? new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
   const log = system.log.child({ component: 'mqtt-server' });
   /** Open sessions by edge actor id. */
   const connections = new Map<number, MqttEdgeSocket>();
