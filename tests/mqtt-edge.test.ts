@@ -144,6 +144,41 @@ describe('MQTT CONNECT', () => {
     ]);
   });
 
+  it('counts MQTT sessions in parley_mqtt_sessions_open and _total', async () => {
+    const metric = async (name: string) => {
+      const text = await node.metrics.text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return Number(line?.split(' ')[1]);
+    };
+    const open = await metric('parley_mqtt_sessions_open');
+    const total = await metric('parley_mqtt_sessions_total');
+    const c = await mqttClient(uid('alice'));
+    expect(await metric('parley_mqtt_sessions_open')).toBe(open + 1);
+    expect(await metric('parley_mqtt_sessions_total')).toBe(total + 1);
+    c.terminate();
+    await c.closed;
+    await expect.poll(() => metric('parley_mqtt_sessions_open')).toBe(open);
+  });
+
+  it('closes a connection past connectionsPerAddressMax unanswered', async () => {
+    const n = await startNode({
+      host: '127.0.0.1',
+      port: 0,
+      mqttPort: 0,
+      dataDir: await mkdtemp(join(dir, 'node-')),
+      jwtSecret: SECRET,
+      logger: pino({ level: 'silent' }),
+      serverLimits: { connectionsPerAddressMax: 1 },
+    });
+    try {
+      await mqttClient(uid('alice'), 'phone', {}, n);
+      const token = await signDevToken(SECRET, uid('bob'), 'phone');
+      await expect(MqttClient.open(mqttUrl(n), { token })).rejects.toThrow(/closed before CONNACK/);
+    } finally {
+      await n.close();
+    }
+  });
+
   it('accepts the token with the username equal to sub or empty, and always answers sessionPresent 0', async () => {
     const user = uid('alice');
     const token = await signDevToken(SECRET, user, 'phone');

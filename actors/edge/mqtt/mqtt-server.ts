@@ -125,6 +125,7 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
   const owner: MqttSocketOwner = {
     socketClosed(socket) {
       if (socket.edge !== undefined) connections.delete(socket.edge.id);
+      metrics.mqttSessionsOpen.set(connections.size);
     },
   };
 
@@ -222,6 +223,8 @@ export async function startMqttServer(options: MqttServerOptions): Promise<MqttS
       return;
     }
     connections.set(edge.id, socket);
+    metrics.mqttSessionsTotal.inc();
+    metrics.mqttSessionsOpen.set(connections.size);
     socket.wire(system, edge, owner, limits);
     if (client.closed) socket.closed();
   });
