@@ -13,7 +13,11 @@
  * climb ends at the first step that does not keep up). Then a run at half
  * the maximum (of `maxKeepUp` when no step met the bound; p50/p99 send→`sent`
  * and send→delivered reported) and one at exactly 10,000 msgs/s
- * (`--at10k skip` leaves it out). Modules: `bench/load/chat-*.ts`.
+ * (`--at10k skip` leaves it out). `--encoding msgpack` runs the clients on
+ * the `parley.v1.msgpack` subprotocol instead of JSON; every line reports the
+ * encoding and, for the half-rate run, the payload bytes per message each
+ * way (`halfWireBytesPerMsg`) and the server's CPU per message
+ * (`halfServerUsPerMsg`), so the two wires compare run against run. Modules: `bench/load/chat-*.ts`.
  *
  * Targets:
  * - default: a server child of ours on a fresh LMDB directory, a fresh one
@@ -58,6 +62,7 @@ function options(a: ChatArgs, part: string, over: Partial<SearchOptions> = {}): 
     finalS: a.finalS,
     at10k: a.at10k,
     cpuProf: a.cpuProf,
+    encoding: a.encoding,
     log: (line) => log(part === '' ? line : `${part}: ${line}`),
     ...over,
   };

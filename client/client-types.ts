@@ -20,6 +20,7 @@ import type {
   WelcomeFrame,
 } from './frames.ts';
 import type { ReceiptUpdate } from './receipts.ts';
+import type { Encoding } from './wire.ts';
 
 export interface ClientOptions {
   /**
@@ -31,6 +32,12 @@ export interface ClientOptions {
   readonly token: string | (() => string | Promise<string>);
   /** Default: the global `WebSocket`, else the `ws` package. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * Frames as JSON text (`json`, the default) or MessagePack binary frames
+   * over the `parley.v1.msgpack` subprotocol (`msgpack`): the same frames and
+   * limits, smaller on the wire.
+   */
+  readonly encoding?: Encoding;
   /** Ack every received message `delivered` as it arrives. Default true. */
   readonly autoAckDelivered?: boolean;
   /** Reconnect backoff, or false to stay down after a drop. */

@@ -53,13 +53,13 @@ import {
   type ServerFrame,
   type Target,
   type TypingStatus,
-  utf8Length,
   type WelcomeFrame,
 } from './frames.ts';
 import { Outbox, type SentAck } from './outbox.ts';
-import { readServerFrame } from './read-frame.ts';
+import { readDecoded } from './read-frame.ts';
 import { type Receipt, ReceiptTracker } from './receipts.ts';
 import { type RequestKind, Requests } from './requests.ts';
+import { type Wire, wireFor } from './wire.ts';
 
 export type {
   ClientEvents,
@@ -94,6 +94,8 @@ export class ParleyClient {
   private readonly presenceUsers = new BoundedMap<string, true>(PRESENCE_SUBSCRIPTIONS_MAX);
   private readonly ackQueue: ClientFrame[] = [];
   private readonly connection: Connection;
+  /** How frames are encoded on this client's sockets (`options.encoding`). */
+  private readonly wire: Wire;
   private welcomed: WelcomeFrame | undefined;
   private retries = 0;
   private lastSeen: LastSeenVisibility | undefined;
@@ -122,11 +124,13 @@ export class ParleyClient {
     this.dedupe = new Dedupe(options.dedupeCapacity ?? 10_000);
     this.receipts = new ReceiptTracker(options.receiptCapacity ?? 10_000);
     this.requests = new Requests(this.timers);
+    this.wire = wireFor(options.encoding);
     this.connection = new Connection(
       {
         url: options.url,
         token: options.token,
         WebSocket: options.WebSocket,
+        protocols: this.wire.protocols,
         backoff: options.reconnect === false ? false : { ...DEFAULT_BACKOFF, ...options.reconnect },
         handshakeTimeoutMs: options.connectTimeoutMs ?? 30_000,
         timers: this.timers,
@@ -217,8 +221,8 @@ export class ParleyClient {
       input.group !== undefined
         ? { type: 'message', id, group: input.group, content: input.content }
         : { type: 'message', id, to: input.to, content: input.content };
-    const text = JSON.stringify(frame);
-    const bytes = utf8Length(text);
+    const encoded = this.wire.encode(frame);
+    const bytes = this.wire.size(encoded);
     if (bytes > FRAME_BYTES_MAX)
       return Promise.reject(
         new ParleyClientError(
@@ -233,7 +237,7 @@ export class ParleyClient {
     this.receipts.track(id, conversation);
     const promise = this.outbox.add(frame);
     if (this.connection.state === 'ready') {
-      this.write(text);
+      this.connection.write(encoded);
       this.outbox.defer(id, this.timers.now() + this.ackTimeoutMs);
     }
     return promise;
@@ -261,7 +265,7 @@ export class ParleyClient {
       target.group !== undefined
         ? { type: 'typing', group: target.group, status }
         : { type: 'typing', to: target.to, status };
-    this.write(JSON.stringify(frame));
+    this.write(frame);
     return true;
   }
 
@@ -278,8 +282,7 @@ export class ParleyClient {
   /** Who may see my last-seen time; sent now or on the next connect, and after every reconnect. */
   setLastSeen(visibility: LastSeenVisibility): void {
     this.lastSeen = visibility;
-    if (this.connection.state === 'ready')
-      this.write(JSON.stringify({ type: 'settings', lastSeen: visibility }));
+    if (this.connection.state === 'ready') this.write({ type: 'settings', lastSeen: visibility });
   }
 
   /** One page of a conversation, newest first page; pass the previous page's `next` as `before`. */
@@ -364,11 +367,9 @@ export class ParleyClient {
     this.connection.ready();
     this.welcomed = frame;
     const now = this.timers.now();
-    for (const message of this.outbox.takeAll(now + this.ackTimeoutMs))
-      this.write(JSON.stringify(message));
-    for (const ack of this.ackQueue.splice(0)) this.write(JSON.stringify(ack));
-    if (this.lastSeen !== undefined)
-      this.write(JSON.stringify({ type: 'settings', lastSeen: this.lastSeen }));
+    for (const message of this.outbox.takeAll(now + this.ackTimeoutMs)) this.write(message);
+    for (const ack of this.ackQueue.splice(0)) this.write(ack);
+    if (this.lastSeen !== undefined) this.write({ type: 'settings', lastSeen: this.lastSeen });
     if (this.presenceUsers.size > 0) this.sendPresence(this.presenceUsers.keys());
     this.startConnectionTimers();
     this.events.emit('welcome', frame);
@@ -378,8 +379,7 @@ export class ParleyClient {
   private startConnectionTimers(): void {
     const sweep = () => {
       const now = this.timers.now();
-      for (const message of this.outbox.takeDue(now, now + this.ackTimeoutMs))
-        this.write(JSON.stringify(message));
+      for (const message of this.outbox.takeDue(now, now + this.ackTimeoutMs)) this.write(message);
       this.sweepTimer = this.timers.set(sweep, this.options.sweepIntervalMs ?? 1000);
     };
     this.sweepTimer = this.timers.set(sweep, this.options.sweepIntervalMs ?? 1000);
@@ -409,7 +409,7 @@ export class ParleyClient {
   // ---- inbound ----------------------------------------------------------
 
   private receive(data: unknown): void {
-    const read = readServerFrame(data);
+    const read = readDecoded(this.wire.decode(data));
     if (!read.ok) {
       this.events.emit('protocolError', { reason: read.reason });
       return;
@@ -502,8 +502,8 @@ export class ParleyClient {
 
   // ---- outbound ---------------------------------------------------------
 
-  private write(text: string): void {
-    this.connection.write(text);
+  private write(frame: object): void {
+    this.connection.write(this.wire.encode(frame));
   }
 
   private ack(message: MessageRef, status: ReceiptStatus): void {
@@ -516,7 +516,7 @@ export class ParleyClient {
       ...(message.group === undefined ? {} : { group: message.group }),
     };
     if (this.connection.state === 'ready') {
-      this.write(JSON.stringify(frame));
+      this.write(frame);
       return;
     }
     if (this.ackQueue.length >= ACK_QUEUE_MAX) this.ackQueue.shift();
@@ -528,11 +528,11 @@ export class ParleyClient {
     for (const user of users) {
       chunk.push(user);
       if (chunk.length === PRESENCE_CHUNK) {
-        this.write(JSON.stringify({ type: 'presence.subscribe', users: chunk }));
+        this.write({ type: 'presence.subscribe', users: chunk });
         chunk = [];
       }
     }
-    if (chunk.length > 0) this.write(JSON.stringify({ type: 'presence.subscribe', users: chunk }));
+    if (chunk.length > 0) this.write({ type: 'presence.subscribe', users: chunk });
   }
 
   private request<T>(
@@ -548,8 +548,8 @@ export class ParleyClient {
           ref,
         }),
       );
-    const text = JSON.stringify(frame);
-    const bytes = utf8Length(text);
+    const encoded = this.wire.encode(frame);
+    const bytes = this.wire.size(encoded);
     if (bytes > FRAME_BYTES_MAX)
       return Promise.reject(
         new ParleyClientError(
@@ -561,7 +561,7 @@ export class ParleyClient {
         ),
       );
     const promise = this.requests.open<T>(ref, kind, key, timeoutMs);
-    this.write(text);
+    this.connection.write(encoded);
     return promise;
   }
 }

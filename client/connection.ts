@@ -29,6 +29,8 @@ export interface ConnectionOptions {
   readonly url: string | readonly string[];
   readonly token: string | (() => string | Promise<string>);
   readonly WebSocket: WebSocketConstructor | undefined;
+  /** Subprotocols to offer (the wire's); none: JSON. */
+  readonly protocols?: readonly string[];
   /** False: a lost connection stays lost. */
   readonly backoff: BackoffOptions | false;
   /** Longest wait from opening a socket to `welcome`. */
@@ -71,10 +73,10 @@ export class Connection {
     this.attempt = 0;
   }
 
-  /** Writes if the socket is open; otherwise the text is dropped (callers queue what matters). */
-  write(text: string): void {
+  /** Writes if the socket is open; otherwise the frame is dropped (callers queue what matters). */
+  write(encoded: string | Uint8Array): void {
     const socket = this.socket;
-    if (socket !== undefined && socket.readyState === WEBSOCKET_OPEN) socket.send(text);
+    if (socket !== undefined && socket.readyState === WEBSOCKET_OPEN) socket.send(encoded);
   }
 
   /** Gives up on the current socket without waiting for a close handshake, and reconnects. */
@@ -113,8 +115,10 @@ export class Connection {
     }
     if (this.state !== 'connecting') return;
     let socket: WebSocketLike;
+    const protocols = this.options.protocols ?? [];
     try {
-      socket = new Socket(url);
+      socket = protocols.length > 0 ? new Socket(url, [...protocols]) : new Socket(url);
+      if (protocols.length > 0) socket.binaryType = 'arraybuffer';
     } catch (error) {
       this.lost(1006, `could not connect: ${describe(error)}`);
       return;

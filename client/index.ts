@@ -55,3 +55,4 @@ export {
 } from './frames.ts';
 export type { SentAck } from './outbox.ts';
 export type { MessageStatus, Receipt, ReceiptUpdate } from './receipts.ts';
+export { type Encoding, MSGPACK_SUBPROTOCOL } from './wire.ts';

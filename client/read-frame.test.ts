@@ -19,7 +19,7 @@ describe('readServerFrame', () => {
     expect(readServerFrame('[]')).toEqual({ ok: false, reason: 'not an object with a type: []' });
     expect(readServerFrame(new Uint8Array(1))).toEqual({
       ok: false,
-      reason: 'a binary frame; the protocol uses text frames',
+      reason: 'a binary frame; this connection uses JSON text frames',
     });
   });
 });

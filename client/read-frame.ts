@@ -1,6 +1,7 @@
 /**
- * Reads a server frame: JSON, an object, a known `type`, and the fields the
- * SDK relies on present with the right types.
+ * Reads a server frame: decoded by its wire (JSON or MessagePack), an
+ * object, a known `type`, and the fields the SDK relies on present with the
+ * right types.
  *
  * The server is trusted to follow the protocol, so this is a shape check,
  * not a validator: it keeps a malformed frame from corrupting the SDK's state
@@ -8,6 +9,7 @@
  * (`undefined`): a newer server may add frames.
  */
 import type { IncomingMessage, ServerFrame } from './frames.ts';
+import { type Decoded, jsonWire } from './wire.ts';
 
 export type ReadResult =
   | { readonly ok: true; readonly frame: ServerFrame | undefined }
@@ -91,20 +93,19 @@ function wellFormed(f: Obj): boolean | undefined {
   }
 }
 
+/** Reads a frame of the JSON wire (a text frame's string). */
 export function readServerFrame(data: unknown): ReadResult {
-  if (typeof data !== 'string')
-    return { ok: false, reason: 'a binary frame; the protocol uses text frames' };
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return { ok: false, reason: `not JSON: ${data.slice(0, 100)}` };
-  }
+  return readDecoded(jsonWire.decode(data));
+}
+
+/** Checks a frame its wire has decoded (`wire.ts`). */
+export function readDecoded(decoded: Decoded): ReadResult {
+  if (!decoded.ok) return decoded;
+  const { value, shown } = decoded;
   if (!isObject(value) || !isString(value.type))
-    return { ok: false, reason: `not an object with a type: ${data.slice(0, 100)}` };
+    return { ok: false, reason: `not an object with a type: ${shown}` };
   const verdict = wellFormed(value);
   if (verdict === undefined) return { ok: true, frame: undefined };
-  if (!verdict)
-    return { ok: false, reason: `malformed ${value.type} frame: ${data.slice(0, 100)}` };
+  if (!verdict) return { ok: false, reason: `malformed ${value.type} frame: ${shown}` };
   return { ok: true, frame: value as unknown as ServerFrame };
 }

@@ -17,8 +17,10 @@ describe('parseChatArgs', () => {
       finalS: 10,
       at10k: true,
       cpuProf: undefined,
+      encoding: 'json',
       mode: { kind: 'one-node' },
     });
+    expect(parseChatArgs(['--encoding', 'msgpack']).encoding).toBe('msgpack');
   });
 
   test('takes --url repeated and comma-separated, in order, with --secret and --pids', () => {
@@ -100,6 +102,7 @@ describe('parseChatArgs', () => {
     fails(['--one-node', 'skip'], '--one-node needs --cluster N');
     fails(['--cluster-logs', '/tmp/l'], '--cluster-logs needs --cluster N');
     fails(['--at10k', 'no'], '--at10k is run or skip, got "no"');
+    fails(['--encoding', 'cbor'], '--encoding is json or msgpack, got "cbor"');
     fails(['--users', '201'], '--users needs an even integer (users are paired), got 201');
     fails(['--rates', '100,50'], '--rates needs ascending positive numbers, got "100,50"');
     fails(['--duration', 'x'], '--duration needs a positive number, got "x"');

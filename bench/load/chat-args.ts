@@ -12,6 +12,8 @@
  *   (default `--users` / `--rates`) for the cluster part; `--one-node skip`
  *   leaves the one-node part out; `--cluster-logs DIR` keeps the nodes' logs;
  * - `--at10k skip` leaves out the run at exactly 10,000 msgs/s;
+ * - `--encoding json|msgpack` (default json): the clients' wire, JSON text
+ *   frames or the `parley.v1.msgpack` subprotocol;
  * - `--cpu-prof FILE` profiles the (first) node during the half-rate run,
  *   or over the climb when no step kept up (with `--cluster`, the cluster's
  *   node-1 goes to FILE with `.node-1` before its extension).
@@ -31,6 +33,7 @@ export interface ChatArgs {
   readonly finalS: number;
   readonly at10k: boolean;
   readonly cpuProf: string | undefined;
+  readonly encoding: 'json' | 'msgpack';
   /** How the nodes are had: one child of ours, a given cluster, or one child then our own cluster. */
   readonly mode:
     | { readonly kind: 'one-node' }
@@ -111,6 +114,13 @@ function runOrSkip(args: readonly string[], name: string): boolean {
   throw new ChatArgError(`--${name} is run or skip, got ${JSON.stringify(raw)}`);
 }
 
+function encodingOf(args: readonly string[]): 'json' | 'msgpack' {
+  const raw = last(args, 'encoding');
+  if (raw === undefined || raw === 'json') return 'json';
+  if (raw === 'msgpack') return 'msgpack';
+  throw new ChatArgError(`--encoding is json or msgpack, got ${JSON.stringify(raw)}`);
+}
+
 export function parseChatArgs(args: readonly string[]): ChatArgs {
   const users = evenUsers(args, 'users', 4000);
   const rates = rateList(args, 'rates', DEFAULT_RATES);
@@ -125,6 +135,7 @@ export function parseChatArgs(args: readonly string[]): ChatArgs {
     finalS: positive(args, 'final-duration', 10),
     at10k: runOrSkip(args, 'at10k'),
     cpuProf: last(args, 'cpu-prof'),
+    encoding: encodingOf(args),
   };
   const oneNode = runOrSkip(args, 'one-node');
   if (clusterRaw !== undefined) {

@@ -35,6 +35,7 @@ function result(rate: number, sent: [number, number], delivered: [number, number
     inFlightMax: 10,
     drainedMs: 5,
     clientCpu: 0.1,
+    wireBytesPerMsg: { up: 200, down: 300 },
   };
 }
 
@@ -51,6 +52,7 @@ const final = (rate: number, sent: [number, number], delivered: [number, number]
 function searched(over: Partial<Search> = {}): Search {
   return {
     nodes: 1,
+    encoding: 'json',
     store: 'lmdb',
     users: 100,
     crossNodePairs: undefined,
@@ -76,6 +78,7 @@ describe('summary', () => {
   test("gives the max, the keep-up rate and the half run's p50/p99 of both latencies", () => {
     expect(summary(searched())).toEqual({
       nodes: 1,
+      encoding: 'json',
       store: 'lmdb',
       users: 100,
       crossNodePairs: null,
@@ -90,6 +93,8 @@ describe('summary', () => {
       halfStoreCallsPerMsg: 4.5,
       halfCommitsPerMsg: 0.25,
       halfProcessCpu: { 'node-1': 0.2 },
+      halfWireBytesPerMsg: { up: 200, down: 300 },
+      halfServerUsPerMsg: null,
       at10k: null,
     });
   });

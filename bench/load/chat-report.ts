@@ -37,6 +37,7 @@ export interface Step extends Verdict {
 
 export interface Summary {
   readonly nodes: number;
+  readonly encoding: 'json' | 'msgpack';
   readonly store: string;
   readonly users: number;
   readonly crossNodePairs: number | null;
@@ -51,6 +52,10 @@ export interface Summary {
   readonly halfStoreCallsPerMsg: number | null;
   readonly halfCommitsPerMsg: number | null;
   readonly halfProcessCpu: Readonly<Record<string, number>> | null;
+  /** Payload bytes per message at half rate, all clients: up (client→server), down. */
+  readonly halfWireBytesPerMsg: { readonly up: number; readonly down: number } | null;
+  /** The metered node's CPU per message at half rate, µs: all threads, main thread. */
+  readonly halfServerUsPerMsg: { readonly total: number; readonly main: number } | null;
   readonly at10k: {
     readonly reachable: boolean;
     readonly achievedSentPerS: number;
@@ -67,6 +72,7 @@ export function summary(s: Search): Summary {
   const at10k = s.finals.at10k;
   return {
     nodes: s.nodes,
+    encoding: s.encoding,
     store: s.store,
     users: s.users,
     crossNodePairs: s.crossNodePairs ?? null,
@@ -81,6 +87,8 @@ export function summary(s: Search): Summary {
     halfStoreCallsPerMsg: half?.storeCallsPerMsg ?? null,
     halfCommitsPerMsg: half?.commitsPerMsg ?? null,
     halfProcessCpu: half?.processCpu ?? null,
+    halfWireBytesPerMsg: half?.result.wireBytesPerMsg ?? null,
+    halfServerUsPerMsg: half?.result.serverUsPerMsg ?? null,
     at10k:
       at10k === undefined
         ? null
@@ -142,6 +150,9 @@ export function singleLine(s: Search, p99BoundMs: number, at: Machine): Line {
     halfP99SentMs: sum.halfP99SentMs,
     halfP50DeliveredMs: sum.halfP50DeliveredMs,
     halfP99DeliveredMs: sum.halfP99DeliveredMs,
+    encoding: sum.encoding,
+    halfWireBytesPerMsg: sum.halfWireBytesPerMsg,
+    halfServerUsPerMsg: sum.halfServerUsPerMsg,
     at10kReachable: sum.at10k?.reachable ?? false,
     at10kP99DeliveredMs: sum.at10k?.p99DeliveredMs ?? null,
     at10kAchievedSentPerS: sum.at10k?.achievedSentPerS ?? null,

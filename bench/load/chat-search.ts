@@ -38,6 +38,8 @@ export interface SearchOptions {
   readonly at10k: boolean;
   /** Write a CPU profile of the (first) node during the half-rate run here. */
   readonly cpuProf: string | undefined;
+  /** The clients' wire; default JSON. */
+  readonly encoding?: 'json' | 'msgpack';
   readonly log: (line: string) => void;
 }
 
@@ -54,6 +56,8 @@ export interface FinalRun {
 
 export interface Search {
   readonly nodes: number;
+  /** The clients' wire. */
+  readonly encoding: 'json' | 'msgpack';
   readonly store: string;
   readonly users: number;
   /** Pairs whose sender and recipient are at home on different nodes (cluster placement). */
@@ -89,6 +93,7 @@ async function rig(target: Target, o: SearchOptions): Promise<Rig> {
       connectConcurrency: 100,
       ...(servers.pid > 0 ? { serverPid: servers.pid } : {}),
       progress: (line) => o.log(`  ${line}`),
+      ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
     });
     return { servers, session, crossNodePairs: placement && crossPairs(placement) };
   } catch (err) {
@@ -274,6 +279,7 @@ export async function search(
     if (o.at10k) finals.at10k = await finalRun(target, o, 'at10k', 10_000, describe);
     return {
       nodes: c.servers.nodes,
+      encoding: o.encoding ?? 'json',
       store: c.servers.store,
       users: o.users,
       crossNodePairs: c.crossNodePairs,

@@ -21,7 +21,7 @@
 import { brief, Latency, type LatencySummary } from './histogram.ts';
 import { type CpuShare, cpuMeter } from './proc.ts';
 import { mapLimit, type TokenSource } from './tokens.ts';
-import { type Conn, connect, type ServerFrame } from './ws-client.ts';
+import { type Conn, connect, type Encoding, type ServerFrame } from './ws-client.ts';
 
 export interface SessionOptions {
   /** One node, or the nodes of a cluster: user `i` connects to `url[i % url.length]`. */
@@ -46,6 +46,8 @@ export interface SessionOptions {
   readonly serverPid?: number;
   /** One line per second while running; default: none. */
   readonly progress?: (line: string) => void;
+  /** The clients' wire: JSON text frames (default) or `parley.v1.msgpack`. */
+  readonly encoding?: Encoding;
 }
 
 export interface RunOptions {
@@ -105,6 +107,12 @@ export interface RunResult {
   readonly serverCpu?: CpuShare;
   /** Server CPU time per offered message in that span, µs: all threads, main thread. */
   readonly serverUsPerMsg?: { readonly total: number; readonly main: number };
+  /**
+   * Payload bytes per offered message in that span, all clients together:
+   * `up` client→server (the message and its receipt), `down` server→client
+   * (the message, its `sent` ack, the receipt back).
+   */
+  readonly wireBytesPerMsg: { readonly up: number; readonly down: number };
 }
 
 interface Pending {
@@ -169,6 +177,7 @@ export class LoadSession {
         user,
         device: 'd',
         timeoutMs: options.timeoutMs,
+        ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
         onFrame: (frame, conn) => s.onFrame(i, frame, conn),
         onClose: (code) => s.count(`close_${code}`),
       });
@@ -178,6 +187,17 @@ export class LoadSession {
 
   get users(): number {
     return this.conns.length;
+  }
+
+  /** Payload bytes all clients wrote (`up`) and read (`down`) so far. */
+  private wireBytes(): { up: number; down: number } {
+    let up = 0;
+    let down = 0;
+    for (const c of this.conns) {
+      up += c.bytesOut;
+      down += c.bytesIn;
+    }
+    return { up, down };
   }
 
   async close(): Promise<void> {
@@ -232,10 +252,7 @@ export class LoadSession {
       }
       case 'message': {
         const id = frame.id!;
-        if (this.options.ack)
-          conn.sendText(
-            `{"type":"ack","id":${JSON.stringify(id)},"from":${JSON.stringify(frame.from)},"status":"delivered"}`,
-          );
+        if (this.options.ack) conn.sendAck(id, frame.from!);
         const p = this.pending.get(id);
         if (p === undefined) {
           this.count('late_or_unknown_message');
@@ -315,7 +332,10 @@ export class LoadSession {
     let serverMeter: { stop(): CpuShare } | undefined;
     let clientCpu = 0;
     let serverCpu: CpuShare | undefined;
+    let bytes0 = { up: 0, down: 0 };
+    let wireBytes = { up: 0, down: 0 };
     const startMeters = () => {
+      bytes0 = this.wireBytes();
       clientCpu0 = process.cpuUsage();
       clientT0 = performance.now();
       if (this.options.serverPid !== undefined) serverMeter = cpuMeter(this.options.serverPid);
@@ -325,6 +345,8 @@ export class LoadSession {
       const wall = performance.now() - clientT0;
       clientCpu = Math.round(((cpu.user + cpu.system) / 1000 / wall) * 100) / 100;
       serverCpu = serverMeter?.stop();
+      const now = this.wireBytes();
+      wireBytes = { up: now.up - bytes0.up, down: now.down - bytes0.down };
     };
     const t0 = performance.now() + 20;
     this.windowStartMs = t0 + warmupS * 1000;
@@ -393,9 +415,7 @@ export class LoadSession {
           delivered: false,
           receipt: false,
         });
-        conn.sendText(
-          `{"type":"message","id":"${id}","to":"${this.ids[sender ^ 1]}","content":{"type":"text","body":"${this.body}"}}`,
-        );
+        conn.sendMessage(id, this.ids[sender ^ 1]!, this.body);
       }
       if (this.pending.size > inFlightMax) inFlightMax = this.pending.size;
       everySecond(now);
@@ -436,6 +456,10 @@ export class LoadSession {
       inFlightMax,
       drainedMs,
       clientCpu,
+      wireBytesPerMsg: {
+        up: Math.round(wireBytes.up / Math.max(1, offered)),
+        down: Math.round(wireBytes.down / Math.max(1, offered)),
+      },
       ...(serverCpu !== undefined
         ? {
             serverCpu,
