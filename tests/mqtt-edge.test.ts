@@ -348,6 +348,31 @@ describe('MQTT topics and frames', () => {
   });
 });
 
+describe('MQTT isolation between users', () => {
+  it('keeps two users with the same client id both connected, and drops a will aimed at another user', async () => {
+    const bob = uid('bob');
+    const b = await mqttClient(bob, 'phone', { clientId: 'same-id' });
+    const spoof = JSON.stringify({ type: 'message', id: 'will', to: bob, content: text('x') });
+    const m = await mqttClient(uid('mallory'), 'phone', {
+      clientId: 'same-id',
+      will: { topic: b.up, payload: spoof },
+    });
+    const own = await mqttClient(uid('eve'), 'phone', {
+      will: { topic: `parley/v1/${uid('eve')}/phone/up`, payload: spoof },
+    });
+    await b.barrier();
+    expect(b.isOpen).toBe(true);
+    m.terminate();
+    own.terminate();
+    await Promise.all([m.closed, own.closed]);
+    await new Promise((r) => setTimeout(r, 200));
+    await b.barrier();
+    expect(b.isOpen).toBe(true);
+    expect(b.all('message')).toEqual([]);
+    expect(b.strayFrames).toEqual([]);
+  });
+});
+
 describe('MQTT chat with a WebSocket user', () => {
   it('chats both ways with sent, delivered and read acks', async () => {
     const alice = uid('alice');

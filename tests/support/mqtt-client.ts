@@ -32,6 +32,8 @@ export interface MqttOpenOptions {
   /** Seconds; default 60. */
   readonly keepalive?: number;
   readonly clientId?: string;
+  /** A will message for the broker to publish if the connection drops. */
+  readonly will?: { readonly topic: string; readonly payload: string };
   readonly timeoutMs?: number | undefined;
 }
 
@@ -113,6 +115,16 @@ export class MqttClient extends FrameLog {
       keepalive: options.keepalive ?? 60,
       connectTimeout: options.timeoutMs ?? DEFAULT_CONNECT_MS,
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+      ...(options.will !== undefined
+        ? {
+            will: {
+              topic: options.will.topic,
+              payload: Buffer.from(options.will.payload),
+              qos: 1 as const,
+              retain: false,
+            },
+          }
+        : {}),
       ...(username !== undefined ? { username } : {}),
       ...(options.token !== undefined ? { password: options.token } : {}),
     });
