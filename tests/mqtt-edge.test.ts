@@ -552,6 +552,18 @@ describe('MQTT sessions', () => {
     }
   });
 
+  it('sends MQTT clients away with the code asked (a draining node: 1013) and counts them', async () => {
+    const n = await start();
+    try {
+      const c = await mqttClient(uid('alice'), 'phone', {}, n);
+      expect(n.mqtt!.sendAway(1013, 'draining: connect to another node')).toBe(1);
+      expect(await c.closed).toEqual({ code: 1013, reason: 'draining: connect to another node' });
+      await expect.poll(() => n.mqtt!.clients()).toBe(0);
+    } finally {
+      await n.close();
+    }
+  });
+
   it('disconnects every MQTT client on node shutdown with close 1001, and they go offline', async () => {
     const n = await start();
     const user = uid('alice');
