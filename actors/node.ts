@@ -1,7 +1,8 @@
 /**
  * One chat node, composed: an actor system, the activator of virtual user
  * and group actors under a root supervisor, the store, presence, and the
- * HTTP/WebSocket edge. `bin/parley.ts` runs one with the embedded defaults;
+ * HTTP/WebSocket edge, and the MQTT listener beside it when `mqttPort` is
+ * given (`edge/mqtt/`). `bin/parley.ts` runs one with the embedded defaults;
  * tests run one (or several sharing a network) in-process.
  */
 import { mkdirSync } from 'node:fs';
@@ -13,12 +14,15 @@ import { type ChatCore, composeChat } from './chat/compose.ts';
 import type { ChatConfig } from './chat/env.ts';
 import {
   type Availability,
+  EdgeLoad,
   type EdgeServer,
   instrumentStore,
   Metrics,
+  resolveServerLimits,
   type ServerLimits,
   startEdgeServer,
 } from './edge/index.ts';
+import { type MqttServer, startMqttServer } from './edge/mqtt/index.ts';
 import { MemoryPresence, type Presence } from './presence/index.ts';
 import { generateSecret, hs256Verifier } from './protocol/index.ts';
 import {
@@ -37,6 +41,8 @@ export interface NodeOptions {
   readonly host?: string;
   /** 0 picks a free port. Default 8080. */
   readonly port?: number;
+  /** MQTT listener port (docs/mqtt.md); 0 picks a free port; absent: no MQTT listener. */
+  readonly mqttPort?: number;
   /** Where LMDB and media live when no store/blobs are given. Default `./data`. */
   readonly dataDir?: string;
   /** HS256 secret; when absent a random one is made and only dev tokens work. */
@@ -96,6 +102,8 @@ export interface ChatNode {
   readonly jwtSecret: string;
   readonly root: Ref<SupervisorMsg>;
   readonly edge: EdgeServer;
+  /** The MQTT listener, when `mqttPort` was given. */
+  readonly mqtt: MqttServer | undefined;
   readonly presence: Presence;
   readonly metrics: Metrics;
   readonly push: PushService | undefined;
@@ -155,15 +163,20 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
   const { directory, root } = chat;
   const devTokens =
     options.devTokens ?? (host === '127.0.0.1' || host === 'localhost' || host === '::1');
-  let edge: EdgeServer;
+  let edge: EdgeServer | undefined;
+  let mqtt: MqttServer | undefined;
+  const verifier = hs256Verifier(jwtSecret, { clock: system.clock });
   try {
+    // One bound on the node's messages in flight, whichever listener its clients came by.
+    const load = new EdgeLoad(resolveServerLimits(options.serverLimits).nodeMessagesInFlightMax);
     edge = await startEdgeServer({
       system,
       directory,
       presence,
       store,
       blobs,
-      verifier: hs256Verifier(jwtSecret, { clock: system.clock }),
+      verifier,
+      load,
       jwtSecret,
       devTokens,
       metrics,
@@ -175,14 +188,32 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
       ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
       ...(options.metricsPublic !== undefined ? { metricsPublic: options.metricsPublic } : {}),
     });
+    if (options.mqttPort !== undefined)
+      mqtt = await startMqttServer({
+        system,
+        directory,
+        presence,
+        verifier,
+        load,
+        metrics,
+        host,
+        port: options.mqttPort,
+        ...(options.availability !== undefined ? { availability: options.availability } : {}),
+        ...(options.serverLimits !== undefined ? { limits: options.serverLimits } : {}),
+      });
   } catch (err) {
+    await edge?.close();
     chat.stop();
     push?.close();
     await system.shutdown();
     if (ownsStore) await rawStore.close();
     throw err;
   }
-  system.log.info({ host, port: edge.port, node: system.node, devTokens }, 'parley node serving');
+  system.log.info(
+    { host, port: edge.port, mqttPort: mqtt?.port, node: system.node, devTokens },
+    'parley node serving',
+  );
+  const served = edge;
   return {
     system,
     port: edge.port,
@@ -190,13 +221,14 @@ export async function startNode(options: NodeOptions = {}): Promise<ChatNode> {
     jwtSecret,
     root,
     edge,
+    mqtt,
     presence,
     metrics,
     push,
     async close() {
       chat.stop();
       push?.close();
-      await edge.close();
+      await Promise.all([served.close(), mqtt?.close()]);
       await system.shutdown();
       if (ownsStore) await rawStore.close();
     },

@@ -18,6 +18,14 @@ function sink(isTTY: boolean) {
 }
 
 describe('bannerText', () => {
+  it('prints the MQTT address only when an MQTT port is bound', () => {
+    const base = { host: '127.0.0.1', port: 8080, dataDir: './data', devTokens: undefined };
+    expect(bannerText(base)).not.toContain('mqtt://');
+    expect(bannerText({ ...base, mqttPort: 1883 })).toContain(
+      'mqtt     mqtt://127.0.0.1:1883 (username = user id, password = token; topics parley/v1/<user>/<device>/up and /down)',
+    );
+  });
+
   it('gives the URL, the absolute data path and a ready curl line for a token', () => {
     const text = bannerText({
       host: '127.0.0.1',

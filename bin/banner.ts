@@ -77,6 +77,8 @@ export interface BannerInfo {
   readonly host: string;
   /** The port actually bound. */
   readonly port: number;
+  /** The MQTT port actually bound; undefined: no MQTT listener. */
+  readonly mqttPort?: number | undefined;
   /** `PARLEY_DATA_DIR` as given; shown absolute. */
   readonly dataDir: string;
   /** Whether dev tokens are served; undefined: the default (on for a loopback bind). */
@@ -105,6 +107,11 @@ export function bannerText(info: BannerInfo): string {
     `  data     ${resolve(info.dataDir)}`,
     `  token    ${token}`,
     `  socket   ${url.replace(/^http/, 'ws')}/ws?token=<token>`,
+    ...(info.mqttPort === undefined
+      ? []
+      : [
+          `  mqtt     ${url.replace(/^http/, 'mqtt').replace(/:\d+$/, `:${info.mqttPort}`)} (username = user id, password = token; topics parley/v1/<user>/<device>/up and /down)`,
+        ]),
     '',
     '  Logs follow.',
     '',

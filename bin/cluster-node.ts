@@ -2,8 +2,8 @@
  * One cluster member on real services: NATS (transport and membership share
  * one connection), the Cassandra/ScyllaDB store, presence in Redis, the
  * member's core (`actors/member`: the chat on a placement bound to the
- * membership, isolation and drain) behind the HTTP/WebSocket edge, and the
- * gRPC admin API.
+ * membership, isolation and drain) behind the HTTP/WebSocket edge (and the
+ * MQTT listener with `PARLEY_MQTT_PORT`), and the gRPC admin API.
  */
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -101,7 +101,8 @@ export async function startClusterNode(
     wakeStore: store,
     logger: log,
     downAfterMs: cluster.downAfterMs,
-    sendAway: (code, reason) => chat?.edge.sendAway(code, reason) ?? 0,
+    sendAway: (code, reason) =>
+      (chat?.edge.sendAway(code, reason) ?? 0) + (chat?.mqtt?.sendAway(code, reason) ?? 0),
     ...(push !== undefined ? { push: push.notifier } : {}),
   });
   const { transport } = member;
@@ -111,6 +112,7 @@ export async function startClusterNode(
   chat = await startNode({
     host: settings.host,
     port: settings.port,
+    ...(settings.mqttPort !== undefined ? { mqttPort: settings.mqttPort } : {}),
     dataDir: settings.dataDir,
     jwtSecret: settings.jwtSecret,
     ...(settings.devTokens !== undefined ? { devTokens: settings.devTokens } : {}),
@@ -154,7 +156,7 @@ export async function startClusterNode(
   async function drain(): Promise<DrainResult> {
     const already = stopping !== undefined;
     const shards = member.clusterPlacement?.shardMap().shardsOf(node).length ?? 0;
-    const clients = chat!.edge.clients();
+    const clients = chat!.edge.clients() + (chat!.mqtt?.clients() ?? 0);
     if (!already) void stop('draining', DRAIN_BOUND_MS);
     return { node, state: already ? 'already_draining' : 'draining', shards, clients };
   }
@@ -171,7 +173,7 @@ export async function startClusterNode(
         view: () => member.membership?.view() ?? { version: 0, members: [] },
         connections: (user) => presence.connections(user),
         drain,
-        clients: () => chat!.edge.clients(),
+        clients: () => chat!.edge.clients() + (chat!.mqtt?.clients() ?? 0),
         transportStats: () => ({ ...transport.stats }),
         storeStats: () => ({}),
         startedAtMs: systemClock.now(),
@@ -199,5 +201,12 @@ export async function startClusterNode(
     { node, creation, http, admin: `${settings.adminHost}:${admin.port}` },
     'cluster node started',
   );
-  return { node, port: chat.port, adminPort: admin.port, stop: (why) => stop(why), finished };
+  return {
+    node,
+    port: chat.port,
+    mqttPort: chat.mqtt?.port,
+    adminPort: admin.port,
+    stop: (why) => stop(why),
+    finished,
+  };
 }

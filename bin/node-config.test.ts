@@ -19,6 +19,17 @@ function fails(env: Record<string, string>): string {
 }
 
 describe('readNodeSettings', () => {
+  it('reads PARLEY_MQTT_PORT: unset or empty is no MQTT listener, 0 any free port, else the port', () => {
+    expect(readNodeSettings({}).mqttPort).toBeUndefined();
+    expect(readNodeSettings({ PARLEY_MQTT_PORT: '' }).mqttPort).toBeUndefined();
+    expect(readNodeSettings({ PARLEY_MQTT_PORT: '0' }).mqttPort).toBe(0);
+    expect(readNodeSettings({ PARLEY_MQTT_PORT: '1883' }).mqttPort).toBe(1883);
+    expect(fails({ PARLEY_MQTT_PORT: '70000' })).toBe(
+      'PARLEY_MQTT_PORT must be an integer 0..65535, got "70000"',
+    );
+    expect(fails({ PARLEY_MQTT_PORT: 'mqtt' })).toContain('PARLEY_MQTT_PORT');
+  });
+
   it('gives the single node on embedded defaults when no cluster variable is set', () => {
     const s = readNodeSettings({});
     expect(s).toMatchObject({

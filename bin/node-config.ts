@@ -11,6 +11,7 @@
  * |---|---|---|
  * | `HOST` | `127.0.0.1` | bind address of HTTP/WebSocket |
  * | `PORT` | `8080` | HTTP/WebSocket port (0: any free port) |
+ * | `PARLEY_MQTT_PORT` | unset: no MQTT | MQTT listener port on `HOST` (0: any free port); docs/mqtt.md |
  * | `PARLEY_DATA_DIR` | `./data` | LMDB and media (single node); media (cluster) |
  * | `PARLEY_JWT_SECRET` | random (single node only) | HS256 secret; required and shared in a cluster |
  * | `PARLEY_DEV_TOKENS` | on when bound to loopback | serve `POST /api/v1/dev/tokens` |
@@ -54,6 +55,8 @@ export interface ClusterSettings {
 export interface NodeSettings {
   readonly host: string;
   readonly port: number;
+  /** MQTT listener port; undefined: no MQTT listener. */
+  readonly mqttPort: number | undefined;
   readonly dataDir: string;
   readonly jwtSecret: string | undefined;
   readonly devTokens: boolean | undefined;
@@ -96,9 +99,14 @@ export function readNodeSettings(env: Env): NodeSettings {
       `PARLEY_NODE_ID must be 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(node)}`,
     );
   }
+  const mqttPort =
+    env.PARLEY_MQTT_PORT === undefined || env.PARLEY_MQTT_PORT === ''
+      ? undefined
+      : portOf(env, 'PARLEY_MQTT_PORT', 0);
   return {
     host,
     port,
+    mqttPort,
     dataDir: env.PARLEY_DATA_DIR ?? './data',
     jwtSecret,
     devTokens: devTokensOf(env.PARLEY_DEV_TOKENS),

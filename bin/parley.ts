@@ -53,7 +53,7 @@ try {
     fail(`cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`);
   throw err;
 }
-startup.open(bannerText({ ...settings, port: running.port }));
+startup.open(bannerText({ ...settings, port: running.port, mqttPort: running.mqttPort }));
 void running.finished.then(() => process.exit(0));
 process.on('SIGINT', () => void running.stop('SIGINT'));
 process.on('SIGTERM', () => void running.stop('SIGTERM'));

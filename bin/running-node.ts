@@ -11,6 +11,8 @@ export class StartupError extends Error {
 export interface RunningNode {
   readonly node: string;
   readonly port: number;
+  /** The MQTT listener's port; undefined when `PARLEY_MQTT_PORT` is unset. */
+  readonly mqttPort: number | undefined;
   /** 0 when the admin API could not be started (single node only). */
   readonly adminPort: number;
   /** Sends clients away, hands actors off (cluster), leaves, closes everything. */

@@ -26,6 +26,7 @@ export async function startSingleNode(
     node: settings.node,
     host: settings.host,
     port: settings.port,
+    ...(settings.mqttPort !== undefined ? { mqttPort: settings.mqttPort } : {}),
     dataDir: settings.dataDir,
     ...(settings.jwtSecret !== undefined ? { jwtSecret: settings.jwtSecret } : {}),
     ...(settings.devTokens !== undefined ? { devTokens: settings.devTokens } : {}),
@@ -44,6 +45,7 @@ export async function startSingleNode(
     (stopping ??= (async () => {
       log.info({ why }, 'stopping');
       chat.edge.sendAway(CloseCode.GoingAway, `${why}: the server is stopping`);
+      chat.mqtt?.sendAway(CloseCode.GoingAway, `${why}: the server is stopping`);
       await admin?.close();
       await chat.close();
       finish();
@@ -70,11 +72,11 @@ export async function startSingleNode(
       view: () => ({ version: 1, members: [me()] }),
       connections: async () => [],
       drain: async () => {
-        const clients = chat.edge.clients();
+        const clients = chat.edge.clients() + (chat.mqtt?.clients() ?? 0);
         void stop('draining');
         return { node: settings.node, state: 'draining', shards: 0, clients };
       },
-      clients: () => chat.edge.clients(),
+      clients: () => chat.edge.clients() + (chat.mqtt?.clients() ?? 0),
       transportStats: () => ({}),
       storeStats: () => ({}),
       startedAtMs: startedAt,
@@ -92,6 +94,7 @@ export async function startSingleNode(
   return {
     node: settings.node,
     port: chat.port,
+    mqttPort: chat.mqtt?.port,
     adminPort: admin?.port ?? 0,
     stop,
     finished,

@@ -7,8 +7,9 @@
  *
  * Once every node answers `/healthz` and its admin port, it prints where to
  * connect; with `--json`, exactly one line on stdout:
- * `{"nodes":[{"id","url","ws","admin","pid"}],"nats","redis","cassandra","jwtSecret"}`
- * (`pid` is the node's own process, so a test can kill -9 it), and keeps
+ * `{"nodes":[{"id","url","ws","mqtt","admin","pid"}],"nats","redis","cassandra","jwtSecret"}`
+ * (`mqtt` is the node's MQTT listener, `mqtt://127.0.0.1:PORT`, docs/mqtt.md;
+ * `pid` is the node's own process, so a test can kill -9 it), and keeps
  * running. Ctrl-C / SIGTERM stops everything it started, nodes first, and
  * removes the temporary log folder (a folder named with `--logs` is kept).
  * A node that dies is not restarted (a test may have killed it on purpose);
@@ -69,7 +70,14 @@ process.on('SIGTERM', () => void stopAll(0));
 
 function print(c: RunningCluster): void {
   const summary = {
-    nodes: c.nodes.map((n) => ({ id: n.id, url: n.url, ws: n.ws, admin: n.admin, pid: n.pid })),
+    nodes: c.nodes.map((n) => ({
+      id: n.id,
+      url: n.url,
+      ws: n.ws,
+      mqtt: n.mqtt,
+      admin: n.admin,
+      pid: n.pid,
+    })),
     nats: c.nats.url,
     redis: c.redis.url,
     cassandra: c.cassandra.contactPoint,
@@ -83,7 +91,7 @@ function print(c: RunningCluster): void {
   const lines = [
     `${summary.nodes.length} node(s) up:`,
     ...summary.nodes.map(
-      (n) => `  ${n.id}  web ${n.url}  ws ${n.ws}  admin ${n.admin}  pid ${n.pid}`,
+      (n) => `  ${n.id}  web ${n.url}  ws ${n.ws}  mqtt ${n.mqtt}  admin ${n.admin}  pid ${n.pid}`,
     ),
     `  nats ${summary.nats}  redis ${summary.redis}  cassandra ${summary.cassandra}`,
     `  operate it: npx parleyctl --admin ${first.admin} nodes`,

@@ -8,12 +8,14 @@ export { type EdgeOptions, type EdgeState, edgeBehavior } from './edge-actor.ts'
 export type { EdgeSocket } from './edge-socket.ts';
 export { HttpErrorCode } from './http.ts';
 export { DEFAULT_EDGE_LIMITS, type EdgeLimits } from './limits.ts';
+export { EdgeLoad } from './load.ts';
 export { instrumentStore, Metrics, type MetricsOptions } from './metrics.ts';
 export {
   type Availability,
   DEFAULT_SERVER_LIMITS,
   type EdgeServer,
   type EdgeServerOptions,
+  resolveServerLimits,
   type ServerLimits,
   startEdgeServer,
 } from './server.ts';

@@ -30,6 +30,8 @@ export class Metrics implements EdgeCounters, PushCounters {
   readonly monotonicMs: () => number;
   readonly connectionsOpen: Gauge;
   readonly connectionsTotal: Counter;
+  readonly mqttSessionsOpen: Gauge;
+  readonly mqttSessionsTotal: Counter;
   readonly authFailures: Counter<'reason'>;
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly storeLatency: Histogram<'method' | 'outcome'>;
@@ -62,9 +64,19 @@ export class Metrics implements EdgeCounters, PushCounters {
       help: 'WebSocket connections accepted',
       registers,
     });
+    this.mqttSessionsOpen = new Gauge({
+      name: `${p}mqtt_sessions_open`,
+      help: 'MQTT sessions open now (docs/mqtt.md)',
+      registers,
+    });
+    this.mqttSessionsTotal = new Counter({
+      name: `${p}mqtt_sessions_total`,
+      help: 'MQTT sessions accepted',
+      registers,
+    });
     this.authFailures = new Counter({
       name: `${p}auth_failures_total`,
-      help: 'Requests and upgrades refused for their token, by reason',
+      help: 'Requests, upgrades and MQTT CONNECTs refused for their token, by reason',
       labelNames: ['reason'],
       registers,
     });

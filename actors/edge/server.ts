@@ -152,6 +152,8 @@ export interface EdgeServerOptions {
    * status. Default: always serving, no details.
    */
   readonly availability?: () => Availability;
+  /** The node's messages in flight, when other listeners of the node share it (MQTT); default this server's own. */
+  readonly load?: EdgeLoad;
 }
 
 export interface Availability {
@@ -199,7 +201,7 @@ export async function startEdgeServer(options: EdgeServerOptions): Promise<EdgeS
     mediaBytesMax: limits.mediaBytesMax,
   };
   const edgeLimits = resolveEdgeLimits(limits);
-  const load = new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
+  const load = options.load ?? new EdgeLoad(edgeLimits.nodeMessagesInFlightMax);
   // No client tracking: `connections` tracks the sockets already, and ws's own set costs a
   // close listener (a closure) and a set entry per connection.
   // Every socket is an `EdgeWebSocket`: its connection's state lives on it.

@@ -3,8 +3,9 @@
  * benchmarks: `nats-server`, `redis-server` and the test Cassandra (installed
  * and fetched the way the tests do), then N nodes, each its own `node`
  * process running `bin/parley.ts` with the cluster settings, on ports picked
- * outside the ephemeral range. `startCluster` resolves once every node
- * answers `/healthz` and its admin port.
+ * outside the ephemeral range (HTTP/WebSocket, admin, and MQTT with
+ * `PARLEY_MQTT_PORT`). `startCluster` resolves once every node answers
+ * `/healthz` and its admin and MQTT ports are open.
  *
  * Invariants:
  * - `stop()` stops everything this started, nodes first (SIGTERM, SIGKILL
@@ -59,6 +60,8 @@ export interface ClusterNode {
   readonly url: string;
   /** `ws://127.0.0.1:PORT/ws` */
   readonly ws: string;
+  /** `mqtt://127.0.0.1:MQTTPORT` (docs/mqtt.md) */
+  readonly mqtt: string;
   /** `127.0.0.1:ADMINPORT` */
   readonly admin: string;
   readonly pid: number;
@@ -135,16 +138,20 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       taken.add(port);
       const adminPort = await pickPort({ avoid: taken });
       taken.add(adminPort);
-      const child = spawnNode(id, port, adminPort, env, join(logDir, `${id}.log`), options);
+      const mqttPort = await pickPort({ avoid: taken });
+      taken.add(mqttPort);
+      const ports = { port, adminPort, mqttPort };
+      const child = spawnNode(id, ports, env, join(logDir, `${id}.log`), options);
       children.push(child);
       exits(id, child);
-      nodes.push(nodeOf(id, port, adminPort, child));
+      nodes.push(nodeOf(id, ports, child));
     }
     for (const [i, n] of nodes.entries()) {
       const child = children[i]!;
       const port = Number(new URL(n.url).port);
       await waitFor(`${n.id} http`, () => healthy(port), child, join(logDir, `${n.id}.log`));
       await waitFor(`${n.id} admin`, () => portOpen(Number(n.admin.split(':')[1])), child);
+      await waitFor(`${n.id} mqtt`, () => portOpen(Number(new URL(n.mqtt).port)), child);
     }
     return {
       nodes,
@@ -161,10 +168,16 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
 }
 
+/** The ports of one node. */
+interface NodePorts {
+  readonly port: number;
+  readonly adminPort: number;
+  readonly mqttPort: number;
+}
+
 function spawnNode(
   id: string,
-  port: number,
-  adminPort: number,
+  { port, adminPort, mqttPort }: NodePorts,
   env: Readonly<Record<string, string>>,
   logFile: string,
   options: ClusterOptions,
@@ -180,6 +193,7 @@ function spawnNode(
       PARLEY_NODE_ID: id,
       PORT: String(port),
       PARLEY_ADMIN_PORT: String(adminPort),
+      PARLEY_MQTT_PORT: String(mqttPort),
       ...env,
     },
     stdio: options.debugHooks ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
@@ -189,11 +203,16 @@ function spawnNode(
   return child;
 }
 
-function nodeOf(id: string, port: number, adminPort: number, child: ChildProcess): ClusterNode {
+function nodeOf(
+  id: string,
+  { port, adminPort, mqttPort }: NodePorts,
+  child: ChildProcess,
+): ClusterNode {
   return {
     id,
     url: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}/ws`,
+    mqtt: `mqtt://127.0.0.1:${mqttPort}`,
     admin: `127.0.0.1:${adminPort}`,
     pid: child.pid ?? -1,
     async profileStart() {

@@ -1,7 +1,8 @@
 /**
  * `npm run cluster -- --nodes 3 --json` as an operator (and an unseen
  * acceptance test) runs it: one JSON line once everything answers; a person
- * on node 1 chats with a person on node 3; every `parleyctl` command works
+ * on node 1 chats with a person on node 3, over WebSocket and over MQTT
+ * (every node serves its own MQTT port); every `parleyctl` command works
  * against it, as a table and as `--json`; SIGTERM stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,11 +10,12 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cluster/index.ts';
 import { parleyctl } from '../support/cluster-keys.ts';
+import { MqttClient } from '../support/mqtt-client.ts';
 import { signToken } from '../support/tokens.ts';
 import { WsClient } from '../support/ws-client.ts';
 
 interface Summary {
-  nodes: { id: string; url: string; ws: string; admin: string; pid: number }[];
+  nodes: { id: string; url: string; ws: string; mqtt: string; admin: string; pid: number }[];
   nats: string;
   redis: string;
   cassandra: string;
@@ -97,6 +99,7 @@ describe('npm run cluster -- --nodes 3 --json', () => {
       expect(n.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(n.ws).toBe(`${n.url.replace('http:', 'ws:')}/ws`);
       expect(n.admin).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(n.mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
       expect(Number.isInteger(n.pid)).toBe(true);
       expect(() => process.kill(n.pid, 0)).not.toThrow();
     }
@@ -129,6 +132,36 @@ describe('npm run cluster -- --nodes 3 --json', () => {
     await ann.waitFor((f) => f.type === 'message' && f.id === 'hello-2', 15_000);
     await ann.close();
     await ben.close();
+  });
+
+  it('lets an MQTT user on node 1 chat with a WebSocket user on node 3, with receipts', async () => {
+    const token = (sub: string, dev: string) => signToken(summary.jwtSecret, { sub, dev });
+    const cal = await MqttClient.open(summary.nodes[0]!.mqtt, {
+      token: await token('cal', 'phone'),
+    });
+    const dee = await WsClient.open(summary.nodes[2]!.ws, { token: await token('dee', 'web') });
+    try {
+      expect(await cal.waitFor((f) => f.type === 'welcome')).toMatchObject({
+        user: 'cal',
+        device: 'phone',
+      });
+      await dee.waitFor((f) => f.type === 'welcome');
+      cal.send({ type: 'message', id: 'mq-1', to: 'dee', content: { type: 'text', body: 'hi' } });
+      await cal.waitFor((f) => f.type === 'ack' && f.id === 'mq-1' && f.status === 'sent', 15_000);
+      expect(
+        await dee.waitFor((f) => f.type === 'message' && f.id === 'mq-1', 15_000),
+      ).toMatchObject({ from: 'cal', to: 'dee' });
+      dee.send({ type: 'ack', id: 'mq-1', from: 'cal', status: 'read' });
+      await cal.waitFor((f) => f.type === 'ack' && f.id === 'mq-1' && f.status === 'read', 15_000);
+      dee.send({ type: 'message', id: 'ws-1', to: 'cal', content: { type: 'text', body: 'yo' } });
+      expect(
+        await cal.waitFor((f) => f.type === 'message' && f.id === 'ws-1', 15_000),
+      ).toMatchObject({ from: 'dee', to: 'cal' });
+      expect(cal.packets.every((p) => p.qos === 1)).toBe(true);
+    } finally {
+      await cal.close();
+      await dee.close();
+    }
   });
 
   it('answers parleyctl nodes, ring, actors, inspect, kill, tree and stats', async () => {

@@ -18,6 +18,8 @@ export interface Target {
   readonly urls: readonly string[];
   /** `http://HOST:PORT` of each node, in the same order. */
   readonly httpUrls: readonly string[];
+  /** `mqtt://HOST:PORT` of each node, in the same order, when they serve MQTT (docs/mqtt.md). */
+  readonly mqttUrls?: readonly string[];
   /** The HS256 secret the nodes verify tokens with. */
   readonly secret: string;
   /** A valid token for `user` on `device` (default `"default"`). */

@@ -21,6 +21,8 @@ export interface WireKit {
 export interface TransportTarget {
   /** `ws://HOST:PORT/ws` of each node. */
   readonly urls: readonly string[];
+  /** `mqtt://HOST:PORT` of each node, when they serve MQTT (`mqtt-transport.ts`). */
+  readonly mqttUrls?: readonly string[];
 }
 
 export interface ClientTransport {
