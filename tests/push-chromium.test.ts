@@ -102,7 +102,7 @@ describe('push notifications in the web client', () => {
 
     // nina turns notifications on (previews stay off, the default).
     await page.getByTestId('settings-button').click();
-    await page.getByTestId('setting-notifications').check();
+    await page.getByTestId('setting-notifications').click();
     await eventually(() => page.getByTestId('notifications-status').textContent()).toContain('On:');
     expect(await page.getByTestId('setting-notification-previews').isChecked()).toBe(false);
     const vapid = (await (await fetch(`${web.base}/api/v1/push/vapid`)).json()) as {
